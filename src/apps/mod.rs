@@ -1,0 +1,213 @@
+//! The app catalog: everything kms-connect knows about each app, as data. Adding an app means one
+//! file beside this one, one instructions asset and one line in [`CATALOG`].
+
+mod bitbucket;
+mod northflank;
+mod octopus_deploy;
+pub mod probe;
+mod teamcity;
+pub mod validate;
+
+use serde_json::{Map, Value};
+
+pub use probe::{OutcomeCode, ProviderEndpoints, TestOutcome};
+pub use validate::{ConnectionInput, FieldError, FieldId, RawInput};
+
+/// The apps, in the order the wizard lists them.
+pub static CATALOG: [&AppSpec; 4] = [
+    &teamcity::SPEC,
+    &octopus_deploy::SPEC,
+    &bitbucket::SPEC,
+    &northflank::SPEC,
+];
+
+/// What kind of value a field holds; decides validation and masking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    Url,
+    Email,
+    Secret,
+}
+
+/// One credential field, as the KMS API names it and as the form shows it.
+#[derive(Debug)]
+pub struct FieldSpec {
+    /// The key inside `credentials` in the API body.
+    pub key: &'static str,
+    pub label: &'static str,
+    pub placeholder: &'static str,
+    pub kind: FieldKind,
+    /// The longest value the server accepts, where it sets one.
+    pub max_len: Option<usize>,
+    /// Command-line flag that carries it (non-secret fields only).
+    pub flag: &'static str,
+}
+
+/// How the provider's API is reached for the credential test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiBase {
+    /// The user's own instance URL (TeamCity, Octopus Deploy).
+    Instance,
+    /// A fixed public API, overridable by an environment variable.
+    Fixed {
+        default: &'static str,
+        env: &'static str,
+    },
+}
+
+/// How the credential test authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeAuth {
+    Bearer,
+    OctopusApiKey,
+    BasicEmailToken,
+}
+
+/// The scopes a token needs for one use of the connection.
+#[derive(Debug)]
+pub struct ScopeSet {
+    pub use_name: &'static str,
+    pub scopes: &'static [&'static str],
+}
+
+/// Everything about one app. Behaviour that differs between apps is a function pointer, so the
+/// wizard, the CLI and the credential test stay generic.
+#[derive(Debug)]
+pub struct AppSpec {
+    /// URL slug in `/api/v1/app-connections/{slug}`.
+    pub slug: &'static str,
+    pub name: &'static str,
+    pub tagline: &'static str,
+    /// `method` in the API body, and how the server names it.
+    pub method: &'static str,
+    pub method_name: &'static str,
+    /// The non-secret field (instance URL or email), if the app has one.
+    pub target: Option<FieldSpec>,
+    pub secret: FieldSpec,
+    /// Markdown shown on the instructions step.
+    pub instructions: &'static str,
+    /// Where the token is made, shown as a URL on the instructions step.
+    pub token_page: &'static str,
+    /// What to do after the connection exists.
+    pub next_steps: &'static [&'static str],
+    /// Permission lists by use, where the docs give one per use (Bitbucket). The instructions
+    /// replace `{{scopes}}` with the list the user picked.
+    pub scope_sets: &'static [ScopeSet],
+    /// The provider's API path the credential test calls (the KMS server's own check).
+    pub probe_path: &'static str,
+    pub probe_auth: ProbeAuth,
+    pub api_base: ApiBase,
+    /// Names the API in messages, e.g. "TeamCity REST API".
+    pub api_label: &'static str,
+    /// Turns a successful probe body into what we learned (version, user).
+    pub learned: fn(&Value) -> Vec<(String, String)>,
+    /// Said after "rejected the credential" to point at the likely cause.
+    pub rejected_hint: &'static str,
+    /// Said when the probe path does not exist.
+    pub not_found_hint: &'static str,
+}
+
+impl AppSpec {
+    /// Looks an app up by its API slug (`teamcity`, `octopus-deploy`, `bitbucket`, `northflank`).
+    pub fn by_slug(slug: &str) -> Option<&'static AppSpec> {
+        CATALOG.iter().copied().find(|a| a.slug == slug)
+    }
+
+    /// The form's fields in order: name, description, the app's non-secret field, the secret.
+    pub fn fields(&self) -> Vec<FieldId> {
+        let mut f = vec![FieldId::Name, FieldId::Description];
+        if self.target.is_some() {
+            f.push(FieldId::Target);
+        }
+        f.push(FieldId::Secret);
+        f
+    }
+
+    pub fn field_label(&self, field: FieldId) -> &'static str {
+        match field {
+            FieldId::Name => "Name",
+            FieldId::Description => "Description (optional)",
+            FieldId::Target => self.target.as_ref().map_or("", |t| t.label),
+            FieldId::Secret => self.secret.label,
+        }
+    }
+
+    /// A name that fits the slug rule, offered until the user types their own.
+    pub fn suggested_name(&self) -> String {
+        format!("{}-connection", self.slug)
+    }
+
+    /// Maps a key inside `credentials` (as a server reports it) to the form field.
+    pub fn field_for_credential_key(&self, key: &str) -> Option<FieldId> {
+        if self.secret.key == key {
+            Some(FieldId::Secret)
+        } else if self.target.as_ref().is_some_and(|t| t.key == key) {
+            Some(FieldId::Target)
+        } else {
+            None
+        }
+    }
+
+    /// The non-secret credentials, as they would be shown (never the secret).
+    pub fn public_credentials(&self, creds: &Map<String, Value>) -> Vec<(String, String)> {
+        creds
+            .iter()
+            .filter(|(k, _)| k.as_str() != self.secret.key)
+            .map(|(k, v)| {
+                let label = self
+                    .target
+                    .as_ref()
+                    .filter(|t| t.key == k)
+                    .map_or(k.as_str(), |t| t.label);
+                let value = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                (label.to_owned(), crate::sanitize::clean_line(&value))
+            })
+            .collect()
+    }
+}
+
+/// Reads a string at a JSON pointer and cleans it for display.
+pub(crate) fn text_at(v: &Value, pointer: &str) -> Option<String> {
+    let s = match v.pointer(pointer)? {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    Some(crate::sanitize::clean_short(&s, 80))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_has_the_four_apps_with_their_methods() {
+        let pairs: Vec<_> = CATALOG.iter().map(|a| (a.slug, a.method)).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("teamcity", "access-token"),
+                ("octopus-deploy", "api-key"),
+                ("bitbucket", "api-token"),
+                ("northflank", "api-token"),
+            ]
+        );
+    }
+
+    #[test]
+    fn fields_follow_the_form_order() {
+        use FieldId::*;
+        let tc = AppSpec::by_slug("teamcity").unwrap();
+        assert_eq!(tc.fields(), [Name, Description, Target, Secret]);
+        let nf = AppSpec::by_slug("northflank").unwrap();
+        assert_eq!(nf.fields(), [Name, Description, Secret]);
+        assert_eq!(AppSpec::by_slug("bitbucket").unwrap().field_label(Target), "Email");
+    }
+
+    #[test]
+    fn suggested_names_pass_validation() {
+        for app in CATALOG {
+            assert!(validate::name(&app.suggested_name()).is_ok(), "{}", app.slug);
+        }
+    }
+}

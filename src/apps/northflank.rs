@@ -1,0 +1,40 @@
+//! Northflank: API token, checked with `GET /v1/projects` (Bearer).
+
+use serde_json::Value;
+
+use super::{ApiBase, AppSpec, FieldKind, FieldSpec, ProbeAuth};
+
+pub static SPEC: AppSpec = AppSpec {
+    slug: "northflank",
+    name: "Northflank",
+    tagline: "Developer platform: sync secrets into project secret groups",
+    method: "api-token",
+    method_name: "API Token",
+    target: None,
+    secret: FieldSpec {
+        key: "apiToken",
+        label: "API Token",
+        placeholder: "paste the API token",
+        kind: FieldKind::Secret,
+        max_len: None,
+        flag: "",
+    },
+    instructions: include_str!("../../assets/instructions/northflank.md"),
+    token_page: "https://app.northflank.com/s/account/api/tokens",
+    next_steps: &["Create a Northflank Secret Sync in your project: pick the Northflank project and secret group."],
+    scope_sets: &[],
+    probe_path: "/v1/projects",
+    probe_auth: ProbeAuth::Bearer,
+    api_base: ApiBase::Fixed { default: "https://api.northflank.com", env: "KMS_CONNECT_NORTHFLANK_API_URL" },
+    api_label: "Northflank API",
+    learned,
+    rejected_hint: "The token is invalid, revoked or expired (deleting its API role revokes it too). Make a new one.",
+    not_found_hint: "Check KMS_CONNECT_NORTHFLANK_API_URL if you set it; the default is https://api.northflank.com.",
+};
+
+fn learned(body: &Value) -> Vec<(String, String)> {
+    match body.pointer("/data/projects").and_then(Value::as_array) {
+        Some(p) => vec![("projects visible".to_owned(), p.len().to_string())],
+        None => Vec::new(),
+    }
+}

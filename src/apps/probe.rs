@@ -1,0 +1,353 @@
+//! The credential test: the same request the KMS server makes when it creates the connection,
+//! and a reading of the answer that says what is wrong and what to do (providers.md §0.2).
+
+use base64::Engine as _;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{ApiBase, AppSpec, ConnectionInput, ProbeAuth};
+use crate::http::{self, Captured, TransportFailure};
+use crate::sanitize::clean_short;
+
+/// Where the fixed-host providers live; overridable for proxies and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderEndpoints {
+    pub bitbucket_api: Option<String>,
+    pub northflank_api: Option<String>,
+}
+
+impl ProviderEndpoints {
+    /// Reads `KMS_CONNECT_BITBUCKET_API_URL` and `KMS_CONNECT_NORTHFLANK_API_URL`.
+    pub fn from_env() -> Self {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        ProviderEndpoints {
+            bitbucket_api: get("KMS_CONNECT_BITBUCKET_API_URL"),
+            northflank_api: get("KMS_CONNECT_NORTHFLANK_API_URL"),
+        }
+    }
+
+    fn override_for(&self, env: &str) -> Option<&str> {
+        match env {
+            "KMS_CONNECT_BITBUCKET_API_URL" => self.bitbucket_api.as_deref(),
+            "KMS_CONNECT_NORTHFLANK_API_URL" => self.northflank_api.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// What a test concluded, as a stable code for scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeCode {
+    Ok,
+    HostNotFound,
+    Refused,
+    Timeout,
+    TlsUntrusted,
+    Unreachable,
+    Redirect,
+    NotProvider,
+    NotFound,
+    TokenRejected,
+    MissingScope,
+    RateLimited,
+    Unavailable,
+    Unexpected,
+}
+
+/// The result of a credential test: one clear line, maybe a second with what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TestOutcome {
+    pub ok: bool,
+    pub code: OutcomeCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// What the provider told us about the credential (server version, user, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub learned: Vec<(String, String)>,
+    /// Seconds to wait before trying again, when the provider said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+    /// The URL that was called (never holds the secret).
+    pub url: String,
+}
+
+impl TestOutcome {
+    fn fail(code: OutcomeCode, url: &str, message: String, hint: Option<String>) -> Self {
+        TestOutcome { ok: false, code, message, hint, learned: Vec::new(), retry_after_secs: None, url: url.to_owned() }
+    }
+}
+
+/// The full URL the test calls.
+pub fn probe_url(app: &AppSpec, input: &ConnectionInput, endpoints: &ProviderEndpoints) -> String {
+    let base = match app.api_base {
+        ApiBase::Instance => input.target.clone().unwrap_or_default(),
+        ApiBase::Fixed { default, env } => endpoints.override_for(env).unwrap_or(default).to_owned(),
+    };
+    format!("{}{}", base.trim_end_matches('/'), app.probe_path)
+}
+
+/// Runs the test. Never panics, never returns the secret in any string.
+pub async fn run(client: &reqwest::Client, input: &ConnectionInput, endpoints: &ProviderEndpoints) -> TestOutcome {
+    let app = input.app;
+    let url = probe_url(app, input, endpoints);
+    let mut req = client.get(&url).header(ACCEPT, "application/json");
+    let secret = input.secret.expose_secret();
+    let auth = match app.probe_auth {
+        ProbeAuth::Bearer => Some((AUTHORIZATION.as_str(), format!("Bearer {secret}"))),
+        ProbeAuth::BasicEmailToken => {
+            let pair = format!("{}:{secret}", input.target.as_deref().unwrap_or(""));
+            Some((AUTHORIZATION.as_str(), format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))))
+        }
+        ProbeAuth::OctopusApiKey => None,
+    };
+    let mut headers: Vec<(&str, String)> = auth.into_iter().collect();
+    if app.probe_auth == ProbeAuth::OctopusApiKey {
+        headers.push(("X-Octopus-ApiKey", secret.to_owned()));
+        headers.push(("X-NuGet-ApiKey", secret.to_owned()));
+    }
+    for (name, value) in headers {
+        let Ok(mut v) = HeaderValue::from_str(&value) else {
+            return TestOutcome::fail(
+                OutcomeCode::Unexpected,
+                &url,
+                format!("The {} contains characters that cannot be sent in a header.", app.secret.label),
+                Some("Paste it again; it may have picked up a stray character.".into()),
+            );
+        };
+        v.set_sensitive(true);
+        req = req.header(name, v);
+    }
+    match req.send().await {
+        Err(e) => transport_outcome(app, &url, &TransportFailure::classify(&e)),
+        Ok(resp) => match http::capture(resp).await {
+            Ok(captured) => classify(app, &url, &captured),
+            Err(e) => transport_outcome(app, &url, &TransportFailure::classify(&e)),
+        },
+    }
+}
+
+/// The outcome when the HTTP client itself could not be built (no request was made).
+pub fn setup_failed(input: &ConnectionInput, why: &str) -> TestOutcome {
+    TestOutcome::fail(OutcomeCode::Unexpected, "", format!("Could not set up HTTPS to test {}: {why}", input.app.name), None)
+}
+
+fn transport_outcome(app: &AppSpec, url: &str, failure: &TransportFailure) -> TestOutcome {
+    let host = http::host_of(url);
+    let (code, hint) = match failure {
+        TransportFailure::HostNotFound => (OutcomeCode::HostNotFound, None),
+        TransportFailure::Refused => (OutcomeCode::Refused, None),
+        TransportFailure::Timeout => (
+            OutcomeCode::Timeout,
+            Some("If only the KMS server can reach it, choose \"create anyway\".".to_owned()),
+        ),
+        TransportFailure::TlsUntrusted(_) => (
+            OutcomeCode::TlsUntrusted,
+            Some(format!(
+                "The KMS server must trust the {} certificate too: KMS Cloud cannot use a private CA; a self-hosted server needs the CA installed.",
+                app.name
+            )),
+        ),
+        TransportFailure::Other(_) => (OutcomeCode::Unreachable, None),
+    };
+    TestOutcome::fail(code, url, failure.describe(&host), hint)
+}
+
+/// Reads a provider's answer in the order of providers.md §0.2.
+pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
+    let status = r.status;
+    if (300..400).contains(&status) {
+        let to = r.header("location").unwrap_or_else(|| "(no Location header)".into());
+        let to = clean_short(&absolute(url, &to), 100);
+        return TestOutcome::fail(
+            OutcomeCode::Redirect,
+            url,
+            format!("{} redirects ({status}) to {to}.", clean_short(url, 80)),
+            Some("The KMS server does not follow redirects: use the final URL instead.".into()),
+        );
+    }
+    if (200..300).contains(&status) {
+        if r.is_html() {
+            return not_provider(app, url, r, "a web page");
+        }
+        return match r.json() {
+            Some(body) => {
+                let learned = (app.learned)(&body);
+                let what = learned.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+                let message = if what.is_empty() {
+                    format!("{} accepted the credential.", app.name)
+                } else {
+                    format!("{} accepted the credential: {what}.", app.name)
+                };
+                TestOutcome { ok: true, code: OutcomeCode::Ok, message, hint: None, learned, retry_after_secs: None, url: url.to_owned() }
+            }
+            None => not_provider(app, url, r, "something that is not JSON"),
+        };
+    }
+    match status {
+        401 | 403 => rejected(app, url, r),
+        404 | 405 | 410 => TestOutcome::fail(
+            OutcomeCode::NotFound,
+            url,
+            format!("No {} at {} ({status}).", app.api_label, clean_short(url, 80)),
+            Some(app.not_found_hint.to_owned()),
+        ),
+        429 => {
+            let secs = retry_after(r);
+            let when = secs.map_or_else(|| "in a few minutes".to_owned(), |s| format!("in {s} s"));
+            let mut o = TestOutcome::fail(
+                OutcomeCode::RateLimited,
+                url,
+                format!("{} is rate-limiting requests (429).", app.name),
+                Some(format!("Try again {when}; your input is kept.")),
+            );
+            o.retry_after_secs = secs;
+            o
+        }
+        500..=599 => TestOutcome::fail(
+            OutcomeCode::Unavailable,
+            url,
+            format!("{} answered {status}: it is down, starting up or behind a failing proxy.", app.name),
+            Some("Try again later.".into()),
+        ),
+        _ => TestOutcome::fail(
+            OutcomeCode::Unexpected,
+            url,
+            format!("{} answered an unexpected {status}: {}", app.name, r.first_line()),
+            None,
+        ),
+    }
+}
+
+fn not_provider(app: &AppSpec, url: &str, r: &Captured, what: &str) -> TestOutcome {
+    let ct = r.content_type();
+    let ct = if ct.is_empty() { "no content type".to_owned() } else { clean_short(&ct, 40) };
+    TestOutcome::fail(
+        OutcomeCode::NotProvider,
+        url,
+        format!("{} serves {what} ({} {ct}), not the {}.", clean_short(url, 70), r.status, app.api_label),
+        Some(app.not_found_hint.to_owned()),
+    )
+}
+
+fn rejected(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
+    let body = r.json();
+    // Bitbucket names the missing scopes in a 403 (providers.md §3.3 B1).
+    if let Some(required) = body.as_ref().and_then(|b| b.pointer("/error/detail/required")).and_then(Value::as_array) {
+        let list = |v: &[Value]| v.iter().filter_map(Value::as_str).map(|s| clean_short(s, 40)).collect::<Vec<_>>().join(", ");
+        let granted = body.as_ref().and_then(|b| b.pointer("/error/detail/granted")).and_then(Value::as_array);
+        return TestOutcome::fail(
+            OutcomeCode::MissingScope,
+            url,
+            format!("The token is missing scope(s): {}.", list(required)),
+            Some(match granted {
+                Some(g) if !g.is_empty() => format!("It has: {}. Make a new token with the scopes listed in step 2.", list(g)),
+                _ => "Make a new token with the scopes listed in step 2.".into(),
+            }),
+        );
+    }
+    let said = provider_message(body.as_ref()).unwrap_or_else(|| r.first_line());
+    let said = if said.is_empty() { String::new() } else { format!(" It said: \"{said}\"") };
+    TestOutcome::fail(
+        OutcomeCode::TokenRejected,
+        url,
+        format!("{} rejected the {} ({}).{said}", app.name, app.secret.label.to_lowercase(), r.status),
+        Some(app.rejected_hint.to_owned()),
+    )
+}
+
+/// The human message in a provider's JSON error, whatever its envelope.
+fn provider_message(body: Option<&Value>) -> Option<String> {
+    let b = body?;
+    ["/ErrorMessage", "/error/message", "/message", "/error"]
+        .iter()
+        .find_map(|p| b.pointer(p).and_then(Value::as_str))
+        .map(|s| clean_short(s, 120))
+}
+
+fn retry_after(r: &Captured) -> Option<u64> {
+    ["retry-after", "x-ratelimit-reset"]
+        .iter()
+        .find_map(|h| r.header(h).and_then(|v| v.trim().parse::<u64>().ok()))
+}
+
+fn absolute(base: &str, location: &str) -> String {
+    url::Url::parse(base)
+        .and_then(|b| b.join(location))
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| location.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderMap;
+
+    fn cap(status: u16, headers: &[(&'static str, &str)], body: &str) -> Captured {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, v.parse().unwrap());
+        }
+        Captured { status, headers: h, body: body.as_bytes().to_vec() }
+    }
+
+    fn tc() -> &'static AppSpec {
+        AppSpec::by_slug("teamcity").unwrap()
+    }
+
+    #[test]
+    fn ok_reports_what_was_learned() {
+        let o = classify(tc(), "u", &cap(200, &[("content-type", "application/json")], r#"{"version":"2025.07 (build 1)"}"#));
+        assert!(o.ok);
+        assert_eq!(o.message, "TeamCity accepted the credential: version 2025.07 (build 1).");
+    }
+
+    #[test]
+    fn html_is_a_web_page_not_the_api() {
+        let o = classify(tc(), "https://x", &cap(200, &[("content-type", "text/html")], "<html>"));
+        assert_eq!(o.code, OutcomeCode::NotProvider);
+        assert!(o.message.contains("web page"), "{}", o.message);
+    }
+
+    #[test]
+    fn redirect_names_the_target() {
+        let o = classify(tc(), "http://ci.example.com/app/rest/server", &cap(301, &[("location", "https://ci.example.com/app/rest/server")], ""));
+        assert_eq!(o.code, OutcomeCode::Redirect);
+        assert!(o.message.contains("https://ci.example.com/app/rest/server"));
+    }
+
+    #[test]
+    fn relative_redirect_is_made_absolute() {
+        let o = classify(tc(), "https://ci.example.com/app/rest/server", &cap(302, &[("location", "/login.html")], ""));
+        assert!(o.message.contains("https://ci.example.com/login.html"), "{}", o.message);
+    }
+
+    #[test]
+    fn rate_limit_reads_retry_after() {
+        let o = classify(tc(), "u", &cap(429, &[("retry-after", "30")], ""));
+        assert_eq!((o.code, o.retry_after_secs), (OutcomeCode::RateLimited, Some(30)));
+        assert!(o.hint.unwrap().contains("30 s"));
+    }
+
+    #[test]
+    fn bitbucket_scope_error_lists_the_scopes() {
+        let bb = AppSpec::by_slug("bitbucket").unwrap();
+        let body = r#"{"type":"error","error":{"message":"Your credentials lack one or more required privilege scopes.","detail":{"required":["read:user:bitbucket"],"granted":["read:repository:bitbucket"]}}}"#;
+        let o = classify(bb, "u", &cap(403, &[("content-type", "application/json")], body));
+        assert_eq!(o.code, OutcomeCode::MissingScope);
+        assert!(o.message.contains("read:user:bitbucket"));
+        assert!(o.hint.unwrap().contains("read:repository:bitbucket"));
+    }
+
+    #[test]
+    fn octopus_error_message_is_quoted_and_cleaned() {
+        let oc = AppSpec::by_slug("octopus-deploy").unwrap();
+        let o = classify(oc, "u", &cap(401, &[], "{\"ErrorMessage\":\"Invalid key\\u001b[31m\"}"));
+        assert_eq!(o.code, OutcomeCode::TokenRejected);
+        assert!(o.message.contains("\"Invalid key[31m\""), "{}", o.message);
+        assert!(!o.message.contains('\x1b'));
+    }
+}

@@ -1,0 +1,318 @@
+//! The KMS server's validation rules, applied before anything is sent. The TUI shows these
+//! messages under each field as the user types; the CLI prints them and exits 2. One copy.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value, json};
+
+use super::{AppSpec, FieldKind, FieldSpec};
+
+pub const NAME_MAX: usize = 64;
+pub const DESCRIPTION_MAX: usize = 256;
+
+/// A field of the connection form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FieldId {
+    Name,
+    Description,
+    /// The app's non-secret credential (instance URL or email).
+    Target,
+    Secret,
+}
+
+impl FieldId {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldId::Name => "name",
+            FieldId::Description => "description",
+            FieldId::Target => "target",
+            FieldId::Secret => "secret",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: FieldId,
+    pub message: String,
+}
+
+/// What the user typed, untrimmed. The secret is already wrapped.
+#[derive(Debug, Clone)]
+pub struct RawInput {
+    pub name: String,
+    pub description: String,
+    pub target: String,
+    pub secret: SecretString,
+}
+
+/// A connection that passed validation: trimmed, normalised, ready to send.
+#[derive(Debug, Clone)]
+pub struct ConnectionInput {
+    pub app: &'static AppSpec,
+    pub name: String,
+    pub description: Option<String>,
+    pub target: Option<String>,
+    pub secret: SecretString,
+}
+
+pub fn name(raw: &str) -> Result<String, String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err("Name is required.".into());
+    }
+    if v.chars().count() > NAME_MAX {
+        return Err(format!("Name must be at most {NAME_MAX} characters."));
+    }
+    let slug_ok = v
+        .split('-')
+        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    if !slug_ok {
+        return Err("Use only lowercase letters, numbers and single hyphens (e.g. ci-teamcity).".into());
+    }
+    Ok(v.to_owned())
+}
+
+pub fn description(raw: &str) -> Result<Option<String>, String> {
+    let v = raw.trim();
+    if v.chars().count() > DESCRIPTION_MAX {
+        return Err(format!(
+            "Description must be at most {DESCRIPTION_MAX} characters (now {}).",
+            v.chars().count()
+        ));
+    }
+    Ok((!v.is_empty()).then(|| v.to_owned()))
+}
+
+/// An instance URL: http(s), a host, no user:pass@, no trailing slash.
+pub fn url(raw: &str, spec: &FieldSpec) -> Result<String, String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(format!("{} is required (e.g. {}).", spec.label, spec.placeholder));
+    }
+    let parsed = url::Url::parse(v)
+        .map_err(|_| format!("Not a valid URL: start with https:// (e.g. {}).", spec.placeholder))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("The URL must start with https:// or http://.".into());
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("The URL has no host name.".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("Remove the user:password@ part; the server refuses URLs with credentials.".into());
+    }
+    let normalised = v.trim_end_matches('/').to_owned();
+    check_len(&normalised, spec)?;
+    Ok(normalised)
+}
+
+pub fn email(raw: &str, spec: &FieldSpec) -> Result<String, String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err("Email is required: the Atlassian account email that made the token.".into());
+    }
+    let well_formed = match v.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !v.chars().any(char::is_whitespace)
+                && !domain.contains('@')
+        }
+        None => false,
+    };
+    if !well_formed {
+        return Err("Not an email address. Use the Atlassian account email, not the username.".into());
+    }
+    check_len(v, spec)?;
+    Ok(v.to_owned())
+}
+
+pub fn secret(raw: &SecretString, spec: &FieldSpec) -> Result<SecretString, String> {
+    let v = raw.expose_secret().trim();
+    if v.is_empty() {
+        return Err(format!("{} is required.", spec.label));
+    }
+    check_len(v, spec)?;
+    Ok(SecretString::from(v))
+}
+
+fn check_len(v: &str, spec: &FieldSpec) -> Result<(), String> {
+    match spec.max_len {
+        Some(max) if v.chars().count() > max => {
+            Err(format!("{} must be at most {max} characters.", spec.label))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks one field; `Ok` carries nothing because only the message matters while typing.
+pub fn field(app: &AppSpec, id: FieldId, raw: &RawInput) -> Result<(), String> {
+    match id {
+        FieldId::Name => name(&raw.name).map(drop),
+        FieldId::Description => description(&raw.description).map(drop),
+        FieldId::Target => match &app.target {
+            Some(spec) => target(&raw.target, spec).map(drop),
+            None => Ok(()),
+        },
+        FieldId::Secret => secret(&raw.secret, &app.secret).map(drop),
+    }
+}
+
+fn target(raw: &str, spec: &FieldSpec) -> Result<String, String> {
+    match spec.kind {
+        FieldKind::Url => url(raw, spec),
+        FieldKind::Email => email(raw, spec),
+        FieldKind::Secret => Err("internal: a secret cannot be a target".into()),
+    }
+}
+
+/// Validates the whole form; on failure lists every problem in form order.
+pub fn connection(app: &'static AppSpec, raw: &RawInput) -> Result<ConnectionInput, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut note = |field: FieldId, r: Result<(), String>| {
+        if let Err(message) = r {
+            errors.push(FieldError { field, message });
+        }
+    };
+    for id in app.fields() {
+        note(id, field(app, id, raw));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // Every field passed, so these cannot fail.
+    Ok(ConnectionInput {
+        app,
+        name: name(&raw.name).unwrap_or_default(),
+        description: description(&raw.description).unwrap_or_default(),
+        target: app.target.as_ref().and_then(|spec| target(&raw.target, spec).ok()),
+        secret: secret(&raw.secret, &app.secret).unwrap_or_default(),
+    })
+}
+
+impl ConnectionInput {
+    /// The `credentials` object exactly as the docs show it.
+    pub fn credentials(&self) -> Value {
+        let mut creds = Map::new();
+        if let (Some(spec), Some(value)) = (&self.app.target, &self.target) {
+            creds.insert(spec.key.into(), Value::String(value.clone()));
+        }
+        creds.insert(self.app.secret.key.into(), Value::String(self.secret.expose_secret().to_owned()));
+        Value::Object(creds)
+    }
+
+    /// The create body: `name`, `method`, `projectId` (when project-level), `description`,
+    /// `credentials`. Holds the secret: send it, never print it.
+    pub fn create_body(&self, project_id: Option<&str>) -> Value {
+        let mut body = json!({
+            "name": self.name,
+            "method": self.app.method,
+            "credentials": self.credentials(),
+        });
+        if let Some(p) = project_id {
+            body["projectId"] = Value::String(p.to_owned());
+        }
+        if let Some(d) = &self.description {
+            body["description"] = Value::String(d.clone());
+        }
+        body
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tc() -> &'static AppSpec {
+        AppSpec::by_slug("teamcity").unwrap()
+    }
+
+    #[test]
+    fn name_follows_the_slug_rule() {
+        assert_eq!(name("  ci-teamcity ").unwrap(), "ci-teamcity");
+        for bad in ["", "  ", "Ci", "a_b", "-a", "a-", "a--b", "a b"] {
+            assert!(name(bad).is_err(), "{bad:?} should fail");
+        }
+        assert!(name(&"a".repeat(64)).is_ok());
+        assert!(name(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn description_is_optional_and_capped() {
+        assert_eq!(description("  ").unwrap(), None);
+        assert_eq!(description(" build ").unwrap().as_deref(), Some("build"));
+        assert!(description(&"x".repeat(256)).is_ok());
+        assert!(description(&"x".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn urls_are_trimmed_and_lose_the_trailing_slash() {
+        let spec = tc().target.as_ref().unwrap();
+        assert_eq!(url(" https://ci.example.com/ ", spec).unwrap(), "https://ci.example.com");
+        assert_eq!(url("https://x.io/teamcity//", spec).unwrap(), "https://x.io/teamcity");
+        for bad in ["", "ci.example.com", "ftp://x.io", "https://u:p@x.io", "https://"] {
+            assert!(url(bad, spec).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn octopus_url_is_capped_at_255() {
+        let spec = AppSpec::by_slug("octopus-deploy").unwrap().target.as_ref().unwrap();
+        let long = format!("https://x.io/{}", "a".repeat(250));
+        assert!(url(&long, spec).is_err());
+    }
+
+    #[test]
+    fn emails_must_look_like_emails() {
+        let spec = AppSpec::by_slug("bitbucket").unwrap().target.as_ref().unwrap();
+        assert_eq!(email(" a@b.co ", spec).unwrap(), "a@b.co");
+        for bad in ["", "jdoe", "a@b", "a @b.co", "@b.co", "a@@b.co"] {
+            assert!(email(bad, spec).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn the_whole_form_reports_every_field_in_order() {
+        let raw = RawInput {
+            name: "Bad Name".into(),
+            description: String::new(),
+            target: "nope".into(),
+            secret: SecretString::from("  "),
+        };
+        let errs = connection(tc(), &raw).unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, [FieldId::Name, FieldId::Target, FieldId::Secret]);
+    }
+
+    #[test]
+    fn create_body_has_exactly_the_documented_keys() {
+        let raw = RawInput {
+            name: "ci".into(),
+            description: "".into(),
+            target: "https://ci.example.com/".into(),
+            secret: SecretString::from(" tok "),
+        };
+        let input = connection(tc(), &raw).unwrap();
+        let body = input.create_body(Some("p1"));
+        assert_eq!(
+            body,
+            json!({"name": "ci", "method": "access-token", "projectId": "p1",
+                   "credentials": {"instanceUrl": "https://ci.example.com", "accessToken": "tok"}})
+        );
+        let org = input.create_body(None);
+        assert!(org.get("projectId").is_none());
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let raw = RawInput {
+            name: "ci".into(),
+            description: "".into(),
+            target: "https://ci.example.com".into(),
+            secret: SecretString::from("hunter2-token"),
+        };
+        let input = connection(tc(), &raw).unwrap();
+        assert!(!format!("{input:?} {raw:?}").contains("hunter2"));
+    }
+}

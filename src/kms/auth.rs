@@ -1,0 +1,50 @@
+//! How kms-connect proves who it is to the KMS server: an access token, or a universal-auth
+//! client ID and secret exchanged for one.
+
+use secrecy::SecretString;
+
+use super::{KmsClient, KmsError};
+
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    Token(SecretString),
+    UniversalAuth { client_id: String, client_secret: SecretString },
+}
+
+impl Credentials {
+    /// `KMS_TOKEN`, or `KMS_UNIVERSAL_AUTH_CLIENT_ID` + `KMS_UNIVERSAL_AUTH_CLIENT_SECRET`.
+    pub fn from_env() -> Option<Credentials> {
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if let Some(t) = get("KMS_TOKEN") {
+            return Some(Credentials::Token(SecretString::from(t.trim())));
+        }
+        match (get("KMS_UNIVERSAL_AUTH_CLIENT_ID"), get("KMS_UNIVERSAL_AUTH_CLIENT_SECRET")) {
+            (Some(id), Some(secret)) => Some(Credentials::UniversalAuth {
+                client_id: id.trim().to_owned(),
+                client_secret: SecretString::from(secret.trim()),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Where the identity comes from, for the header line (never the secret).
+    pub fn describe(&self) -> String {
+        match self {
+            Credentials::Token(_) => "access token".into(),
+            Credentials::UniversalAuth { client_id, .. } => {
+                format!("universal auth {}", crate::sanitize::clean_short(client_id, 24))
+            }
+        }
+    }
+
+    /// A client that is signed in: with the token as is, or after a universal-auth login.
+    pub async fn sign_in(&self, client: KmsClient) -> Result<KmsClient, KmsError> {
+        match self {
+            Credentials::Token(t) => Ok(client.with_token(t.clone())),
+            Credentials::UniversalAuth { client_id, client_secret } => {
+                let (token, _) = client.login_universal(client_id, client_secret).await?;
+                Ok(client.with_token(token))
+            }
+        }
+    }
+}

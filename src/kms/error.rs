@@ -1,0 +1,335 @@
+//! KMS failures and the one mapping from a failure to what the user should be told. The TUI and
+//! the CLI both call [`KmsError::guidance`]; neither words server errors on its own.
+
+use serde_json::Value;
+
+use crate::apps::{AppSpec, FieldId};
+use crate::http::{Captured, TransportFailure};
+use crate::sanitize::{clean_line, clean_short};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KmsError {
+    /// No answer at all.
+    Transport { url: String, failure: TransportFailure },
+    /// An answer, but not from an Infisical-compatible API (HTML, not JSON, …).
+    NotKmsApi { url: String, status: u16, what: String },
+    /// The server has no such route: it predates App Connections (or this app).
+    RouteMissing { url: String, status: u16 },
+    /// The server's error envelope.
+    Api(ApiError),
+    /// We answered the server with a 2xx we could not read.
+    BadResponse { url: String, why: String },
+}
+
+/// `{ reqId, statusCode, message: string | issue[], error, details? }`, cleaned.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ApiError {
+    pub status: u16,
+    pub error: String,
+    pub message: String,
+    pub issues: Vec<Issue>,
+    pub req_id: Option<String>,
+    pub retry_after_secs: Option<u64>,
+}
+
+/// One validation issue: where (`["credentials", "instanceUrl"]`) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub path: Vec<String>,
+    pub message: String,
+}
+
+/// What kind of trouble, for choosing where the user goes next and the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trouble {
+    /// Fix a field of the form (validation, duplicate name).
+    Input,
+    /// The KMS server's own credential check failed.
+    Credential,
+    /// Anything else: network, auth, permission, server.
+    Server,
+}
+
+/// What to tell the user: a headline, maybe a hint, and problems that belong under fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guidance {
+    pub trouble: Trouble,
+    pub headline: String,
+    pub hint: Option<String>,
+    pub fields: Vec<(FieldId, String)>,
+}
+
+impl Guidance {
+    /// Exit code for the CLI: 1 runtime or server error, 3 credential test failed.
+    pub fn exit_code(&self) -> i32 {
+        match self.trouble {
+            Trouble::Credential => 3,
+            Trouble::Input | Trouble::Server => 1,
+        }
+    }
+}
+
+impl KmsError {
+    /// Reads a non-2xx answer.
+    pub fn from_response(url: &str, r: &Captured) -> KmsError {
+        let Some(body) = r.json().filter(Value::is_object) else {
+            let what = if r.is_html() { "a web page".to_owned() } else { describe_body(r) };
+            return KmsError::NotKmsApi { url: url.to_owned(), status: r.status, what };
+        };
+        let text = |k: &str| body.get(k).and_then(Value::as_str).map(clean_line);
+        let (message, issues) = match body.get("message") {
+            Some(Value::Array(items)) => {
+                let issues: Vec<Issue> = items.iter().map(issue).collect();
+                let joined = issues.iter().map(Issue::to_string).collect::<Vec<_>>().join("; ");
+                (joined, issues)
+            }
+            Some(Value::String(s)) => (clean_short(s, 300), Vec::new()),
+            _ => (String::new(), Vec::new()),
+        };
+        let error = text("error").unwrap_or_default();
+        // Fastify's own 404 for a route it does not have: no reqId, "Route X:/path not found".
+        if r.status == 404 && message.starts_with("Route ") && message.ends_with("not found") {
+            return KmsError::RouteMissing { url: url.to_owned(), status: r.status };
+        }
+        if message.is_empty() && error.is_empty() {
+            return KmsError::NotKmsApi { url: url.to_owned(), status: r.status, what: describe_body(r) };
+        }
+        KmsError::Api(ApiError {
+            status: r.status,
+            error,
+            message,
+            issues,
+            req_id: text("reqId").map(|s| clean_short(&s, 40)),
+            retry_after_secs: r.header("retry-after").and_then(|v| v.trim().parse().ok()),
+        })
+    }
+
+    /// The single translation into words. `app` lets validation issues land under the right field.
+    pub fn guidance(&self, app: Option<&AppSpec>) -> Guidance {
+        let server = |headline: String, hint: Option<&str>| Guidance {
+            trouble: Trouble::Server,
+            headline,
+            hint: hint.map(str::to_owned),
+            fields: Vec::new(),
+        };
+        match self {
+            KmsError::Transport { url, failure } => server(
+                failure.describe(&crate::http::host_of(url)),
+                Some("Check the KMS address (--kms-url or KMS_API_URL) and your network."),
+            ),
+            KmsError::NotKmsApi { url, status, what } => server(
+                format!("{} answered {what} ({status}), not the KMS API.", clean_short(url, 60)),
+                Some("Check the KMS address (--kms-url or KMS_API_URL): it should be the server's base URL."),
+            ),
+            KmsError::RouteMissing { url, .. } => server(
+                format!("This server has no such API route ({}).", clean_short(url, 70)),
+                Some("It may be an older Infisical-compatible server without App Connections: upgrade it or use another."),
+            ),
+            KmsError::BadResponse { url, why } => server(
+                format!("Could not read the answer from {}: {why}.", clean_short(url, 60)),
+                None,
+            ),
+            KmsError::Api(e) => e.guidance(app),
+        }
+    }
+}
+
+impl ApiError {
+    fn guidance(&self, app: Option<&AppSpec>) -> Guidance {
+        let reference = self.req_id.as_ref().map(|id| format!(" (request ID {id})")).unwrap_or_default();
+        let mut g = Guidance { trouble: Trouble::Server, headline: String::new(), hint: None, fields: Vec::new() };
+        let msg = &self.message;
+        let lower = msg.to_ascii_lowercase();
+        if self.error == "ValidationFailure" || !self.issues.is_empty() {
+            g.trouble = Trouble::Input;
+            let mut unplaced = Vec::new();
+            for issue in &self.issues {
+                match app.and_then(|a| issue.field(a)) {
+                    Some(field) => g.fields.push((field, issue.message.clone())),
+                    None => unplaced.push(issue.to_string()),
+                }
+            }
+            g.headline = if unplaced.is_empty() {
+                "The KMS server rejected some fields; see the messages under them.".into()
+            } else {
+                format!("The KMS server rejected the request: {}", unplaced.join("; "))
+            };
+            return g;
+        }
+        if lower.contains("already exists") {
+            g.trouble = Trouble::Input;
+            g.fields.push((FieldId::Name, msg.clone()));
+            g.headline = format!("{msg}.");
+            g.hint = Some("Pick another name: names are unique per project, across all apps.".into());
+            return g;
+        }
+        if self.error == "TokenError" || (self.status == 401 && lower.contains("token")) {
+            g.headline = format!("Your KMS token was rejected or has expired: {msg}");
+            g.hint = Some("Set a fresh KMS_TOKEN, or use KMS_UNIVERSAL_AUTH_CLIENT_ID and _SECRET.".into());
+            return g;
+        }
+        if self.error == "PermissionDenied" {
+            let action = lower
+                .strip_prefix("you are not allowed to ")
+                .and_then(|rest| rest.split(' ').next())
+                .unwrap_or("manage");
+            g.headline = format!("Permission denied: {msg}.");
+            g.hint = Some(format!(
+                "Your identity needs the \"{action}\" permission on App Connections in this project (or organization)."
+            ));
+            return g;
+        }
+        if self.status == 403 && self.error.starts_with("Forbidden") {
+            g.headline = "This kind of KMS token cannot manage App Connections.".into();
+            g.hint = Some("Use a machine identity (universal auth) or a user session token.".into());
+            return g;
+        }
+        if lower.starts_with("failed to validate") || lower.starts_with("unable to validate") {
+            g.trouble = Trouble::Credential;
+            g.headline = format!("The KMS server's credential check failed: {msg}");
+            g.hint = Some("It called the provider from its own network; fix the credential or URL and try again.".into());
+            return g;
+        }
+        if lower.contains("local ips not allowed") || lower.contains("user credentials") {
+            g.trouble = Trouble::Input;
+            g.fields.push((FieldId::Target, msg.clone()));
+            g.headline = format!("{msg}.");
+            g.hint = Some("The server refuses private addresses unless it runs with ALLOW_INTERNAL_IP_CONNECTIONS=true.".into());
+            return g;
+        }
+        if lower.starts_with("could not find project") {
+            g.headline = format!("{msg}.");
+            g.hint = Some("Check --project or KMS_PROJECT_ID, or pick the project again.".into());
+            return g;
+        }
+        if self.status == 429 {
+            let when = self.retry_after_secs.map_or("in a minute".to_owned(), |s| format!("in {s} s"));
+            g.headline = "The KMS server is rate-limiting requests (429).".into();
+            g.hint = Some(format!("Try again {when}; nothing was lost."));
+            return g;
+        }
+        let what = if msg.is_empty() { self.error.clone() } else { msg.clone() };
+        g.headline = format!("The KMS server answered {}: {what}{reference}.", self.status);
+        g
+    }
+}
+
+impl Issue {
+    /// The form field an issue's path points at.
+    pub fn field(&self, app: &AppSpec) -> Option<FieldId> {
+        match self.path.as_slice() {
+            [first, ..] if first == "name" => Some(FieldId::Name),
+            [first, ..] if first == "description" => Some(FieldId::Description),
+            [first, key, ..] if first == "credentials" => app.field_for_credential_key(key),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path.join("."), self.message)
+        }
+    }
+}
+
+fn issue(v: &Value) -> Issue {
+    let path = v
+        .get("path")
+        .and_then(Value::as_array)
+        .map(|p| {
+            p.iter()
+                .map(|s| s.as_str().map_or_else(|| s.to_string(), |s| clean_short(s, 40)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let message = v.get("message").and_then(Value::as_str).map_or_else(|| "invalid".to_owned(), |m| clean_short(m, 160));
+    Issue { path, message }
+}
+
+fn describe_body(r: &Captured) -> String {
+    let ct = r.content_type();
+    if r.body.is_empty() {
+        "an empty body".into()
+    } else if ct.is_empty() {
+        "something that is not JSON".into()
+    } else {
+        format!("{} instead of JSON", clean_short(ct.split(';').next().unwrap_or(&ct), 40))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderMap;
+
+    fn cap(status: u16, body: &str) -> Captured {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", "application/json; charset=utf-8".parse().unwrap());
+        Captured { status, headers: h, body: body.as_bytes().to_vec() }
+    }
+
+    fn tc() -> &'static AppSpec {
+        AppSpec::by_slug("teamcity").unwrap()
+    }
+
+    #[test]
+    fn validation_issues_land_under_their_fields_even_on_a_401() {
+        // Older servers answer validation failures with 401 (spec/recorded).
+        let body = r#"{"statusCode":401,"error":"ValidationFailure","message":[
+            {"code":"custom","message":"name field can only contain lowercase letters, numbers, and hyphens","path":["name"]},
+            {"code":"invalid_string","message":"Invalid Instance URL","path":["credentials","instanceUrl"]}]}"#;
+        let g = KmsError::from_response("u", &cap(401, body)).guidance(Some(tc()));
+        assert_eq!(g.trouble, Trouble::Input);
+        assert_eq!(g.fields[0].0, FieldId::Name);
+        assert_eq!(g.fields[1], (FieldId::Target, "Invalid Instance URL".to_owned()));
+    }
+
+    #[test]
+    fn duplicate_name_points_at_the_name_field() {
+        let body = r#"{"reqId":"req-AbC123dEf456Gh","statusCode":400,"message":"An App Connection with the name \"ci\" already exists","error":"BadRequest"}"#;
+        let g = KmsError::from_response("u", &cap(400, body)).guidance(Some(tc()));
+        assert_eq!(g.fields[0].0, FieldId::Name);
+        assert!(g.headline.contains("already exists"));
+    }
+
+    #[test]
+    fn token_errors_say_the_kms_token_was_rejected() {
+        let body = r#"{"statusCode":403,"message":"The provided access token is malformed.","error":"TokenError"}"#;
+        let g = KmsError::from_response("u", &cap(403, body)).guidance(None);
+        assert!(g.headline.starts_with("Your KMS token was rejected or has expired"), "{}", g.headline);
+    }
+
+    #[test]
+    fn permission_denied_names_the_permission() {
+        let body = r#"{"statusCode":403,"message":"You are not allowed to create on app-connections","error":"PermissionDenied"}"#;
+        let g = KmsError::from_response("u", &cap(403, body)).guidance(None);
+        assert!(g.hint.unwrap().contains("\"create\" permission"));
+    }
+
+    #[test]
+    fn other_errors_keep_the_message_and_request_id() {
+        let body = r#"{"reqId":"req-Qw3rTy7uIo9pAs","statusCode":500,"message":"Something went wrong","error":"InternalServerError"}"#;
+        let g = KmsError::from_response("u", &cap(500, body)).guidance(None);
+        assert_eq!(g.headline, "The KMS server answered 500: Something went wrong (request ID req-Qw3rTy7uIo9pAs).");
+    }
+
+    #[test]
+    fn html_and_missing_routes_are_recognised() {
+        let mut html = cap(200, "<!DOCTYPE html><html>");
+        html.headers.insert("content-type", "text/html".parse().unwrap());
+        assert!(matches!(KmsError::from_response("u", &html), KmsError::NotKmsApi { .. }));
+        let body = r#"{"message":"Route POST:/api/v1/app-connections/teamcity not found","error":"Not Found","statusCode":404}"#;
+        assert!(matches!(KmsError::from_response("u", &cap(404, body)), KmsError::RouteMissing { .. }));
+    }
+
+    #[test]
+    fn provider_check_failure_is_a_credential_problem() {
+        let body = r#"{"statusCode":400,"message":"Failed to validate credentials: Request failed with status code 401","error":"BadRequest"}"#;
+        let g = KmsError::from_response("u", &cap(400, body)).guidance(Some(tc()));
+        assert_eq!(g.exit_code(), 3);
+    }
+}

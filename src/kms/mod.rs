@@ -1,0 +1,10 @@
+//! The KMS server: its API client, its types and the translation of its errors into guidance.
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod types;
+
+pub use client::KmsClient;
+pub use error::{Guidance, KmsError};
+pub use types::{AppConnection, Project};

@@ -1,0 +1,68 @@
+//! Strings that came from a server or a provider are hostile until cleaned: an escape sequence
+//! drawn as-is could move the cursor, retitle the window or hide text. Everything received is
+//! passed through here before it reaches the screen or stdout/stderr.
+
+/// Removes control characters (C0, DEL, C1) and bidirectional overrides. Newlines and tabs
+/// become spaces so the result is always one line.
+pub fn clean_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if is_unsafe(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Like [`clean_line`], but keeps line breaks (for multi-line text such as instructions).
+pub fn clean_text(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            '\t' => Some(' '),
+            c if is_unsafe(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// Cleans and shortens to at most `max` characters, adding an ellipsis when cut.
+pub fn clean_short(s: &str, max: usize) -> String {
+    let cleaned = clean_line(s);
+    if cleaned.chars().count() <= max {
+        return cleaned;
+    }
+    let mut cut: String = cleaned.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_escape_sequences_and_c1_controls() {
+        let hostile = "ok\x1b]0;pwned\x07\x1b[2J\u{9b}31m done\u{202E}";
+        assert_eq!(clean_line(hostile), "ok]0;pwned[2J31m done");
+    }
+
+    #[test]
+    fn newlines_become_spaces_in_one_line_mode() {
+        assert_eq!(clean_line("a\r\nb\tc"), "a  b c");
+        assert_eq!(clean_text("a\nb\x07"), "a\nb");
+    }
+
+    #[test]
+    fn short_adds_ellipsis() {
+        assert_eq!(clean_short("abcdef", 4), "abc…");
+        assert_eq!(clean_short("abc", 4), "abc");
+    }
+}
