@@ -26,7 +26,8 @@ pub fn client(needs_tls: bool) -> reqwest::Result<reqwest::Client> {
 
 /// True when any of the URLs is https (or unparsable, to be safe).
 pub fn any_https<'a>(urls: impl IntoIterator<Item = &'a str>) -> bool {
-    urls.into_iter().any(|u| !u.trim_start().to_ascii_lowercase().starts_with("http://"))
+    urls.into_iter()
+        .any(|u| !u.trim_start().to_ascii_lowercase().starts_with("http://"))
 }
 
 /// A response read into memory, at most [`BODY_CAP`] bytes of it.
@@ -39,7 +40,9 @@ pub struct Captured {
 
 impl Captured {
     pub fn content_type(&self) -> String {
-        self.header("content-type").unwrap_or_default().to_ascii_lowercase()
+        self.header("content-type")
+            .unwrap_or_default()
+            .to_ascii_lowercase()
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
@@ -52,7 +55,8 @@ impl Captured {
     pub fn is_html(&self) -> bool {
         let ct = self.content_type();
         ct.contains("text/html") || {
-            let start = String::from_utf8_lossy(&self.body[..self.body.len().min(64)]).to_ascii_lowercase();
+            let start =
+                String::from_utf8_lossy(&self.body[..self.body.len().min(64)]).to_ascii_lowercase();
             let start = start.trim_start();
             start.starts_with("<!doctype html") || start.starts_with("<html")
         }
@@ -65,7 +69,10 @@ impl Captured {
     /// The first line of a text body, cleaned, for messages.
     pub fn first_line(&self) -> String {
         let text = String::from_utf8_lossy(&self.body);
-        crate::sanitize::clean_short(text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""), 120)
+        crate::sanitize::clean_short(
+            text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""),
+            120,
+        )
     }
 }
 
@@ -81,7 +88,11 @@ pub async fn capture(mut resp: reqwest::Response) -> reqwest::Result<Captured> {
             break;
         }
     }
-    Ok(Captured { status, headers, body })
+    Ok(Captured {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// Why a request never got an answer, in the words a user needs.
@@ -109,7 +120,10 @@ impl TransportFailure {
             TransportFailure::HostNotFound
         } else if lower.contains("connection refused") {
             TransportFailure::Refused
-        } else if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("tls") {
+        } else if lower.contains("certificate")
+            || lower.contains("unknownissuer")
+            || lower.contains("tls")
+        {
             TransportFailure::TlsUntrusted(crate::sanitize::clean_short(&tls_reason(&chain), 100))
         } else if lower.contains("timed out") {
             TransportFailure::Timeout
@@ -121,10 +135,18 @@ impl TransportFailure {
     /// One sentence: what happened to `host`.
     pub fn describe(&self, host: &str) -> String {
         match self {
-            TransportFailure::HostNotFound => format!("Host not found: {host} does not resolve. Check the spelling."),
-            TransportFailure::Refused => format!("Connection refused by {host}: nothing listens there. Check the port."),
-            TransportFailure::Timeout => format!("{host} did not answer in time. Check the address, VPN or firewall."),
-            TransportFailure::TlsUntrusted(why) => format!("The TLS certificate of {host} is not trusted ({why})."),
+            TransportFailure::HostNotFound => {
+                format!("Host not found: {host} does not resolve. Check the spelling.")
+            }
+            TransportFailure::Refused => {
+                format!("Connection refused by {host}: nothing listens there. Check the port.")
+            }
+            TransportFailure::Timeout => {
+                format!("{host} did not answer in time. Check the address, VPN or firewall.")
+            }
+            TransportFailure::TlsUntrusted(why) => {
+                format!("The TLS certificate of {host} is not trusted ({why}).")
+            }
             TransportFailure::Other(why) => format!("Could not reach {host}: {why}."),
         }
     }
@@ -160,11 +182,10 @@ pub fn host_of(url: &str) -> String {
     url::Url::parse(url)
         .ok()
         .and_then(|u| {
-            u.host_str()
-                .map(|h| match u.port() {
-                    Some(p) => format!("{h}:{p}"),
-                    None => h.to_owned(),
-                })
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
         })
         .unwrap_or_else(|| crate::sanitize::clean_short(url, 60))
 }

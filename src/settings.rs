@@ -17,11 +17,16 @@ impl Settings {
     /// `kms_url` and `project` are the flags (clap has already read `KMS_API_URL` and
     /// `KMS_PROJECT_ID` into them when the flags were absent).
     pub fn resolve(kms_url: Option<&str>, project: Option<&str>) -> Result<Settings, String> {
-        let url = kms_url.filter(|u| !u.trim().is_empty()).unwrap_or(DEFAULT_KMS_URL);
+        let url = kms_url
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or(DEFAULT_KMS_URL);
         Ok(Settings {
             api_base: api_base(url)?,
             credentials: Credentials::from_env(),
-            project_id: project.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned),
+            project_id: project
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned),
             providers: ProviderEndpoints::from_env(),
         })
     }
@@ -29,7 +34,9 @@ impl Settings {
     /// The server as shown in the header: host and path, without `/api`.
     pub fn server_label(&self) -> String {
         let base = self.api_base.trim_end_matches("/api");
-        base.split_once("://").map_or(base, |(_, rest)| rest).to_owned()
+        base.split_once("://")
+            .map_or(base, |(_, rest)| rest)
+            .to_owned()
     }
 
     /// Whether any URL this process may call is https (then TLS roots are needed).

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{ApiBase, AppSpec, ScopeSet, FieldKind, FieldSpec, ProbeAuth, text_at};
+use super::{ApiBase, AppSpec, FieldKind, FieldSpec, ProbeAuth, ScopeSet, text_at};
 
 /// Scopes the docs ask for, by use.
 pub const SYNC_SCOPES: &[&str] = &[
@@ -24,14 +24,20 @@ pub const SCANNING_SCOPES: &[&str] = &[
 ];
 
 static SCOPE_SETS: &[ScopeSet] = &[
-    ScopeSet { use_name: "Secret Sync", scopes: SYNC_SCOPES },
-    ScopeSet { use_name: "Secret Scanning", scopes: SCANNING_SCOPES },
+    ScopeSet {
+        use_name: "Secret Sync",
+        scopes: SYNC_SCOPES,
+    },
+    ScopeSet {
+        use_name: "Secret Scanning",
+        scopes: SCANNING_SCOPES,
+    },
 ];
 
 pub static SPEC: AppSpec = AppSpec {
     slug: "bitbucket",
     name: "Bitbucket",
-    tagline: "Bitbucket Cloud: sync pipeline variables, or scan repositories for secrets",
+    tagline: "Bitbucket Cloud: pipeline variables, or secret scanning",
     method: "api-token",
     method_name: "API Token",
     target: Some(FieldSpec {
@@ -59,7 +65,10 @@ pub static SPEC: AppSpec = AppSpec {
     scope_sets: SCOPE_SETS,
     probe_path: "/2.0/user",
     probe_auth: ProbeAuth::BasicEmailToken,
-    api_base: ApiBase::Fixed { default: "https://api.bitbucket.org", env: "KMS_CONNECT_BITBUCKET_API_URL" },
+    api_base: ApiBase::Fixed {
+        default: "https://api.bitbucket.org",
+        env: "KMS_CONNECT_BITBUCKET_API_URL",
+    },
     api_label: "Bitbucket API",
     learned,
     rejected_hint: "The token is wrong, expired or revoked, or the email is not the Atlassian account email that made it.",

@@ -201,13 +201,20 @@ mod tests {
         assert_eq!(tc.fields(), [Name, Description, Target, Secret]);
         let nf = AppSpec::by_slug("northflank").unwrap();
         assert_eq!(nf.fields(), [Name, Description, Secret]);
-        assert_eq!(AppSpec::by_slug("bitbucket").unwrap().field_label(Target), "Email");
+        assert_eq!(
+            AppSpec::by_slug("bitbucket").unwrap().field_label(Target),
+            "Email"
+        );
     }
 
     #[test]
     fn suggested_names_pass_validation() {
         for app in CATALOG {
-            assert!(validate::name(&app.suggested_name()).is_ok(), "{}", app.slug);
+            assert!(
+                validate::name(&app.suggested_name()).is_ok(),
+                "{}",
+                app.slug
+            );
         }
     }
 }

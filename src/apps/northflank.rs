@@ -7,7 +7,7 @@ use super::{ApiBase, AppSpec, FieldKind, FieldSpec, ProbeAuth};
 pub static SPEC: AppSpec = AppSpec {
     slug: "northflank",
     name: "Northflank",
-    tagline: "Developer platform: sync secrets into project secret groups",
+    tagline: "Developer platform: secrets into project secret groups",
     method: "api-token",
     method_name: "API Token",
     target: None,
@@ -21,11 +21,16 @@ pub static SPEC: AppSpec = AppSpec {
     },
     instructions: include_str!("../../assets/instructions/northflank.md"),
     token_page: "https://app.northflank.com/s/account/api/tokens",
-    next_steps: &["Create a Northflank Secret Sync in your project: pick the Northflank project and secret group."],
+    next_steps: &[
+        "Create a Northflank Secret Sync in your project: pick the Northflank project and secret group.",
+    ],
     scope_sets: &[],
     probe_path: "/v1/projects",
     probe_auth: ProbeAuth::Bearer,
-    api_base: ApiBase::Fixed { default: "https://api.northflank.com", env: "KMS_CONNECT_NORTHFLANK_API_URL" },
+    api_base: ApiBase::Fixed {
+        default: "https://api.northflank.com",
+        env: "KMS_CONNECT_NORTHFLANK_API_URL",
+    },
     api_label: "Northflank API",
     learned,
     rejected_hint: "The token is invalid, revoked or expired (deleting its API role revokes it too). Make a new one.",

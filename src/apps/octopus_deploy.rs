@@ -7,7 +7,7 @@ use super::{ApiBase, AppSpec, FieldKind, FieldSpec, ProbeAuth, text_at};
 pub static SPEC: AppSpec = AppSpec {
     slug: "octopus-deploy",
     name: "Octopus Deploy",
-    tagline: "Deployment automation: sync secrets into sensitive project variables",
+    tagline: "Deployments: secrets into sensitive project variables",
     method: "api-key",
     method_name: "API Key",
     target: Some(FieldSpec {

@@ -77,7 +77,15 @@ pub struct TestOutcome {
 
 impl TestOutcome {
     fn fail(code: OutcomeCode, url: &str, message: String, hint: Option<String>) -> Self {
-        TestOutcome { ok: false, code, message, hint, learned: Vec::new(), retry_after_secs: None, url: url.to_owned() }
+        TestOutcome {
+            ok: false,
+            code,
+            message,
+            hint,
+            learned: Vec::new(),
+            retry_after_secs: None,
+            url: url.to_owned(),
+        }
     }
 }
 
@@ -85,13 +93,19 @@ impl TestOutcome {
 pub fn probe_url(app: &AppSpec, input: &ConnectionInput, endpoints: &ProviderEndpoints) -> String {
     let base = match app.api_base {
         ApiBase::Instance => input.target.clone().unwrap_or_default(),
-        ApiBase::Fixed { default, env } => endpoints.override_for(env).unwrap_or(default).to_owned(),
+        ApiBase::Fixed { default, env } => {
+            endpoints.override_for(env).unwrap_or(default).to_owned()
+        }
     };
     format!("{}{}", base.trim_end_matches('/'), app.probe_path)
 }
 
 /// Runs the test. Never panics, never returns the secret in any string.
-pub async fn run(client: &reqwest::Client, input: &ConnectionInput, endpoints: &ProviderEndpoints) -> TestOutcome {
+pub async fn run(
+    client: &reqwest::Client,
+    input: &ConnectionInput,
+    endpoints: &ProviderEndpoints,
+) -> TestOutcome {
     let app = input.app;
     let url = probe_url(app, input, endpoints);
     let mut req = client.get(&url).header(ACCEPT, "application/json");
@@ -100,7 +114,13 @@ pub async fn run(client: &reqwest::Client, input: &ConnectionInput, endpoints: &
         ProbeAuth::Bearer => Some((AUTHORIZATION.as_str(), format!("Bearer {secret}"))),
         ProbeAuth::BasicEmailToken => {
             let pair = format!("{}:{secret}", input.target.as_deref().unwrap_or(""));
-            Some((AUTHORIZATION.as_str(), format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))))
+            Some((
+                AUTHORIZATION.as_str(),
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(pair)
+                ),
+            ))
         }
         ProbeAuth::OctopusApiKey => None,
     };
@@ -114,7 +134,10 @@ pub async fn run(client: &reqwest::Client, input: &ConnectionInput, endpoints: &
             return TestOutcome::fail(
                 OutcomeCode::Unexpected,
                 &url,
-                format!("The {} contains characters that cannot be sent in a header.", app.secret.label),
+                format!(
+                    "The {} contains characters that cannot be sent in a header.",
+                    app.secret.label
+                ),
                 Some("Paste it again; it may have picked up a stray character.".into()),
             );
         };
@@ -132,7 +155,12 @@ pub async fn run(client: &reqwest::Client, input: &ConnectionInput, endpoints: &
 
 /// The outcome when the HTTP client itself could not be built (no request was made).
 pub fn setup_failed(input: &ConnectionInput, why: &str) -> TestOutcome {
-    TestOutcome::fail(OutcomeCode::Unexpected, "", format!("Could not set up HTTPS to test {}: {why}", input.app.name), None)
+    TestOutcome::fail(
+        OutcomeCode::Unexpected,
+        "",
+        format!("Could not set up HTTPS to test {}: {why}", input.app.name),
+        None,
+    )
 }
 
 fn transport_outcome(app: &AppSpec, url: &str, failure: &TransportFailure) -> TestOutcome {
@@ -160,7 +188,9 @@ fn transport_outcome(app: &AppSpec, url: &str, failure: &TransportFailure) -> Te
 pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
     let status = r.status;
     if (300..400).contains(&status) {
-        let to = r.header("location").unwrap_or_else(|| "(no Location header)".into());
+        let to = r
+            .header("location")
+            .unwrap_or_else(|| "(no Location header)".into());
         let to = clean_short(&absolute(url, &to), 100);
         return TestOutcome::fail(
             OutcomeCode::Redirect,
@@ -176,13 +206,25 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
         return match r.json() {
             Some(body) => {
                 let learned = (app.learned)(&body);
-                let what = learned.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+                let what = learned
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let message = if what.is_empty() {
                     format!("{} accepted the credential.", app.name)
                 } else {
                     format!("{} accepted the credential: {what}.", app.name)
                 };
-                TestOutcome { ok: true, code: OutcomeCode::Ok, message, hint: None, learned, retry_after_secs: None, url: url.to_owned() }
+                TestOutcome {
+                    ok: true,
+                    code: OutcomeCode::Ok,
+                    message,
+                    hint: None,
+                    learned,
+                    retry_after_secs: None,
+                    url: url.to_owned(),
+                }
             }
             None => not_provider(app, url, r, "something that is not JSON"),
         };
@@ -192,7 +234,11 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
         404 | 405 | 410 => TestOutcome::fail(
             OutcomeCode::NotFound,
             url,
-            format!("No {} at {} ({status}).", app.api_label, clean_short(url, 80)),
+            format!(
+                "No {} at {} ({status}).",
+                app.api_label,
+                clean_short(url, 80)
+            ),
             Some(app.not_found_hint.to_owned()),
         ),
         429 => {
@@ -210,13 +256,20 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
         500..=599 => TestOutcome::fail(
             OutcomeCode::Unavailable,
             url,
-            format!("{} answered {status}: it is down, starting up or behind a failing proxy.", app.name),
+            format!(
+                "{} answered {status}: it is down, starting up or behind a failing proxy.",
+                app.name
+            ),
             Some("Try again later.".into()),
         ),
         _ => TestOutcome::fail(
             OutcomeCode::Unexpected,
             url,
-            format!("{} answered an unexpected {status}: {}", app.name, r.first_line()),
+            format!(
+                "{} answered an unexpected {status}: {}",
+                app.name,
+                r.first_line()
+            ),
             None,
         ),
     }
@@ -224,11 +277,20 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
 
 fn not_provider(app: &AppSpec, url: &str, r: &Captured, what: &str) -> TestOutcome {
     let ct = r.content_type();
-    let ct = if ct.is_empty() { "no content type".to_owned() } else { clean_short(&ct, 40) };
+    let ct = if ct.is_empty() {
+        "no content type".to_owned()
+    } else {
+        clean_short(&ct, 40)
+    };
     TestOutcome::fail(
         OutcomeCode::NotProvider,
         url,
-        format!("{} serves {what} ({} {ct}), not the {}.", clean_short(url, 70), r.status, app.api_label),
+        format!(
+            "{} serves {what} ({} {ct}), not the {}.",
+            clean_short(url, 70),
+            r.status,
+            app.api_label
+        ),
         Some(app.not_found_hint.to_owned()),
     )
 }
@@ -236,25 +298,50 @@ fn not_provider(app: &AppSpec, url: &str, r: &Captured, what: &str) -> TestOutco
 fn rejected(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
     let body = r.json();
     // Bitbucket names the missing scopes in a 403 (providers.md §3.3 B1).
-    if let Some(required) = body.as_ref().and_then(|b| b.pointer("/error/detail/required")).and_then(Value::as_array) {
-        let list = |v: &[Value]| v.iter().filter_map(Value::as_str).map(|s| clean_short(s, 40)).collect::<Vec<_>>().join(", ");
-        let granted = body.as_ref().and_then(|b| b.pointer("/error/detail/granted")).and_then(Value::as_array);
+    if let Some(required) = body
+        .as_ref()
+        .and_then(|b| b.pointer("/error/detail/required"))
+        .and_then(Value::as_array)
+    {
+        let list = |v: &[Value]| {
+            v.iter()
+                .filter_map(Value::as_str)
+                .map(|s| clean_short(s, 40))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let granted = body
+            .as_ref()
+            .and_then(|b| b.pointer("/error/detail/granted"))
+            .and_then(Value::as_array);
         return TestOutcome::fail(
             OutcomeCode::MissingScope,
             url,
             format!("The token is missing scope(s): {}.", list(required)),
             Some(match granted {
-                Some(g) if !g.is_empty() => format!("It has: {}. Make a new token with the scopes listed in step 2.", list(g)),
+                Some(g) if !g.is_empty() => format!(
+                    "It has: {}. Make a new token with the scopes listed in step 2.",
+                    list(g)
+                ),
                 _ => "Make a new token with the scopes listed in step 2.".into(),
             }),
         );
     }
     let said = provider_message(body.as_ref()).unwrap_or_else(|| r.first_line());
-    let said = if said.is_empty() { String::new() } else { format!(" It said: \"{said}\"") };
+    let said = if said.is_empty() {
+        String::new()
+    } else {
+        format!(" It said: \"{said}\"")
+    };
     TestOutcome::fail(
         OutcomeCode::TokenRejected,
         url,
-        format!("{} rejected the {} ({}).{said}", app.name, app.secret.label.to_lowercase(), r.status),
+        format!(
+            "{} rejected the {} ({}).{said}",
+            app.name,
+            app.secret.label.to_lowercase(),
+            r.status
+        ),
         Some(app.rejected_hint.to_owned()),
     )
 }
@@ -291,7 +378,11 @@ mod tests {
         for (k, v) in headers {
             h.insert(*k, v.parse().unwrap());
         }
-        Captured { status, headers: h, body: body.as_bytes().to_vec() }
+        Captured {
+            status,
+            headers: h,
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     fn tc() -> &'static AppSpec {
@@ -300,35 +391,69 @@ mod tests {
 
     #[test]
     fn ok_reports_what_was_learned() {
-        let o = classify(tc(), "u", &cap(200, &[("content-type", "application/json")], r#"{"version":"2025.07 (build 1)"}"#));
+        let o = classify(
+            tc(),
+            "u",
+            &cap(
+                200,
+                &[("content-type", "application/json")],
+                r#"{"version":"2025.07 (build 1)"}"#,
+            ),
+        );
         assert!(o.ok);
-        assert_eq!(o.message, "TeamCity accepted the credential: version 2025.07 (build 1).");
+        assert_eq!(
+            o.message,
+            "TeamCity accepted the credential: version 2025.07 (build 1)."
+        );
     }
 
     #[test]
     fn html_is_a_web_page_not_the_api() {
-        let o = classify(tc(), "https://x", &cap(200, &[("content-type", "text/html")], "<html>"));
+        let o = classify(
+            tc(),
+            "https://x",
+            &cap(200, &[("content-type", "text/html")], "<html>"),
+        );
         assert_eq!(o.code, OutcomeCode::NotProvider);
         assert!(o.message.contains("web page"), "{}", o.message);
     }
 
     #[test]
     fn redirect_names_the_target() {
-        let o = classify(tc(), "http://ci.example.com/app/rest/server", &cap(301, &[("location", "https://ci.example.com/app/rest/server")], ""));
+        let o = classify(
+            tc(),
+            "http://ci.example.com/app/rest/server",
+            &cap(
+                301,
+                &[("location", "https://ci.example.com/app/rest/server")],
+                "",
+            ),
+        );
         assert_eq!(o.code, OutcomeCode::Redirect);
         assert!(o.message.contains("https://ci.example.com/app/rest/server"));
     }
 
     #[test]
     fn relative_redirect_is_made_absolute() {
-        let o = classify(tc(), "https://ci.example.com/app/rest/server", &cap(302, &[("location", "/login.html")], ""));
-        assert!(o.message.contains("https://ci.example.com/login.html"), "{}", o.message);
+        let o = classify(
+            tc(),
+            "https://ci.example.com/app/rest/server",
+            &cap(302, &[("location", "/login.html")], ""),
+        );
+        assert!(
+            o.message.contains("https://ci.example.com/login.html"),
+            "{}",
+            o.message
+        );
     }
 
     #[test]
     fn rate_limit_reads_retry_after() {
         let o = classify(tc(), "u", &cap(429, &[("retry-after", "30")], ""));
-        assert_eq!((o.code, o.retry_after_secs), (OutcomeCode::RateLimited, Some(30)));
+        assert_eq!(
+            (o.code, o.retry_after_secs),
+            (OutcomeCode::RateLimited, Some(30))
+        );
         assert!(o.hint.unwrap().contains("30 s"));
     }
 
@@ -336,7 +461,11 @@ mod tests {
     fn bitbucket_scope_error_lists_the_scopes() {
         let bb = AppSpec::by_slug("bitbucket").unwrap();
         let body = r#"{"type":"error","error":{"message":"Your credentials lack one or more required privilege scopes.","detail":{"required":["read:user:bitbucket"],"granted":["read:repository:bitbucket"]}}}"#;
-        let o = classify(bb, "u", &cap(403, &[("content-type", "application/json")], body));
+        let o = classify(
+            bb,
+            "u",
+            &cap(403, &[("content-type", "application/json")], body),
+        );
         assert_eq!(o.code, OutcomeCode::MissingScope);
         assert!(o.message.contains("read:user:bitbucket"));
         assert!(o.hint.unwrap().contains("read:repository:bitbucket"));
@@ -345,7 +474,11 @@ mod tests {
     #[test]
     fn octopus_error_message_is_quoted_and_cleaned() {
         let oc = AppSpec::by_slug("octopus-deploy").unwrap();
-        let o = classify(oc, "u", &cap(401, &[], "{\"ErrorMessage\":\"Invalid key\\u001b[31m\"}"));
+        let o = classify(
+            oc,
+            "u",
+            &cap(401, &[], "{\"ErrorMessage\":\"Invalid key\\u001b[31m\"}"),
+        );
         assert_eq!(o.code, OutcomeCode::TokenRejected);
         assert!(o.message.contains("\"Invalid key[31m\""), "{}", o.message);
         assert!(!o.message.contains('\x1b'));

@@ -7,7 +7,7 @@ use super::{ApiBase, AppSpec, FieldKind, FieldSpec, ProbeAuth, text_at};
 pub static SPEC: AppSpec = AppSpec {
     slug: "teamcity",
     name: "TeamCity",
-    tagline: "JetBrains CI server: sync secrets into project and build parameters",
+    tagline: "CI server: secrets into project and build parameters",
     method: "access-token",
     method_name: "Access Token",
     target: Some(FieldSpec {
@@ -42,5 +42,8 @@ pub static SPEC: AppSpec = AppSpec {
 };
 
 fn learned(body: &Value) -> Vec<(String, String)> {
-    text_at(body, "/version").map(|v| ("version".to_owned(), v)).into_iter().collect()
+    text_at(body, "/version")
+        .map(|v| ("version".to_owned(), v))
+        .into_iter()
+        .collect()
 }

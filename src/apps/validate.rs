@@ -63,11 +63,16 @@ pub fn name(raw: &str) -> Result<String, String> {
     if v.chars().count() > NAME_MAX {
         return Err(format!("Name must be at most {NAME_MAX} characters."));
     }
-    let slug_ok = v
-        .split('-')
-        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    let slug_ok = v.split('-').all(|part| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
     if !slug_ok {
-        return Err("Use only lowercase letters, numbers and single hyphens (e.g. ci-teamcity).".into());
+        return Err(
+            "Use only lowercase letters, numbers and single hyphens (e.g. ci-teamcity).".into(),
+        );
     }
     Ok(v.to_owned())
 }
@@ -87,10 +92,17 @@ pub fn description(raw: &str) -> Result<Option<String>, String> {
 pub fn url(raw: &str, spec: &FieldSpec) -> Result<String, String> {
     let v = raw.trim();
     if v.is_empty() {
-        return Err(format!("{} is required (e.g. {}).", spec.label, spec.placeholder));
+        return Err(format!(
+            "{} is required (e.g. {}).",
+            spec.label, spec.placeholder
+        ));
     }
-    let parsed = url::Url::parse(v)
-        .map_err(|_| format!("Not a valid URL: start with https:// (e.g. {}).", spec.placeholder))?;
+    let parsed = url::Url::parse(v).map_err(|_| {
+        format!(
+            "Not a valid URL: start with https:// (e.g. {}).",
+            spec.placeholder
+        )
+    })?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err("The URL must start with https:// or http://.".into());
     }
@@ -98,7 +110,9 @@ pub fn url(raw: &str, spec: &FieldSpec) -> Result<String, String> {
         return Err("The URL has no host name.".into());
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("Remove the user:password@ part; the server refuses URLs with credentials.".into());
+        return Err(
+            "Remove the user:password@ part; the server refuses URLs with credentials.".into(),
+        );
     }
     let normalised = v.trim_end_matches('/').to_owned();
     check_len(&normalised, spec)?;
@@ -122,7 +136,9 @@ pub fn email(raw: &str, spec: &FieldSpec) -> Result<String, String> {
         None => false,
     };
     if !well_formed {
-        return Err("Not an email address. Use the Atlassian account email, not the username.".into());
+        return Err(
+            "Not an email address. Use the Atlassian account email, not the username.".into(),
+        );
     }
     check_len(v, spec)?;
     Ok(v.to_owned())
@@ -168,7 +184,10 @@ fn target(raw: &str, spec: &FieldSpec) -> Result<String, String> {
 }
 
 /// Validates the whole form; on failure lists every problem in form order.
-pub fn connection(app: &'static AppSpec, raw: &RawInput) -> Result<ConnectionInput, Vec<FieldError>> {
+pub fn connection(
+    app: &'static AppSpec,
+    raw: &RawInput,
+) -> Result<ConnectionInput, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut note = |field: FieldId, r: Result<(), String>| {
         if let Err(message) = r {
@@ -186,7 +205,10 @@ pub fn connection(app: &'static AppSpec, raw: &RawInput) -> Result<ConnectionInp
         app,
         name: name(&raw.name).unwrap_or_default(),
         description: description(&raw.description).unwrap_or_default(),
-        target: app.target.as_ref().and_then(|spec| target(&raw.target, spec).ok()),
+        target: app
+            .target
+            .as_ref()
+            .and_then(|spec| target(&raw.target, spec).ok()),
         secret: secret(&raw.secret, &app.secret).unwrap_or_default(),
     })
 }
@@ -198,7 +220,10 @@ impl ConnectionInput {
         if let (Some(spec), Some(value)) = (&self.app.target, &self.target) {
             creds.insert(spec.key.into(), Value::String(value.clone()));
         }
-        creds.insert(self.app.secret.key.into(), Value::String(self.secret.expose_secret().to_owned()));
+        creds.insert(
+            self.app.secret.key.into(),
+            Value::String(self.secret.expose_secret().to_owned()),
+        );
         Value::Object(creds)
     }
 
@@ -249,23 +274,43 @@ mod tests {
     #[test]
     fn urls_are_trimmed_and_lose_the_trailing_slash() {
         let spec = tc().target.as_ref().unwrap();
-        assert_eq!(url(" https://ci.example.com/ ", spec).unwrap(), "https://ci.example.com");
-        assert_eq!(url("https://x.io/teamcity//", spec).unwrap(), "https://x.io/teamcity");
-        for bad in ["", "ci.example.com", "ftp://x.io", "https://u:p@x.io", "https://"] {
+        assert_eq!(
+            url(" https://ci.example.com/ ", spec).unwrap(),
+            "https://ci.example.com"
+        );
+        assert_eq!(
+            url("https://x.io/teamcity//", spec).unwrap(),
+            "https://x.io/teamcity"
+        );
+        for bad in [
+            "",
+            "ci.example.com",
+            "ftp://x.io",
+            "https://u:p@x.io",
+            "https://",
+        ] {
             assert!(url(bad, spec).is_err(), "{bad:?} should fail");
         }
     }
 
     #[test]
     fn octopus_url_is_capped_at_255() {
-        let spec = AppSpec::by_slug("octopus-deploy").unwrap().target.as_ref().unwrap();
+        let spec = AppSpec::by_slug("octopus-deploy")
+            .unwrap()
+            .target
+            .as_ref()
+            .unwrap();
         let long = format!("https://x.io/{}", "a".repeat(250));
         assert!(url(&long, spec).is_err());
     }
 
     #[test]
     fn emails_must_look_like_emails() {
-        let spec = AppSpec::by_slug("bitbucket").unwrap().target.as_ref().unwrap();
+        let spec = AppSpec::by_slug("bitbucket")
+            .unwrap()
+            .target
+            .as_ref()
+            .unwrap();
         assert_eq!(email(" a@b.co ", spec).unwrap(), "a@b.co");
         for bad in ["", "jdoe", "a@b", "a @b.co", "@b.co", "a@@b.co"] {
             assert!(email(bad, spec).is_err(), "{bad:?} should fail");

@@ -8,7 +8,10 @@ use super::{KmsClient, KmsError};
 #[derive(Debug, Clone)]
 pub enum Credentials {
     Token(SecretString),
-    UniversalAuth { client_id: String, client_secret: SecretString },
+    UniversalAuth {
+        client_id: String,
+        client_secret: SecretString,
+    },
 }
 
 impl Credentials {
@@ -18,7 +21,10 @@ impl Credentials {
         if let Some(t) = get("KMS_TOKEN") {
             return Some(Credentials::Token(SecretString::from(t.trim())));
         }
-        match (get("KMS_UNIVERSAL_AUTH_CLIENT_ID"), get("KMS_UNIVERSAL_AUTH_CLIENT_SECRET")) {
+        match (
+            get("KMS_UNIVERSAL_AUTH_CLIENT_ID"),
+            get("KMS_UNIVERSAL_AUTH_CLIENT_SECRET"),
+        ) {
             (Some(id), Some(secret)) => Some(Credentials::UniversalAuth {
                 client_id: id.trim().to_owned(),
                 client_secret: SecretString::from(secret.trim()),
@@ -32,7 +38,10 @@ impl Credentials {
         match self {
             Credentials::Token(_) => "access token".into(),
             Credentials::UniversalAuth { client_id, .. } => {
-                format!("universal auth {}", crate::sanitize::clean_short(client_id, 24))
+                format!(
+                    "universal auth {}",
+                    crate::sanitize::clean_short(client_id, 24)
+                )
             }
         }
     }
@@ -41,7 +50,10 @@ impl Credentials {
     pub async fn sign_in(&self, client: KmsClient) -> Result<KmsClient, KmsError> {
         match self {
             Credentials::Token(t) => Ok(client.with_token(t.clone())),
-            Credentials::UniversalAuth { client_id, client_secret } => {
+            Credentials::UniversalAuth {
+                client_id,
+                client_secret,
+            } => {
                 let (token, _) = client.login_universal(client_id, client_secret).await?;
                 Ok(client.with_token(token))
             }

@@ -7,7 +7,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::error::KmsError;
-use super::types::{AppConnection, AppConnectionEnvelope, LoginResponse, Project, ProjectsEnvelope};
+use super::types::{
+    AppConnection, AppConnectionEnvelope, LoginResponse, Project, ProjectsEnvelope,
+};
 use crate::apps::ConnectionInput;
 use crate::http::{self, TransportFailure};
 
@@ -18,9 +20,12 @@ pub const DEFAULT_KMS_URL: &str = "https://app.kms.hanzo.ai";
 pub fn api_base(kms_url: &str) -> Result<String, String> {
     let v = kms_url.trim().trim_end_matches('/');
     let v = v.strip_suffix("/api").unwrap_or(v).trim_end_matches('/');
-    let parsed = url::Url::parse(v).map_err(|_| format!("KMS URL {v:?} is not a valid URL (e.g. {DEFAULT_KMS_URL})."))?;
+    let parsed = url::Url::parse(v)
+        .map_err(|_| format!("KMS URL {v:?} is not a valid URL (e.g. {DEFAULT_KMS_URL})."))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(format!("KMS URL {v:?} must start with https:// (e.g. {DEFAULT_KMS_URL})."));
+        return Err(format!(
+            "KMS URL {v:?} must start with https:// (e.g. {DEFAULT_KMS_URL})."
+        ));
     }
     Ok(format!("{v}/api"))
 }
@@ -34,14 +39,21 @@ pub struct KmsClient {
 
 impl std::fmt::Debug for KmsClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KmsClient").field("api", &self.api).field("token", &self.token.as_ref().map(|_| "[REDACTED]")).finish()
+        f.debug_struct("KmsClient")
+            .field("api", &self.api)
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .finish()
     }
 }
 
 impl KmsClient {
     /// `api` is a value from [`api_base`].
     pub fn new(http: reqwest::Client, api: String) -> Self {
-        KmsClient { http, api, token: None }
+        KmsClient {
+            http,
+            api,
+            token: None,
+        }
     }
 
     pub fn with_token(mut self, token: SecretString) -> Self {
@@ -60,13 +72,22 @@ impl KmsClient {
         client_secret: &SecretString,
     ) -> Result<(SecretString, Option<u64>), KmsError> {
         let body = json!({ "clientId": client_id.trim(), "clientSecret": client_secret.expose_secret().trim() });
-        let resp: LoginResponse = self.send(reqwest::Method::POST, "/v1/auth/universal-auth/login", Some(&body), false).await?;
+        let resp: LoginResponse = self
+            .send(
+                reqwest::Method::POST,
+                "/v1/auth/universal-auth/login",
+                Some(&body),
+                false,
+            )
+            .await?;
         Ok((SecretString::from(resp.access_token), resp.expires_in))
     }
 
     /// `GET /api/v1/projects`: the projects this identity can see.
     pub async fn list_projects(&self) -> Result<Vec<Project>, KmsError> {
-        let env: ProjectsEnvelope = self.send(reqwest::Method::GET, "/v1/projects", None, true).await?;
+        let env: ProjectsEnvelope = self
+            .send(reqwest::Method::GET, "/v1/projects", None, true)
+            .await?;
         Ok(env
             .projects
             .into_iter()
@@ -86,7 +107,9 @@ impl KmsClient {
     ) -> Result<AppConnection, KmsError> {
         let body = input.create_body(project_id);
         let path = format!("/v1/app-connections/{}", input.app.slug);
-        let env: AppConnectionEnvelope = self.send(reqwest::Method::POST, &path, Some(&body), true).await?;
+        let env: AppConnectionEnvelope = self
+            .send(reqwest::Method::POST, &path, Some(&body), true)
+            .await?;
         env.into_connection().map_err(|e| KmsError::BadResponse {
             url: format!("{}{path}", self.api),
             why: crate::sanitize::clean_short(&e.to_string(), 100),
@@ -101,28 +124,39 @@ impl KmsClient {
         authed: bool,
     ) -> Result<T, KmsError> {
         let url = format!("{}{path}", self.api);
-        let mut req = self.http.request(method, &url).header(ACCEPT, "application/json");
+        let mut req = self
+            .http
+            .request(method, &url)
+            .header(ACCEPT, "application/json");
         if authed && let Some(token) = &self.token {
-            let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
-                KmsError::Transport {
+            let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+                .map_err(|_| KmsError::Transport {
                     url: url.clone(),
-                    failure: TransportFailure::Other("the KMS token contains characters a header cannot hold".into()),
-                }
-            })?;
+                    failure: TransportFailure::Other(
+                        "the KMS token contains characters a header cannot hold".into(),
+                    ),
+                })?;
             v.set_sensitive(true);
             req = req.header(AUTHORIZATION, v);
         }
         if let Some(b) = body {
             req = req.json(b);
         }
-        let transport = |e: reqwest::Error| KmsError::Transport { url: url.clone(), failure: TransportFailure::classify(&e) };
+        let transport = |e: reqwest::Error| KmsError::Transport {
+            url: url.clone(),
+            failure: TransportFailure::classify(&e),
+        };
         let resp = req.send().await.map_err(transport)?;
         let captured = http::capture(resp).await.map_err(transport)?;
         if !(200..300).contains(&captured.status) {
             return Err(KmsError::from_response(&url, &captured));
         }
         if captured.is_html() {
-            return Err(KmsError::NotKmsApi { url, status: captured.status, what: "a web page".into() });
+            return Err(KmsError::NotKmsApi {
+                url,
+                status: captured.status,
+                what: "a web page".into(),
+            });
         }
         serde_json::from_slice(&captured.body).map_err(|e| KmsError::BadResponse {
             url: url.clone(),
@@ -137,15 +171,25 @@ mod tests {
 
     #[test]
     fn api_base_accepts_with_or_without_api() {
-        assert_eq!(api_base("https://app.kms.hanzo.ai").unwrap(), "https://app.kms.hanzo.ai/api");
-        assert_eq!(api_base(" https://kms.example.com/api/ ").unwrap(), "https://kms.example.com/api");
-        assert_eq!(api_base("http://127.0.0.1:8080/").unwrap(), "http://127.0.0.1:8080/api");
+        assert_eq!(
+            api_base("https://app.kms.hanzo.ai").unwrap(),
+            "https://app.kms.hanzo.ai/api"
+        );
+        assert_eq!(
+            api_base(" https://kms.example.com/api/ ").unwrap(),
+            "https://kms.example.com/api"
+        );
+        assert_eq!(
+            api_base("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080/api"
+        );
         assert!(api_base("kms.example.com").is_err());
     }
 
     #[test]
     fn debug_hides_the_token() {
-        let c = KmsClient::new(reqwest::Client::new(), "http://x/api".into()).with_token(SecretString::from("tok-123"));
+        let c = KmsClient::new(reqwest::Client::new(), "http://x/api".into())
+            .with_token(SecretString::from("tok-123"));
         assert!(!format!("{c:?}").contains("tok-123"));
     }
 }

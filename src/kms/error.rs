@@ -10,9 +10,16 @@ use crate::sanitize::{clean_line, clean_short};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KmsError {
     /// No answer at all.
-    Transport { url: String, failure: TransportFailure },
+    Transport {
+        url: String,
+        failure: TransportFailure,
+    },
     /// An answer, but not from an Infisical-compatible API (HTML, not JSON, …).
-    NotKmsApi { url: String, status: u16, what: String },
+    NotKmsApi {
+        url: String,
+        status: u16,
+        what: String,
+    },
     /// The server has no such route: it predates App Connections (or this app).
     RouteMissing { url: String, status: u16 },
     /// The server's error envelope.
@@ -73,14 +80,26 @@ impl KmsError {
     /// Reads a non-2xx answer.
     pub fn from_response(url: &str, r: &Captured) -> KmsError {
         let Some(body) = r.json().filter(Value::is_object) else {
-            let what = if r.is_html() { "a web page".to_owned() } else { describe_body(r) };
-            return KmsError::NotKmsApi { url: url.to_owned(), status: r.status, what };
+            let what = if r.is_html() {
+                "a web page".to_owned()
+            } else {
+                describe_body(r)
+            };
+            return KmsError::NotKmsApi {
+                url: url.to_owned(),
+                status: r.status,
+                what,
+            };
         };
         let text = |k: &str| body.get(k).and_then(Value::as_str).map(clean_line);
         let (message, issues) = match body.get("message") {
             Some(Value::Array(items)) => {
                 let issues: Vec<Issue> = items.iter().map(issue).collect();
-                let joined = issues.iter().map(Issue::to_string).collect::<Vec<_>>().join("; ");
+                let joined = issues
+                    .iter()
+                    .map(Issue::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 (joined, issues)
             }
             Some(Value::String(s)) => (clean_short(s, 300), Vec::new()),
@@ -89,10 +108,17 @@ impl KmsError {
         let error = text("error").unwrap_or_default();
         // Fastify's own 404 for a route it does not have: no reqId, "Route X:/path not found".
         if r.status == 404 && message.starts_with("Route ") && message.ends_with("not found") {
-            return KmsError::RouteMissing { url: url.to_owned(), status: r.status };
+            return KmsError::RouteMissing {
+                url: url.to_owned(),
+                status: r.status,
+            };
         }
         if message.is_empty() && error.is_empty() {
-            return KmsError::NotKmsApi { url: url.to_owned(), status: r.status, what: describe_body(r) };
+            return KmsError::NotKmsApi {
+                url: url.to_owned(),
+                status: r.status,
+                what: describe_body(r),
+            };
         }
         KmsError::Api(ApiError {
             status: r.status,
@@ -118,15 +144,28 @@ impl KmsError {
                 Some("Check the KMS address (--kms-url or KMS_API_URL) and your network."),
             ),
             KmsError::NotKmsApi { url, status, what } => server(
-                format!("{} answered {what} ({status}), not the KMS API.", clean_short(url, 60)),
-                Some("Check the KMS address (--kms-url or KMS_API_URL): it should be the server's base URL."),
+                format!(
+                    "{} answered {what} ({status}), not the KMS API.",
+                    clean_short(url, 60)
+                ),
+                Some(
+                    "Check the KMS address (--kms-url or KMS_API_URL): it should be the server's base URL.",
+                ),
             ),
             KmsError::RouteMissing { url, .. } => server(
-                format!("This server has no such API route ({}).", clean_short(url, 70)),
-                Some("It may be an older Infisical-compatible server without App Connections: upgrade it or use another."),
+                format!(
+                    "This server has no such API route ({}).",
+                    clean_short(url, 70)
+                ),
+                Some(
+                    "It may be an older Infisical-compatible server without App Connections: upgrade it or use another.",
+                ),
             ),
             KmsError::BadResponse { url, why } => server(
-                format!("Could not read the answer from {}: {why}.", clean_short(url, 60)),
+                format!(
+                    "Could not read the answer from {}: {why}.",
+                    clean_short(url, 60)
+                ),
                 None,
             ),
             KmsError::Api(e) => e.guidance(app),
@@ -136,8 +175,17 @@ impl KmsError {
 
 impl ApiError {
     fn guidance(&self, app: Option<&AppSpec>) -> Guidance {
-        let reference = self.req_id.as_ref().map(|id| format!(" (request ID {id})")).unwrap_or_default();
-        let mut g = Guidance { trouble: Trouble::Server, headline: String::new(), hint: None, fields: Vec::new() };
+        let reference = self
+            .req_id
+            .as_ref()
+            .map(|id| format!(" (request ID {id})"))
+            .unwrap_or_default();
+        let mut g = Guidance {
+            trouble: Trouble::Server,
+            headline: String::new(),
+            hint: None,
+            fields: Vec::new(),
+        };
         let msg = &self.message;
         let lower = msg.to_ascii_lowercase();
         if self.error == "ValidationFailure" || !self.issues.is_empty() {
@@ -152,7 +200,10 @@ impl ApiError {
             g.headline = if unplaced.is_empty() {
                 "The KMS server rejected some fields; see the messages under them.".into()
             } else {
-                format!("The KMS server rejected the request: {}", unplaced.join("; "))
+                format!(
+                    "The KMS server rejected the request: {}",
+                    unplaced.join("; ")
+                )
             };
             return g;
         }
@@ -160,12 +211,15 @@ impl ApiError {
             g.trouble = Trouble::Input;
             g.fields.push((FieldId::Name, msg.clone()));
             g.headline = format!("{msg}.");
-            g.hint = Some("Pick another name: names are unique per project, across all apps.".into());
+            g.hint =
+                Some("Pick another name: names are unique per project, across all apps.".into());
             return g;
         }
         if self.error == "TokenError" || (self.status == 401 && lower.contains("token")) {
             g.headline = format!("Your KMS token was rejected or has expired: {msg}");
-            g.hint = Some("Set a fresh KMS_TOKEN, or use KMS_UNIVERSAL_AUTH_CLIENT_ID and _SECRET.".into());
+            g.hint = Some(
+                "Set a fresh KMS_TOKEN, or use KMS_UNIVERSAL_AUTH_CLIENT_ID and _SECRET.".into(),
+            );
             return g;
         }
         if self.error == "PermissionDenied" {
@@ -181,7 +235,8 @@ impl ApiError {
         }
         if self.status == 403 && self.error.starts_with("Forbidden") {
             g.headline = "This kind of KMS token cannot manage App Connections.".into();
-            g.hint = Some("Use a machine identity (universal auth) or a user session token.".into());
+            g.hint =
+                Some("Use a machine identity (universal auth) or a user session token.".into());
             return g;
         }
         if lower.starts_with("failed to validate") || lower.starts_with("unable to validate") {
@@ -203,13 +258,22 @@ impl ApiError {
             return g;
         }
         if self.status == 429 {
-            let when = self.retry_after_secs.map_or("in a minute".to_owned(), |s| format!("in {s} s"));
+            let when = self
+                .retry_after_secs
+                .map_or("in a minute".to_owned(), |s| format!("in {s} s"));
             g.headline = "The KMS server is rate-limiting requests (429).".into();
             g.hint = Some(format!("Try again {when}; nothing was lost."));
             return g;
         }
-        let what = if msg.is_empty() { self.error.clone() } else { msg.clone() };
-        g.headline = format!("The KMS server answered {}: {what}{reference}.", self.status);
+        let what = if msg.is_empty() {
+            self.error.clone()
+        } else {
+            msg.clone()
+        };
+        g.headline = format!(
+            "The KMS server answered {}: {what}{reference}.",
+            self.status
+        );
         g
     }
 }
@@ -242,11 +306,17 @@ fn issue(v: &Value) -> Issue {
         .and_then(Value::as_array)
         .map(|p| {
             p.iter()
-                .map(|s| s.as_str().map_or_else(|| s.to_string(), |s| clean_short(s, 40)))
+                .map(|s| {
+                    s.as_str()
+                        .map_or_else(|| s.to_string(), |s| clean_short(s, 40))
+                })
                 .collect()
         })
         .unwrap_or_default();
-    let message = v.get("message").and_then(Value::as_str).map_or_else(|| "invalid".to_owned(), |m| clean_short(m, 160));
+    let message = v
+        .get("message")
+        .and_then(Value::as_str)
+        .map_or_else(|| "invalid".to_owned(), |m| clean_short(m, 160));
     Issue { path, message }
 }
 
@@ -257,7 +327,10 @@ fn describe_body(r: &Captured) -> String {
     } else if ct.is_empty() {
         "something that is not JSON".into()
     } else {
-        format!("{} instead of JSON", clean_short(ct.split(';').next().unwrap_or(&ct), 40))
+        format!(
+            "{} instead of JSON",
+            clean_short(ct.split(';').next().unwrap_or(&ct), 40)
+        )
     }
 }
 
@@ -268,8 +341,15 @@ mod tests {
 
     fn cap(status: u16, body: &str) -> Captured {
         let mut h = HeaderMap::new();
-        h.insert("content-type", "application/json; charset=utf-8".parse().unwrap());
-        Captured { status, headers: h, body: body.as_bytes().to_vec() }
+        h.insert(
+            "content-type",
+            "application/json; charset=utf-8".parse().unwrap(),
+        );
+        Captured {
+            status,
+            headers: h,
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     fn tc() -> &'static AppSpec {
@@ -285,7 +365,10 @@ mod tests {
         let g = KmsError::from_response("u", &cap(401, body)).guidance(Some(tc()));
         assert_eq!(g.trouble, Trouble::Input);
         assert_eq!(g.fields[0].0, FieldId::Name);
-        assert_eq!(g.fields[1], (FieldId::Target, "Invalid Instance URL".to_owned()));
+        assert_eq!(
+            g.fields[1],
+            (FieldId::Target, "Invalid Instance URL".to_owned())
+        );
     }
 
     #[test]
@@ -300,7 +383,12 @@ mod tests {
     fn token_errors_say_the_kms_token_was_rejected() {
         let body = r#"{"statusCode":403,"message":"The provided access token is malformed.","error":"TokenError"}"#;
         let g = KmsError::from_response("u", &cap(403, body)).guidance(None);
-        assert!(g.headline.starts_with("Your KMS token was rejected or has expired"), "{}", g.headline);
+        assert!(
+            g.headline
+                .starts_with("Your KMS token was rejected or has expired"),
+            "{}",
+            g.headline
+        );
     }
 
     #[test]
@@ -314,16 +402,26 @@ mod tests {
     fn other_errors_keep_the_message_and_request_id() {
         let body = r#"{"reqId":"req-Qw3rTy7uIo9pAs","statusCode":500,"message":"Something went wrong","error":"InternalServerError"}"#;
         let g = KmsError::from_response("u", &cap(500, body)).guidance(None);
-        assert_eq!(g.headline, "The KMS server answered 500: Something went wrong (request ID req-Qw3rTy7uIo9pAs).");
+        assert_eq!(
+            g.headline,
+            "The KMS server answered 500: Something went wrong (request ID req-Qw3rTy7uIo9pAs)."
+        );
     }
 
     #[test]
     fn html_and_missing_routes_are_recognised() {
         let mut html = cap(200, "<!DOCTYPE html><html>");
-        html.headers.insert("content-type", "text/html".parse().unwrap());
-        assert!(matches!(KmsError::from_response("u", &html), KmsError::NotKmsApi { .. }));
+        html.headers
+            .insert("content-type", "text/html".parse().unwrap());
+        assert!(matches!(
+            KmsError::from_response("u", &html),
+            KmsError::NotKmsApi { .. }
+        ));
         let body = r#"{"message":"Route POST:/api/v1/app-connections/teamcity not found","error":"Not Found","statusCode":404}"#;
-        assert!(matches!(KmsError::from_response("u", &cap(404, body)), KmsError::RouteMissing { .. }));
+        assert!(matches!(
+            KmsError::from_response("u", &cap(404, body)),
+            KmsError::RouteMissing { .. }
+        ));
     }
 
     #[test]

@@ -64,6 +64,9 @@ pub(crate) struct LoginResponse {
 
 impl std::fmt::Debug for LoginResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginResponse").field("access_token", &"[REDACTED]").field("expires_in", &self.expires_in).finish()
+        f.debug_struct("LoginResponse")
+            .field("access_token", &"[REDACTED]")
+            .field("expires_in", &self.expires_in)
+            .finish()
     }
 }

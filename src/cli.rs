@@ -1,0 +1,354 @@
+//! The non-interactive twins of the wizard: `apps`, `test`, `create`. Same validation, same
+//! credential test and the same error guidance as the TUI.
+
+use std::io::Read;
+
+use clap::{Args, Subcommand};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use crate::apps::{self, AppSpec, CATALOG, FieldId, RawInput, TestOutcome};
+use crate::kms::{Guidance, KmsClient};
+use crate::sanitize::clean_line;
+use crate::settings::{NO_CREDENTIALS, Settings};
+
+/// Exit codes: 0 ok, 1 runtime or server error, 2 invalid input, 3 credential test failed.
+pub const EXIT_RUNTIME: i32 = 1;
+pub const EXIT_INPUT: i32 = 2;
+pub const EXIT_TEST_FAILED: i32 = 3;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the apps, their method and fields.
+    Apps {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Test a credential the way the KMS server will, without creating anything.
+    Test(TestArgs),
+    /// Test a credential, then create the App Connection.
+    Create(CreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialArgs {
+    /// App slug: teamcity, octopus-deploy, bitbucket or northflank.
+    pub app: String,
+    /// Instance URL (TeamCity, Octopus Deploy).
+    #[arg(long)]
+    pub instance_url: Option<String>,
+    /// Atlassian account email (Bitbucket).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Read the secret (token / API key) from standard input.
+    #[arg(long, conflicts_with = "secret_env")]
+    pub secret_stdin: bool,
+    /// Read the secret from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub secret_env: Option<String>,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub cred: CredentialArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub cred: CredentialArgs,
+    /// Connection name: lowercase letters, digits and hyphens.
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Create without testing the credential first.
+    #[arg(long)]
+    pub skip_test: bool,
+}
+
+/// A failure to report: lines for stderr and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub lines: Vec<String>,
+    pub code: i32,
+}
+
+impl Failure {
+    fn input(line: impl Into<String>) -> Self {
+        Failure {
+            lines: vec![line.into()],
+            code: EXIT_INPUT,
+        }
+    }
+
+    fn from_guidance(g: &Guidance) -> Self {
+        let mut lines = vec![g.headline.clone()];
+        for (field, message) in &g.fields {
+            if !g.headline.contains(message.as_str()) {
+                lines.push(format!("{}: {message}", field.as_str()));
+            }
+        }
+        lines.extend(g.hint.clone());
+        Failure {
+            lines,
+            code: g.exit_code(),
+        }
+    }
+
+    fn from_outcome(o: &TestOutcome) -> Self {
+        Failure {
+            lines: std::iter::once(format!("✗ {}", o.message))
+                .chain(o.hint.clone())
+                .collect(),
+            code: EXIT_TEST_FAILED,
+        }
+    }
+}
+
+pub type CliResult = Result<(), Failure>;
+
+pub async fn run(cmd: Command, settings: &Settings) -> CliResult {
+    match cmd {
+        Command::Apps { json } => {
+            print_apps(json);
+            Ok(())
+        }
+        Command::Test(args) => test(args, settings).await,
+        Command::Create(args) => create(args, settings).await,
+    }
+}
+
+fn print_apps(json: bool) {
+    if json {
+        let list: Vec<Value> = CATALOG
+            .iter()
+            .map(|a| {
+                let mut fields = vec![
+                    json!({"name": "name", "label": "Name", "required": true, "secret": false}),
+                    json!({"name": "description", "label": "Description", "required": false, "secret": false}),
+                ];
+                if let Some(t) = &a.target {
+                    fields.push(json!({"name": t.key, "label": t.label, "required": true, "secret": false, "flag": t.flag}));
+                }
+                fields.push(json!({"name": a.secret.key, "label": a.secret.label, "required": true, "secret": true,
+                                   "flag": "--secret-stdin | --secret-env VAR"}));
+                json!({"app": a.slug, "name": a.name, "method": a.method, "methodName": a.method_name,
+                       "description": a.tagline, "fields": fields})
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        );
+        return;
+    }
+    println!("{:<16} {:<16} {:<14} FIELDS", "APP", "NAME", "METHOD");
+    for a in CATALOG {
+        let mut fields = vec!["name".to_owned(), "description?".to_owned()];
+        if let Some(t) = &a.target {
+            fields.push(format!("{} ({})", t.key, t.flag));
+        }
+        fields.push(format!("{} (secret)", a.secret.key));
+        println!(
+            "{:<16} {:<16} {:<14} {}",
+            a.slug,
+            a.name,
+            a.method,
+            fields.join(", ")
+        );
+    }
+}
+
+fn app_for(slug: &str) -> Result<&'static AppSpec, Failure> {
+    AppSpec::by_slug(slug.trim()).ok_or_else(|| {
+        let known: Vec<_> = CATALOG.iter().map(|a| a.slug).collect();
+        Failure::input(format!(
+            "Unknown app {:?}: use one of {}.",
+            clean_line(slug),
+            known.join(", ")
+        ))
+    })
+}
+
+/// Reads the secret from stdin or the named variable; never from argv.
+fn read_secret(args: &CredentialArgs, app: &AppSpec) -> Result<SecretString, Failure> {
+    if args.secret_stdin {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| {
+            Failure::input(format!(
+                "Could not read the {} from standard input: {e}.",
+                app.secret.label
+            ))
+        })?;
+        return Ok(SecretString::from(s));
+    }
+    if let Some(var) = &args.secret_env {
+        return std::env::var(var).map(SecretString::from).map_err(|_| {
+            Failure::input(format!(
+                "Environment variable {} is not set (it should hold the {}).",
+                clean_line(var),
+                app.secret.label
+            ))
+        });
+    }
+    Err(Failure::input(format!(
+        "Give the {} with --secret-stdin or --secret-env VAR (secrets are never taken from the command line).",
+        app.secret.label
+    )))
+}
+
+/// The non-secret field from the right flag, refusing the flag of another app.
+fn target_value(args: &CredentialArgs, app: &AppSpec) -> Result<String, Failure> {
+    let wanted = app.target.as_ref().map(|t| t.flag);
+    for (flag, value) in [
+        ("--instance-url", &args.instance_url),
+        ("--email", &args.email),
+    ] {
+        if value.is_some() && wanted != Some(flag) {
+            let takes = wanted.map_or_else(
+                || "neither --instance-url nor --email".to_owned(),
+                |w| format!("{w}, not {flag}"),
+            );
+            return Err(Failure::input(format!("{} takes {takes}.", app.slug)));
+        }
+    }
+    Ok(args
+        .instance_url
+        .clone()
+        .or_else(|| args.email.clone())
+        .unwrap_or_default())
+}
+
+/// Validates; problems are reported with the flag that carries each field.
+fn validated(app: &'static AppSpec, raw: &RawInput) -> Result<apps::ConnectionInput, Failure> {
+    apps::validate::connection(app, raw).map_err(|errors| Failure {
+        lines: errors
+            .iter()
+            .map(|e| {
+                let flag = match e.field {
+                    FieldId::Name => "--name",
+                    FieldId::Description => "--description",
+                    FieldId::Target => app.target.as_ref().map_or("", |t| t.flag),
+                    FieldId::Secret => "secret",
+                };
+                format!("{flag}: {}", e.message)
+            })
+            .collect(),
+        code: EXIT_INPUT,
+    })
+}
+
+fn client_for(settings: &Settings, extra_urls: &[&str]) -> Result<reqwest::Client, Failure> {
+    let needs_tls = settings.kms_needs_tls() || crate::http::any_https(extra_urls.iter().copied());
+    crate::http::client(needs_tls).map_err(|e| Failure {
+        lines: vec![format!(
+            "Could not set up HTTP: {}",
+            clean_line(&e.to_string())
+        )],
+        code: EXIT_RUNTIME,
+    })
+}
+
+async fn run_test(
+    http: &reqwest::Client,
+    input: &apps::ConnectionInput,
+    settings: &Settings,
+    json: bool,
+) -> Result<TestOutcome, Failure> {
+    let outcome = apps::probe::run(http, input, &settings.providers).await;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&outcome).unwrap_or_default()
+        );
+    }
+    Ok(outcome)
+}
+
+async fn test(args: TestArgs, settings: &Settings) -> CliResult {
+    let app = app_for(&args.cred.app)?;
+    let target = target_value(&args.cred, app)?;
+    let secret = read_secret(&args.cred, app)?;
+    let raw = RawInput {
+        name: app.suggested_name(),
+        description: String::new(),
+        target,
+        secret,
+    };
+    let input = validated(app, &raw)?;
+    let url = apps::probe::probe_url(app, &input, &settings.providers);
+    let http = client_for(settings, &[&url])?;
+    let outcome = run_test(&http, &input, settings, args.cred.json).await?;
+    if !outcome.ok {
+        return Err(Failure::from_outcome(&outcome));
+    }
+    if !args.cred.json {
+        println!("✓ {}", outcome.message);
+    }
+    Ok(())
+}
+
+async fn create(args: CreateArgs, settings: &Settings) -> CliResult {
+    let app = app_for(&args.cred.app)?;
+    let target = target_value(&args.cred, app)?;
+    let secret = read_secret(&args.cred, app)?;
+    let raw = RawInput {
+        name: args.name.clone(),
+        description: args.description.clone().unwrap_or_default(),
+        target,
+        secret,
+    };
+    let input = validated(app, &raw)?;
+    let Some(creds) = &settings.credentials else {
+        return Err(Failure::input(NO_CREDENTIALS));
+    };
+    let probe_url = apps::probe::probe_url(app, &input, &settings.providers);
+    let extra: Vec<&str> = if args.skip_test {
+        Vec::new()
+    } else {
+        vec![probe_url.as_str()]
+    };
+    let http = client_for(settings, &extra)?;
+    if !args.skip_test {
+        // The test result goes to stderr so stdout stays the created object.
+        let outcome = apps::probe::run(&http, &input, &settings.providers).await;
+        if !outcome.ok {
+            return Err(Failure::from_outcome(&outcome));
+        }
+        if !args.cred.json {
+            eprintln!("✓ {}", outcome.message);
+        }
+    }
+    let client = creds
+        .sign_in(KmsClient::new(http, settings.api_base.clone()))
+        .await
+        .map_err(|e| Failure::from_guidance(&e.guidance(None)))?;
+    let created = client
+        .create_connection(&input, settings.project_id.as_deref())
+        .await
+        .map_err(|e| Failure::from_guidance(&e.guidance(Some(app))))?;
+    if args.cred.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&created.raw).unwrap_or_default()
+        );
+    } else {
+        let scope = created.project_id.as_deref().map_or_else(
+            || "organization level".into(),
+            |p| format!("project {}", clean_line(p)),
+        );
+        println!(
+            "Created {} connection {} ({scope}).",
+            app.name,
+            clean_line(&created.name)
+        );
+        println!("ID {}", clean_line(&created.id));
+        println!("credentialsHash {}", clean_line(&created.credentials_hash));
+    }
+    Ok(())
+}

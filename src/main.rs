@@ -1,0 +1,182 @@
+//! `kms-connect`: the wizard with no subcommand, the scriptable twins with one, and `--demo`
+//! to run either against the built-in sandbox.
+
+use clap::Parser;
+use kms_connect::cli::{self, Command, EXIT_INPUT, EXIT_RUNTIME};
+use kms_connect::kms::auth::Credentials;
+use kms_connect::sandbox::{Sandbox, demo};
+use kms_connect::settings::{NO_CREDENTIALS, Settings};
+use kms_connect::tui::worker::Reach;
+use kms_connect::tui::{DemoInfo, Scope, Session, TuiConfig};
+use secrecy::SecretString;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kms-connect",
+    version,
+    about = "Connect Hanzo KMS to TeamCity, Octopus Deploy, Bitbucket and Northflank"
+)]
+struct Cli {
+    /// KMS server URL, with or without /api [default: https://app.kms.hanzo.ai]
+    #[arg(long, env = "KMS_API_URL", global = true)]
+    kms_url: Option<String>,
+    /// Project ID for new connections (without it the wizard asks)
+    #[arg(long, env = "KMS_PROJECT_ID", global = true)]
+    project: Option<String>,
+    /// Run against a built-in sandbox KMS and providers on 127.0.0.1 (nothing leaves this machine)
+    #[arg(long, global = true)]
+    demo: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+fn main() {
+    let args = Cli::parse();
+    // The CLI does one request at a time; the wizard and the sandbox want a second thread.
+    let runtime = if args.command.is_some() && !args.demo {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+    };
+    let runtime = match runtime {
+        Ok(r) => r,
+        Err(e) => fail(&[format!("Could not start: {e}")], EXIT_RUNTIME),
+    };
+    let code = runtime.block_on(run(args));
+    // Do not wait for background tasks (a cancelled request, the sandbox) to wind down.
+    runtime.shutdown_background();
+    std::process::exit(code);
+}
+
+async fn run(args: Cli) -> i32 {
+    let mut sandbox = None;
+    let settings = if args.demo {
+        match Sandbox::start().await {
+            Ok(s) => {
+                let settings = demo_settings(&s);
+                sandbox = Some(s);
+                settings
+            }
+            Err(e) => fail(&[format!("Could not start the sandbox: {e}")], EXIT_RUNTIME),
+        }
+    } else {
+        match Settings::resolve(args.kms_url.as_deref(), args.project.as_deref()) {
+            Ok(s) => s,
+            Err(e) => fail(&[e], EXIT_INPUT),
+        }
+    };
+    match args.command {
+        Some(cmd) => match cli::run(cmd, &settings).await {
+            Ok(()) => 0,
+            Err(f) => {
+                for line in &f.lines {
+                    eprintln!("{line}");
+                }
+                f.code
+            }
+        },
+        None => {
+            use std::io::IsTerminal;
+            if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+                fail(
+                    &["The wizard needs a terminal. In scripts use a subcommand: kms-connect --help.".into()],
+                    EXIT_INPUT,
+                );
+            }
+            if settings.credentials.is_none() {
+                fail(&[NO_CREDENTIALS.into()], EXIT_INPUT);
+            }
+            let config = tui_config(&settings, sandbox.as_ref());
+            match kms_connect::tui::run(config).await {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("kms-connect stopped: {e}");
+                    EXIT_RUNTIME
+                }
+            }
+        }
+    }
+}
+
+fn demo_settings(s: &Sandbox) -> Settings {
+    Settings {
+        api_base: format!("{}/api", s.kms_url),
+        credentials: Some(Credentials::Token(SecretString::from(s.token.clone()))),
+        project_id: Some(s.project_id.clone()),
+        providers: kms_connect::apps::ProviderEndpoints {
+            bitbucket_api: Some(s.bitbucket_api.clone()),
+            northflank_api: Some(s.northflank_api.clone()),
+        },
+    }
+}
+
+fn tui_config(settings: &Settings, sandbox: Option<&Sandbox>) -> TuiConfig {
+    let scope = settings.project_id.as_ref().map(|id| Scope::Project {
+        id: id.clone(),
+        name: sandbox.map_or_else(String::new, |s| s.project_name.clone()),
+    });
+    let identity = settings
+        .credentials
+        .as_ref()
+        .map_or_else(|| "not signed in".into(), Credentials::describe);
+    TuiConfig {
+        session: Session {
+            server: settings.server_label(),
+            identity,
+            demo: sandbox.map(demo_info),
+        },
+        scope,
+        reach: Reach {
+            api_base: settings.api_base.clone(),
+            credentials: settings.credentials.clone(),
+            providers: settings.providers.clone(),
+        },
+    }
+}
+
+/// What a demo user types, per app: the sandbox's addresses and its accepted credentials.
+fn demo_info(s: &Sandbox) -> DemoInfo {
+    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    DemoInfo {
+        values: vec![
+            (
+                "teamcity",
+                vec![
+                    pair("Instance URL", &s.teamcity_url),
+                    pair("Access Token", demo::TEAMCITY_TOKEN),
+                ],
+            ),
+            (
+                "octopus-deploy",
+                vec![
+                    pair("Instance URL", &s.octopus_url),
+                    pair("API Key", demo::OCTOPUS_API_KEY),
+                ],
+            ),
+            (
+                "bitbucket",
+                vec![
+                    pair("Email", demo::BITBUCKET_EMAIL),
+                    pair("API Token", demo::BITBUCKET_TOKEN),
+                    pair("No-scope token", demo::BITBUCKET_TOKEN_NO_USER_SCOPE),
+                ],
+            ),
+            (
+                "northflank",
+                vec![pair("API Token", demo::NORTHFLANK_TOKEN)],
+            ),
+        ],
+    }
+}
+
+fn fail(lines: &[String], code: i32) -> ! {
+    for l in lines {
+        eprintln!("{l}");
+    }
+    std::process::exit(code);
+}

@@ -1,0 +1,350 @@
+//! The KMS server: routes, auth, universal-auth login with lockout, project discovery and
+//! the app-connection list/get/create routes (spec kms-api.md §2–§11).
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::middleware::{Next, from_fn};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use super::app_specs::{self, APPS, AppSpec};
+use super::envelope::{Failure, json};
+use super::fixtures::{self, ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, PROJECT_ID};
+use super::store::{AppConnection, Store};
+use super::{validate, verify};
+
+type Answer = Result<Response, Failure>;
+
+pub(crate) struct Kms {
+    store: Store,
+    lockout: Mutex<Lockout>,
+    http: reqwest::Client,
+    endpoints: verify::Endpoints,
+}
+
+/// Consecutive failed logins for the demo identity, and the end of a running lock.
+#[derive(Default)]
+struct Lockout {
+    failures: u32,
+    until: Option<Instant>,
+}
+
+impl Kms {
+    pub(crate) fn new(endpoints: verify::Endpoints) -> anyhow::Result<Self> {
+        Ok(Self {
+            store: Store::default(),
+            lockout: Mutex::default(),
+            http: verify::client()?,
+            endpoints,
+        })
+    }
+
+    pub(crate) fn connections(&self) -> Vec<Value> {
+        self.store
+            .list(None, None)
+            .iter()
+            .filter_map(|conn| serde_json::to_value(conn).ok())
+            .collect()
+    }
+
+    /// The identity-ua service logic: a lock refuses even the right secret; the 3rd
+    /// consecutive failure still says "Invalid credentials" and starts the lock.
+    fn login(&self, login: &validate::Login) -> Result<(), Failure> {
+        if login.client_id != CLIENT_ID {
+            return Err(Failure::unauthorized("Invalid credentials"));
+        }
+        let mut lockout = self.lockout.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        match lockout.until {
+            Some(until) if until > now => {
+                return Err(Failure::unauthorized(
+                    "This identity auth method is temporarily locked, please try again later",
+                ));
+            }
+            Some(_) => *lockout = Lockout::default(),
+            None => {}
+        }
+        if login.client_secret != CLIENT_SECRET {
+            lockout.failures += 1;
+            if lockout.failures >= fixtures::LOCKOUT_THRESHOLD {
+                lockout.until = Some(now + Duration::from_secs(fixtures::LOCKOUT_SECONDS));
+            }
+            return Err(Failure::unauthorized("Invalid credentials"));
+        }
+        lockout.failures = 0;
+        Ok(())
+    }
+}
+
+pub(crate) fn router(kms: Arc<Kms>) -> Router {
+    let api = Router::new()
+        .route("/api/status", get(status))
+        .route(
+            "/api/v1/auth/universal-auth/login",
+            axum::routing::post(login),
+        )
+        .route("/api/v1/projects", get(projects))
+        .route("/api/v1/identities/details", get(identity_details))
+        .route("/api/v1/app-connections", get(list_all))
+        .route("/api/v1/app-connections/options", get(options))
+        .route("/api/v1/app-connections/{app}", get(list_app).post(create))
+        .route("/api/v1/app-connections/{app}/{id}", get(get_by_id))
+        .route(
+            "/api/v1/app-connections/{app}/connection-name/{name}",
+            get(get_by_name),
+        )
+        .method_not_allowed_fallback(not_found)
+        .fallback(not_found)
+        .with_state(kms);
+    // Fastify runs with `ignoreTrailingSlash`; rewrite before the inner router matches.
+    Router::new()
+        .fallback_service(api)
+        .layer(from_fn(strip_trailing_slash))
+}
+
+async fn strip_trailing_slash(mut request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    let path = uri.path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let rebuilt = match uri.query() {
+            Some(query) => format!("{trimmed}?{query}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(new_uri) = rebuilt.parse::<Uri>() {
+            *request.uri_mut() = new_uri;
+        }
+    }
+    next.run(request).await
+}
+
+/// Unknown `/api` routes get Fastify's 404; anything else is the web UI (an SPA page).
+async fn not_found(method: Method, uri: Uri) -> Response {
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        Failure::route_not_found(&method, &uri).into_response()
+    } else {
+        Html("<!doctype html><html><head><title>Hanzo KMS</title></head><body><div id=\"root\">Hanzo KMS (sandbox)</div></body></html>").into_response()
+    }
+}
+
+async fn status() -> Response {
+    json(
+        StatusCode::OK,
+        json!({
+            "date": now(),
+            "message": "Ok",
+            "emailConfigured": false,
+            "inviteOnlySignup": false,
+            "redisConfigured": true,
+            "secretScanningConfigured": false,
+        }),
+    )
+}
+
+async fn login(State(kms): State<Arc<Kms>>, body: Bytes) -> Answer {
+    let login = validate::login(&body).map_err(Failure::validation)?;
+    kms.login(&login)?;
+    Ok(json(
+        StatusCode::OK,
+        json!({
+            "accessToken": ACCESS_TOKEN,
+            "expiresIn": fixtures::TOKEN_TTL_SECONDS,
+            "accessTokenMaxTTL": fixtures::TOKEN_TTL_SECONDS,
+            "tokenType": "Bearer",
+        }),
+    ))
+}
+
+async fn projects(headers: HeaderMap) -> Answer {
+    authorize(&headers)?;
+    Ok(json(
+        StatusCode::OK,
+        json!({ "projects": [fixtures::project()] }),
+    ))
+}
+
+async fn identity_details(headers: HeaderMap) -> Answer {
+    authorize(&headers)?;
+    Ok(json(
+        StatusCode::OK,
+        json!({ "identityDetails": { "organization": fixtures::organization() } }),
+    ))
+}
+
+async fn options(headers: HeaderMap) -> Answer {
+    authorize(&headers)?;
+    let mut options: Vec<Value> = APPS
+        .iter()
+        .map(|spec| json!({ "name": spec.name, "app": spec.slug, "methods": [spec.method] }))
+        .collect();
+    options.sort_by_key(|o| o["name"].as_str().unwrap_or_default().to_string());
+    Ok(json(
+        StatusCode::OK,
+        json!({ "appConnectionOptions": options }),
+    ))
+}
+
+async fn list_all(State(kms): State<Arc<Kms>>, headers: HeaderMap, query: RawQuery) -> Answer {
+    authorize(&headers)?;
+    let project_id = query_param(&query, "projectId");
+    Ok(connections(kms.store.list(None, project_id.as_deref())))
+}
+
+async fn list_app(
+    State(kms): State<Arc<Kms>>,
+    Path(app): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    query: RawQuery,
+) -> Answer {
+    let spec = known_app(&app, &method, &uri)?;
+    authorize(&headers)?;
+    let project_id = query_param(&query, "projectId");
+    Ok(connections(
+        kms.store.list(Some(spec.slug), project_id.as_deref()),
+    ))
+}
+
+async fn get_by_id(
+    State(kms): State<Arc<Kms>>,
+    Path((app, id)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Answer {
+    let spec = known_app(&app, &method, &uri)?;
+    authorize(&headers)?;
+    if !is_uuid(&id) {
+        return Err(Failure::validation(vec![json!({
+            "validation": "uuid",
+            "code": "invalid_string",
+            "message": "Invalid uuid",
+            "path": ["connectionId"],
+        })]));
+    }
+    let conn = kms
+        .store
+        .by_id(&id)
+        .ok_or_else(|| Failure::not_found(format!("Could not find App Connection with ID {id}")))?;
+    if conn.app != spec.slug {
+        return Err(Failure::bad_request(format!(
+            "App Connection with ID {id} is not for App \"{}\"",
+            spec.slug
+        )));
+    }
+    Ok(connection(conn))
+}
+
+async fn get_by_name(
+    State(kms): State<Arc<Kms>>,
+    Path((app, name)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    query: RawQuery,
+) -> Answer {
+    let spec = known_app(&app, &method, &uri)?;
+    authorize(&headers)?;
+    let name = name.trim();
+    let project_id = query_param(&query, "projectId");
+    let project_id = project_id.as_deref().map(str::trim);
+    let conn = kms.store.by_name(name, project_id).ok_or_else(|| {
+        let scope = if project_id.is_some() {
+            "project"
+        } else {
+            "organization"
+        };
+        Failure::not_found(format!(
+            "Could not find App Connection with name {name} in {scope} scope."
+        ))
+    })?;
+    if conn.app != spec.slug {
+        return Err(Failure::bad_request(format!(
+            "App Connection with name {name} is not for App \"{}\"",
+            spec.slug
+        )));
+    }
+    Ok(connection(conn))
+}
+
+/// Create: validation, project, live provider check, then the unique insert — the real
+/// order, so a duplicate with bad credentials reports the credential error first.
+async fn create(
+    State(kms): State<Arc<Kms>>,
+    Path(app): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let spec = known_app(&app, &method, &uri)?;
+    authorize(&headers)?;
+    let conn = validate::create(spec, &body).map_err(Failure::validation)?;
+    if let Some(project_id) = conn.project_id.as_deref().filter(|id| *id != PROJECT_ID) {
+        return Err(Failure::bad_request(format!(
+            "Could not find project with ID {project_id}"
+        )));
+    }
+    verify::credentials(&kms.http, spec, &conn, &kms.endpoints)
+        .await
+        .map_err(Failure::bad_request)?;
+    let stored = kms.store.insert(spec, conn).map_err(Failure::bad_request)?;
+    Ok(connection(stored))
+}
+
+/// `Authorization: Bearer <token>`. Like the server, the scheme word is not checked: it
+/// takes everything after the first 7 characters.
+fn authorize(headers: &HeaderMap) -> Result<(), Failure> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .map(header::HeaderValue::as_bytes)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Failure::unauthorized("Token missing"))?;
+    if value.get(7..) == Some(ACCESS_TOKEN.as_bytes()) {
+        Ok(())
+    } else {
+        Err(Failure::malformed_token())
+    }
+}
+
+/// Routes exist only for known apps: anything else is Fastify's 404, before auth runs.
+fn known_app(slug: &str, method: &Method, uri: &Uri) -> Result<&'static AppSpec, Failure> {
+    app_specs::find(slug).ok_or_else(|| Failure::route_not_found(method, uri))
+}
+
+/// A query parameter; an empty value counts as absent, as `if (projectId)` does in JS.
+fn query_param(query: &RawQuery, key: &str) -> Option<String> {
+    let raw = query.0.as_deref()?;
+    url::form_urlencoded::parse(raw.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn connection(conn: AppConnection) -> Response {
+    json(StatusCode::OK, json!({ "appConnection": conn }))
+}
+
+fn connections(list: Vec<AppConnection>) -> Response {
+    json(StatusCode::OK, json!({ "appConnections": list }))
+}
+
+/// zod's `.uuid()`: 8-4-4-4-12 hex digits, any version.
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}

@@ -1,0 +1,419 @@
+//! The four credential providers (spec providers.md §0 and rows T1, O1, B1, N2).
+//!
+//! Each provider is data: the path of its credential-check route, how a credential is
+//! presented, a table of credential → reply rows, the reply for anything else, and a few
+//! fixed pages. New states (expiring token, read-only key, redirect, 429 with Retry-After…)
+//! are new rows.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::Response;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::json;
+
+use super::demo;
+use super::reply::Reply;
+
+/// How the check route expects the credential.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scheme {
+    /// `Authorization: Bearer <secret>`.
+    Bearer,
+    /// `Authorization: Basic base64(user:secret)`.
+    Basic,
+    /// A custom header carrying the secret as is.
+    Header(&'static str),
+}
+
+/// A credential as found in a request.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Presented {
+    pub user: Option<String>,
+    pub secret: String,
+}
+
+/// One table row: when the presented credential matches, answer `reply`.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    /// Required user (Basic auth); None matches any user, or none.
+    pub user: Option<&'static str>,
+    pub secret: &'static str,
+    pub reply: Reply,
+}
+
+pub(crate) struct Provider {
+    pub check_path: &'static str,
+    pub scheme: Scheme,
+    pub rows: Vec<Row>,
+    /// Missing credential, wrong scheme, or no matching row.
+    pub rejected: Reply,
+    /// Other fixed paths (web UI pages, API roots).
+    pub pages: Vec<(&'static str, Reply)>,
+    pub not_found: Reply,
+}
+
+impl Scheme {
+    fn read(self, headers: &HeaderMap) -> Option<Presented> {
+        let value = |name| headers.get(name).and_then(|v| v.to_str().ok());
+        let after_scheme = |scheme: &str| {
+            let raw = value(header::AUTHORIZATION.as_str())?;
+            let (word, rest) = raw.split_once(' ')?;
+            word.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+        };
+        match self {
+            Scheme::Bearer => after_scheme("Bearer").map(|secret| Presented {
+                user: None,
+                secret: secret.to_string(),
+            }),
+            Scheme::Basic => {
+                let decoded = STANDARD.decode(after_scheme("Basic")?).ok()?;
+                let pair = String::from_utf8(decoded).ok()?;
+                let (user, secret) = pair.split_once(':')?;
+                Some(Presented {
+                    user: Some(user.to_string()),
+                    secret: secret.to_string(),
+                })
+            }
+            Scheme::Header(name) => value(name).map(|secret| Presented {
+                user: None,
+                secret: secret.to_string(),
+            }),
+        }
+    }
+}
+
+impl Row {
+    fn secret(secret: &'static str, reply: Reply) -> Self {
+        Self {
+            user: None,
+            secret,
+            reply,
+        }
+    }
+
+    fn user(user: &'static str, secret: &'static str, reply: Reply) -> Self {
+        Self {
+            user: Some(user),
+            secret,
+            reply,
+        }
+    }
+
+    fn matches(&self, presented: &Presented) -> bool {
+        self.secret == presented.secret
+            && self
+                .user
+                .is_none_or(|user| presented.user.as_deref() == Some(user))
+    }
+}
+
+impl Provider {
+    /// The reply for a request (method is ignored: every route here is a GET).
+    pub(crate) fn answer(&self, path: &str, headers: &HeaderMap) -> Reply {
+        if path == self.check_path {
+            let presented = self.scheme.read(headers);
+            return presented
+                .and_then(|p| self.rows.iter().find(|row| row.matches(&p)))
+                .map_or_else(|| self.rejected.clone(), |row| row.reply.clone());
+        }
+        self.pages
+            .iter()
+            .find(|(page, _)| *page == path)
+            .map_or_else(|| self.not_found.clone(), |(_, reply)| reply.clone())
+    }
+}
+
+pub(crate) fn router(provider: Provider) -> Router {
+    Router::new().fallback(serve).with_state(Arc::new(provider))
+}
+
+async fn serve(State(provider): State<Arc<Provider>>, uri: Uri, headers: HeaderMap) -> Response {
+    provider.answer(uri.path(), &headers).send().await
+}
+
+/// `demo::SLOW_TOKEN` answers like the good credential, but only after this long.
+const SLOW: Duration = Duration::from_secs(5);
+
+/// The good credential's reply, plus the same reply delayed for the slow token.
+fn good_rows(good: Row) -> Vec<Row> {
+    let slow = Row::secret(demo::SLOW_TOKEN, good.reply.clone().after(SLOW));
+    vec![good, slow]
+}
+
+fn page(title: &str) -> Reply {
+    Reply::html(
+        StatusCode::OK,
+        format!(
+            "<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
+        ),
+    )
+}
+
+/// TeamCity: `GET /app/rest/server` with a Bearer access token. Error bodies are text/plain
+/// and carry `TeamCity-Node-Id`, the marker clients use to tell TeamCity from a proxy.
+pub(crate) fn teamcity(base_url: &str) -> Provider {
+    let node = ("teamcity-node-id", "MAIN_SERVER");
+    let server = Reply::json(
+        StatusCode::OK,
+        json!({
+            "version": "2025.07 (build 197398)",
+            "versionMajor": 2025,
+            "versionMinor": 7,
+            "buildNumber": "197398",
+            "webUrl": base_url,
+        }),
+    )
+    .header(node.0, node.1);
+    Provider {
+        check_path: "/app/rest/server",
+        scheme: Scheme::Bearer,
+        rows: good_rows(Row::secret(demo::TEAMCITY_TOKEN, server)),
+        rejected: Reply::text(
+            StatusCode::UNAUTHORIZED,
+            "Authentication required\nTo login manually go to \"/login.html\" page",
+        )
+        .header(node.0, node.1)
+        .header("www-authenticate", "Bearer realm=\"TeamCity\""),
+        pages: vec![("/", page("TeamCity"))],
+        not_found: Reply::text(
+            StatusCode::NOT_FOUND,
+            "Could not find the entity requested. Check the reference is correct and the user has permissions to access the entity.",
+        ),
+    }
+}
+
+/// Octopus Deploy: `GET /api/users/me` with `X-Octopus-ApiKey`. Errors use the top-level
+/// `{ErrorMessage, Errors, FullException}` envelope.
+pub(crate) fn octopus() -> Provider {
+    let error = |status, message: &str| {
+        Reply::json(
+            status,
+            json!({ "ErrorMessage": message, "Errors": [], "FullException": null }),
+        )
+    };
+    let me = Reply::json(
+        StatusCode::OK,
+        json!({
+            "Id": "Users-42",
+            "Username": "svc-kms",
+            "DisplayName": "KMS sync",
+            "EmailAddress": null,
+            "IsActive": true,
+            "IsService": true,
+        }),
+    );
+    // The API root identifies the server (check O0); clients may probe it.
+    let root = Reply::json(
+        StatusCode::OK,
+        json!({ "Application": "Octopus Deploy", "Version": "2025.3.12345", "ApiVersion": "3.0.0" }),
+    );
+    Provider {
+        check_path: "/api/users/me",
+        scheme: Scheme::Header("x-octopus-apikey"),
+        rows: good_rows(Row::secret(demo::OCTOPUS_API_KEY, me)),
+        rejected: error(
+            StatusCode::UNAUTHORIZED,
+            "Either your API key is invalid, or your account has been disabled. Please contact your Octopus administrator.",
+        ),
+        pages: vec![
+            ("/app", page("Octopus Deploy")),
+            ("/api", root.clone()),
+            ("/api/", root),
+        ],
+        not_found: error(
+            StatusCode::NOT_FOUND,
+            "The resource you requested was not found.",
+        ),
+    }
+}
+
+/// Scopes a Bitbucket API token needs for Secret Sync (Infisical docs).
+const BITBUCKET_SYNC_SCOPES: [&str; 7] = [
+    "read:workspace:bitbucket",
+    "admin:workspace:bitbucket",
+    "read:user:bitbucket",
+    "read:repository:bitbucket",
+    "read:pipeline:bitbucket",
+    "write:pipeline:bitbucket",
+    "admin:pipeline:bitbucket",
+];
+
+/// Bitbucket Cloud: `GET /2.0/user` with Basic email:apiToken. Scopes are reported in
+/// `x-oauth-scopes`; a missing scope is a 403 naming required and granted scopes.
+pub(crate) fn bitbucket() -> Provider {
+    let error = |status, error| Reply::json(status, json!({ "type": "error", "error": error }));
+    let user = Reply::json(
+        StatusCode::OK,
+        json!({
+            "type": "user",
+            "uuid": "{c0ffee00-0000-4000-8000-000000000001}",
+            "account_id": "557058:demo",
+            "username": "kms-demo",
+            "display_name": "KMS Demo",
+            "nickname": "kms-demo",
+        }),
+    )
+    .header("x-credential-type", "api_token")
+    .header("x-oauth-scopes", BITBUCKET_SYNC_SCOPES.join(", "));
+    let missing_scope = error(
+        StatusCode::FORBIDDEN,
+        json!({
+            "message": "Your credentials lack one or more required privilege scopes.",
+            "detail": {
+                "required": ["read:user:bitbucket"],
+                "granted": ["read:repository:bitbucket", "read:pipeline:bitbucket"],
+            },
+        }),
+    );
+    let mut rows = good_rows(Row::user(
+        demo::BITBUCKET_EMAIL,
+        demo::BITBUCKET_TOKEN,
+        user,
+    ));
+    rows.push(Row::user(
+        demo::BITBUCKET_EMAIL,
+        demo::BITBUCKET_TOKEN_NO_USER_SCOPE,
+        missing_scope,
+    ));
+    Provider {
+        check_path: "/2.0/user",
+        scheme: Scheme::Basic,
+        rows,
+        rejected: error(
+            StatusCode::UNAUTHORIZED,
+            json!({ "message": "Token is invalid, expired, or not supported for this endpoint." }),
+        ),
+        pages: Vec::new(),
+        not_found: error(
+            StatusCode::NOT_FOUND,
+            json!({ "message": "Resource not found" }),
+        ),
+    }
+}
+
+/// Northflank: `GET /v1/projects` with a Bearer API token; rate-limit headers on success.
+pub(crate) fn northflank() -> Provider {
+    let error = |status: StatusCode, message: &str, id: &str| {
+        Reply::json(
+            status,
+            json!({ "error": { "status": status.as_u16(), "message": message, "id": id } }),
+        )
+    };
+    let projects = Reply::json(
+        StatusCode::OK,
+        json!({
+            "data": { "projects": [{ "id": "web", "name": "Web", "description": "Demo" }] },
+            "pagination": { "hasNextPage": false, "count": 1 },
+        }),
+    )
+    .header("x-ratelimit-limit", "1000")
+    .header("x-ratelimit-remaining", "999")
+    .header("x-ratelimit-reset", "3600");
+    Provider {
+        check_path: "/v1/projects",
+        scheme: Scheme::Bearer,
+        rows: good_rows(Row::secret(demo::NORTHFLANK_TOKEN, projects)),
+        rejected: error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthenticated",
+            "unauthenticated",
+        ),
+        pages: Vec::new(),
+        not_found: error(StatusCode::NOT_FOUND, "Not found", "not-found"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, String)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    fn basic(user: &str, secret: &str) -> String {
+        format!("Basic {}", STANDARD.encode(format!("{user}:{secret}")))
+    }
+
+    #[test]
+    fn slow_token_is_the_good_reply_delayed_on_every_provider() {
+        let cases = [
+            (
+                teamcity("http://tc"),
+                ("authorization", format!("Bearer {}", demo::SLOW_TOKEN)),
+            ),
+            (
+                octopus(),
+                ("x-octopus-apikey", demo::SLOW_TOKEN.to_string()),
+            ),
+            (
+                bitbucket(),
+                (
+                    "authorization",
+                    basic("anyone@example.com", demo::SLOW_TOKEN),
+                ),
+            ),
+            (
+                northflank(),
+                ("authorization", format!("Bearer {}", demo::SLOW_TOKEN)),
+            ),
+        ];
+        for (provider, header) in cases {
+            let reply = provider.answer(provider.check_path, &headers(&[header]));
+            assert_eq!(reply.status, StatusCode::OK);
+            assert_eq!(reply.delay, SLOW);
+        }
+    }
+
+    #[test]
+    fn bitbucket_matches_email_and_token_and_rejects_bearer() {
+        let bb = bitbucket();
+        let answer = |value: String| bb.answer("/2.0/user", &headers(&[("authorization", value)]));
+        assert_eq!(
+            answer(basic(demo::BITBUCKET_EMAIL, demo::BITBUCKET_TOKEN)).status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            answer(basic(
+                demo::BITBUCKET_EMAIL,
+                demo::BITBUCKET_TOKEN_NO_USER_SCOPE
+            ))
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            answer(basic("other@example.com", demo::BITBUCKET_TOKEN)).status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            answer(format!("Bearer {}", demo::BITBUCKET_TOKEN)).status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            answer("Basic !!!".to_string()).status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    #[test]
+    fn pages_and_unknown_paths() {
+        let tc = teamcity("http://tc");
+        assert_eq!(tc.answer("/", &HeaderMap::new()).status, StatusCode::OK);
+        assert_eq!(
+            tc.answer("/nope", &HeaderMap::new()).status,
+            StatusCode::NOT_FOUND
+        );
+        let missing = tc.answer("/app/rest/server", &HeaderMap::new());
+        assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    }
+}

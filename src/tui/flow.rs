@@ -1,0 +1,358 @@
+//! What each key does on each step, and what arriving results do. Part of the pure state
+//! machine in `state.rs`: no I/O here either.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::form::Form;
+use super::state::{
+    Effect, RequestId, Scope, State, Step, cancel_running, fresh_id, load_projects,
+};
+use crate::apps::TestOutcome;
+use crate::kms::{AppConnection, Guidance, Project, error::Trouble};
+
+pub(super) fn on_step_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match state.step {
+        Step::Project => project_key(state, key),
+        Step::Pick => pick_key(state, key),
+        Step::Instructions => instructions_key(state, key),
+        Step::Form => form_key(state, key),
+        Step::Test => test_key(state, key),
+        Step::Review => review_key(state, key),
+        Step::Done => done_key(state, key),
+    }
+}
+
+/// Moves a selection within `len` items for the usual list keys; true if the key was one.
+fn list_move(selected: &mut usize, len: usize, code: KeyCode) -> bool {
+    let last = len.saturating_sub(1);
+    *selected = match code {
+        KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => (*selected + 1).min(last),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        KeyCode::End | KeyCode::Char('G') => last,
+        _ => return false,
+    };
+    true
+}
+
+fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    // The list is the projects plus "organization level" at the end.
+    let len = state.projects.items.len() + 1;
+    if list_move(&mut state.projects.selected, len, key.code) {
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Char('r') => {
+            let cancel = state.projects.loading.take().map(Effect::Cancel);
+            cancel.into_iter().chain([load_projects(state)]).collect()
+        }
+        KeyCode::Enter if state.projects.loading.is_none() => {
+            let scope = match state.projects.items.get(state.projects.selected) {
+                Some(p) => Scope::Project {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                },
+                None => Scope::Organization,
+            };
+            state.notice = Some(format!("New connections go to {}.", scope.label()));
+            state.scope = Some(scope);
+            state.step = Step::Pick;
+            Vec::new()
+        }
+        KeyCode::Esc if state.scope.is_some() => {
+            state.step = Step::Pick;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let apps = &mut state.apps;
+    if apps.filtering {
+        match key.code {
+            KeyCode::Esc => {
+                apps.filtering = false;
+                apps.filter.clear();
+            }
+            KeyCode::Enter => {
+                apps.filtering = false;
+                return pick_selected(state);
+            }
+            KeyCode::Up | KeyCode::Down => {
+                let len = apps.visible().len();
+                list_move(&mut apps.selected, len, key.code);
+            }
+            KeyCode::Backspace => {
+                apps.filter.pop();
+                apps.selected = 0;
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                apps.filter.push(c);
+                apps.selected = 0;
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
+    let len = apps.visible().len();
+    if list_move(&mut apps.selected, len, key.code) {
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Char('/') => apps.filtering = true,
+        KeyCode::Enter => return pick_selected(state),
+        KeyCode::Esc if !apps.filter.is_empty() => apps.filter.clear(),
+        KeyCode::Char('p') | KeyCode::Esc if state.projects.loaded => state.step = Step::Project,
+        KeyCode::Esc => state.notice = Some("This is the first step: press q to quit.".into()),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn pick_selected(state: &mut State) -> Vec<Effect> {
+    let Some(app) = state.apps.visible().get(state.apps.selected).copied() else {
+        state.notice = Some("No app matches the filter: press Esc to clear it.".into());
+        return Vec::new();
+    };
+    // Picking the same app again keeps what was typed; another app starts a fresh form.
+    if state.app.map(|a| a.slug) != Some(app.slug) {
+        state.form = Some(Form::new(app));
+        state.test = Default::default();
+        state.input = None;
+        state.scroll = 0;
+        state.scope_set = 0;
+    }
+    state.app = Some(app);
+    state.step = Step::Instructions;
+    Vec::new()
+}
+
+fn instructions_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => state.scroll = clamp_scroll(state).saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => state.scroll = state.scroll.saturating_add(1),
+        KeyCode::PageUp => state.scroll = clamp_scroll(state).saturating_sub(10),
+        KeyCode::PageDown | KeyCode::Char(' ') => state.scroll = state.scroll.saturating_add(10),
+        KeyCode::Home | KeyCode::Char('g') => state.scroll = 0,
+        KeyCode::Char('s') => {
+            let sets = state.app.map_or(0, |a| a.scope_sets.len());
+            if sets > 1 {
+                state.scope_set = (state.scope_set + 1) % sets;
+            }
+        }
+        KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') => state.step = Step::Form,
+        KeyCode::Esc | KeyCode::Left | KeyCode::Char('h') => state.step = Step::Pick,
+        _ => {}
+    }
+    state.scroll = clamp_scroll(state);
+    Vec::new()
+}
+
+/// The scroll position limited to the text's length in the current window.
+fn clamp_scroll(state: &State) -> u16 {
+    let Some(app) = state.app else { return 0 };
+    let theme = super::theme::Theme { no_color: true };
+    let area = super::view::body_area(ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1));
+    let lines =
+        super::screens::instructions::lines(app, state.scope_set, state, &theme, area.width);
+    state
+        .scroll
+        .min(super::screens::instructions::max_scroll(&lines, area))
+}
+
+fn form_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(form) = state.form.as_mut() else {
+        state.step = Step::Pick;
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => state.step = Step::Instructions,
+        KeyCode::Tab | KeyCode::Down => form.next(),
+        KeyCode::BackTab | KeyCode::Up => form.prev(),
+        KeyCode::Char('s') if ctrl => return submit_form(state),
+        KeyCode::Enter if form.is_last() => return submit_form(state),
+        KeyCode::Enter => {
+            form.accept_suggestion();
+            form.next();
+        }
+        KeyCode::Right if form.accept_suggestion() => {}
+        _ => form.edit(key),
+    }
+    Vec::new()
+}
+
+/// Validates the form; when it passes, starts the credential test.
+fn submit_form(state: &mut State) -> Vec<Effect> {
+    let Some(form) = state.form.as_mut() else {
+        return Vec::new();
+    };
+    match form.submit() {
+        Err(errors) => {
+            state.notice = Some(match errors.len() {
+                1 => "One field needs attention.".into(),
+                n => format!("{n} fields need attention."),
+            });
+            Vec::new()
+        }
+        Ok(input) => {
+            state.input = Some(input);
+            start_test(state)
+        }
+    }
+}
+
+fn start_test(state: &mut State) -> Vec<Effect> {
+    let Some(input) = state.input.clone() else {
+        return Vec::new();
+    };
+    let mut effects: Vec<Effect> = state
+        .test
+        .running
+        .take()
+        .map(Effect::Cancel)
+        .into_iter()
+        .collect();
+    let id = fresh_id(state);
+    state.test = Default::default();
+    state.test.running = Some(id);
+    state.step = Step::Test;
+    effects.push(Effect::Test(id, input));
+    effects
+}
+
+fn test_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if let Some(id) = state.test.running {
+        if key.code == KeyCode::Esc {
+            state.test.running = None;
+            state.step = Step::Form;
+            state.notice = Some("Test cancelled. Your input is kept.".into());
+            return vec![Effect::Cancel(id)];
+        }
+        return Vec::new();
+    }
+    let passed = state.test.outcome.as_ref().is_some_and(|o| o.ok);
+    match key.code {
+        KeyCode::Enter if passed => state.step = Step::Review,
+        KeyCode::Char('a') if !passed => {
+            state.test.overridden = true;
+            state.step = Step::Review;
+        }
+        KeyCode::Char('r') => return start_test(state),
+        KeyCode::Enter | KeyCode::Esc | KeyCode::Char('e') => state.step = Step::Form,
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn review_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if let Some(id) = state.create.running {
+        if key.code == KeyCode::Esc {
+            state.create.running = None;
+            state.notice = Some(
+                "Stopped waiting. The server may still create it: check before trying again."
+                    .into(),
+            );
+            return vec![Effect::Cancel(id)];
+        }
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Enter | KeyCode::Char('c') => {
+            let (Some(input), Some(scope)) = (state.input.clone(), state.scope.as_ref()) else {
+                state.step = Step::Form;
+                return Vec::new();
+            };
+            let project = scope.project_id().map(str::to_owned);
+            let id = fresh_id(state);
+            state.create = Default::default();
+            state.create.running = Some(id);
+            vec![Effect::Create(id, input, project)]
+        }
+        KeyCode::Esc | KeyCode::Char('e') => {
+            state.step = Step::Form;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn done_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('n') => {
+            state.app = None;
+            state.form = None;
+            state.input = None;
+            state.test = Default::default();
+            state.create = Default::default();
+            state.created = None;
+            state.apps = Default::default();
+            state.step = Step::Pick;
+        }
+        KeyCode::Enter => {
+            state.quit = true;
+            return cancel_running(state);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub(super) fn projects_arrived(
+    state: &mut State,
+    id: RequestId,
+    result: Result<Vec<Project>, Guidance>,
+) {
+    if state.projects.loading != Some(id) {
+        return;
+    }
+    state.projects.loading = None;
+    match result {
+        Ok(items) => {
+            state.projects.items = items;
+            state.projects.selected = 0;
+            state.projects.loaded = true;
+        }
+        Err(g) => state.projects.error = Some(g),
+    }
+}
+
+pub(super) fn test_finished(state: &mut State, id: RequestId, outcome: TestOutcome) {
+    if state.test.running != Some(id) {
+        return; // cancelled or superseded
+    }
+    state.test.running = None;
+    state.test.outcome = Some(outcome);
+}
+
+pub(super) fn create_finished(
+    state: &mut State,
+    id: RequestId,
+    result: Result<AppConnection, Guidance>,
+) {
+    if state.create.running != Some(id) {
+        return;
+    }
+    state.create.running = None;
+    match result {
+        Ok(conn) => {
+            state.created = Some(conn);
+            state.step = Step::Done;
+        }
+        Err(g) => {
+            if g.trouble == Trouble::Input
+                && let Some(form) = state.form.as_mut()
+            {
+                // Back to the form, each problem under its field, everything typed kept.
+                form.set_server_errors(g.fields.clone());
+                if let Some((field, _)) = g.fields.first() {
+                    form.focus_on(*field);
+                }
+                state.step = Step::Form;
+                state.notice = Some(g.headline.clone());
+            }
+            state.create.error = Some(g);
+        }
+    }
+}

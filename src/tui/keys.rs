@@ -1,0 +1,88 @@
+//! Key hints: one list per screen feeds both the footer and the `?` help.
+
+use super::state::{State, Step};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyHint {
+    pub key: &'static str,
+    pub action: &'static str,
+}
+
+const fn hint(key: &'static str, action: &'static str) -> KeyHint {
+    KeyHint { key, action }
+}
+
+/// The keys that work on the current screen, most useful first.
+pub fn hints(state: &State) -> Vec<KeyHint> {
+    let mut h = match state.step {
+        Step::Project if state.projects.loading.is_some() => vec![hint("r", "retry")],
+        Step::Project => vec![
+            hint("↑↓/jk", "move"),
+            hint("Enter", "choose"),
+            hint("r", "reload"),
+        ],
+        Step::Pick if state.apps.filtering => {
+            vec![
+                hint("type", "filter"),
+                hint("Enter", "pick"),
+                hint("↑↓", "move"),
+                hint("Esc", "clear filter"),
+            ]
+        }
+        Step::Pick => {
+            let mut v = vec![
+                hint("↑↓/jk", "move"),
+                hint("Enter", "pick"),
+                hint("/", "filter"),
+            ];
+            if state.projects.loaded {
+                v.push(hint("p", "project"));
+            }
+            v
+        }
+        Step::Instructions => {
+            let mut v = vec![
+                hint("Enter", "fill the form"),
+                hint("↑↓/jk PgUp/PgDn", "scroll"),
+            ];
+            if state.app.is_some_and(|a| a.scope_sets.len() > 1) {
+                v.push(hint("s", "switch scope list"));
+            }
+            v.push(hint("Esc", "back"));
+            v
+        }
+        Step::Form => vec![
+            hint("Tab/↑↓", "move"),
+            hint("Enter", "next/test"),
+            hint("Ctrl-S", "test"),
+            hint("Esc", "back"),
+            hint("→", "take suggested name"),
+        ],
+        Step::Test if state.test.running.is_some() => vec![hint("Esc", "cancel")],
+        Step::Test if state.test.outcome.as_ref().is_some_and(|o| o.ok) => {
+            vec![
+                hint("Enter", "review"),
+                hint("r", "test again"),
+                hint("e/Esc", "edit"),
+            ]
+        }
+        Step::Test => vec![
+            hint("Enter/e", "fix"),
+            hint("a", "create anyway"),
+            hint("r", "test again"),
+        ],
+        Step::Review if state.create.running.is_some() => vec![hint("Esc", "stop waiting")],
+        Step::Review => vec![hint("Enter", "create"), hint("e/Esc", "edit")],
+        Step::Done => vec![hint("n", "create another"), hint("Enter/q", "quit")],
+    };
+    if state.text_focus() {
+        h.push(hint("F1", "help"));
+    } else {
+        h.push(hint("?", "help"));
+        if state.step != Step::Done {
+            h.push(hint("q", "quit"));
+        }
+    }
+    h.push(hint("Ctrl-C", "quit"));
+    h
+}

@@ -1,0 +1,17 @@
+//! The wizard: a pure state machine (`state`, `flow`, `form`), its view (`view`, `screens`),
+//! and the runtime that feeds it keys and network results (`runtime`, `worker`).
+
+pub mod flow;
+pub mod form;
+pub mod keys;
+pub mod markdown;
+pub mod runtime;
+pub mod screens;
+pub mod state;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+pub mod worker;
+
+pub use runtime::{TuiConfig, run};
+pub use state::{DemoInfo, Effect, Msg, Scope, Session, State, Step, update};

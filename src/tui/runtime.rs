@@ -1,0 +1,76 @@
+//! The event loop: terminal events, worker results, a spinner tick while busy, and signals.
+//! Draws only after something happened, so an idle wizard uses no CPU.
+
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use super::state::{Msg, Scope, Session, State, update};
+use super::terminal::TerminalGuard;
+use super::theme::Theme;
+use super::view::view;
+use super::worker::{Reach, Worker};
+
+pub struct TuiConfig {
+    pub session: Session,
+    pub scope: Option<Scope>,
+    pub reach: Reach,
+}
+
+/// Runs the wizard until the user quits or a signal arrives. The terminal is restored on
+/// every way out.
+pub async fn run(config: TuiConfig) -> anyhow::Result<()> {
+    let theme = Theme::from_env();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut guard = TerminalGuard::enter()?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    terminal.clear()?;
+
+    let (tx, mut results) = mpsc::unbounded_channel();
+    let mut worker = Worker::new(config.reach, tx);
+    let mut state = State::new(config.session, config.scope);
+    let size = terminal.size()?;
+    update(&mut state, Msg::Resize(size.width, size.height));
+    terminal.draw(|f| view(&state, &theme, f))?;
+    for effect in state.start() {
+        worker.run(effect);
+    }
+
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(120));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) => Msg::Key(k),
+                Some(Ok(Event::Paste(p))) => Msg::Paste(p),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                // The terminal went away (e.g. the SSH link dropped): stop.
+                Some(Err(_)) | None => break,
+            },
+            Some(msg) = results.recv() => msg,
+            _ = tick.tick(), if state.is_busy() => Msg::Tick,
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
+        };
+        for effect in update(&mut state, msg) {
+            worker.run(effect);
+        }
+        if state.quit {
+            break;
+        }
+        terminal.draw(|f| view(&state, &theme, f))?;
+    }
+    worker.cancel_all();
+    guard.restore();
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! Done: the connection as the server returned it, and what to do next.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::field_row;
+use crate::apps::AppSpec;
+use crate::sanitize::clean_line;
+use crate::tui::markdown;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(c) = &state.created else { return };
+    let app = AppSpec::by_slug(&c.app);
+    let name = app.map_or_else(|| clean_line(&c.app), |a| a.name.to_owned());
+    let w = 16;
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!("✓ {name} connection created."),
+            theme.ok(),
+        )),
+        Line::default(),
+        field_row("ID", clean_line(&c.id), w, theme),
+        field_row("Name", clean_line(&c.name), w, theme),
+        field_row("App", clean_line(&c.app), w, theme),
+        field_row("Method", clean_line(&c.method), w, theme),
+    ];
+    if let Some(a) = app {
+        for (label, value) in a.public_credentials(&c.credentials) {
+            lines.push(field_row(&label, value, w, theme));
+        }
+    }
+    // The hash is 64 characters: it gets a line of its own so it is never cut.
+    lines.push(field_row("credentialsHash", "", w, theme));
+    lines.push(Line::from(format!(
+        "    {}",
+        clean_line(&c.credentials_hash)
+    )));
+    lines.push(field_row("Created", clean_line(&c.created_at), w, theme));
+    let scope = match (c.project_id.as_deref(), &state.scope) {
+        (None, _) => "organization level".to_owned(),
+        (Some(p), Some(s)) if s.project_id() == Some(p) => {
+            format!("{} ({})", s.label(), clean_line(p))
+        }
+        (Some(p), _) => format!("project {}", clean_line(p)),
+    };
+    lines.push(field_row("Scope", scope, w, theme));
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled("Next", theme.heading())));
+    let steps: String = app
+        .map_or(&[][..], |a| a.next_steps)
+        .iter()
+        .map(|s| format!("- {s}\n"))
+        .collect();
+    lines.extend(markdown::render(&steps, theme, area.width));
+    lines.push(Line::default());
+    lines.push(Line::from(
+        "Press n to create another connection, or q to quit.",
+    ));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

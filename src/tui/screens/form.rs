@@ -1,0 +1,135 @@
+//! Step 3: the form. One row per field (label and input), one row under it for its message.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::apps::FieldId;
+use crate::tui::form::FieldView;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+
+const LABEL_WIDTH: u16 = 26;
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(form) = &state.form else { return };
+    let intro = format!(
+        "{} connection · method: {}",
+        form.app.name, form.app.method_name
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(intro, theme.dim())),
+        row(area, 0),
+    );
+    let mut y = 2;
+    for (i, &id) in form.fields.iter().enumerate() {
+        if y + 1 >= area.height {
+            break;
+        }
+        let focused = i == form.focus;
+        let marker = if focused { "▸ " } else { "  " };
+        let label_style = if focused {
+            Style::new().add_modifier(Modifier::BOLD)
+        } else {
+            theme.dim()
+        };
+        let label = Rect {
+            width: LABEL_WIDTH.min(area.width),
+            ..row(area, y)
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!("{marker}{}", form.app.field_label(id)),
+                label_style,
+            )),
+            label,
+        );
+        let input = Rect {
+            x: area.x + LABEL_WIDTH,
+            width: area.width.saturating_sub(LABEL_WIDTH + 1),
+            ..row(area, y)
+        };
+        frame.buffer_mut().set_style(input, theme.input(focused));
+        frame.render_widget(
+            Paragraph::new(field_line(&form.display(id), input.width, focused, theme)),
+            input,
+        );
+        let note = match form.message(id) {
+            Some(m) => Line::from(Span::styled(format!("✗ {m}"), theme.error())),
+            None => Line::from(Span::styled(help_text(state, id), theme.dim())),
+        };
+        frame.render_widget(
+            Paragraph::new(note),
+            Rect {
+                x: area.x + LABEL_WIDTH,
+                width: input.width,
+                ..row(area, y + 1)
+            },
+        );
+        y += 3;
+    }
+}
+
+/// One line of a text field, scrolled so the cursor stays visible.
+fn field_line(view: &FieldView, width: u16, focused: bool, theme: &Theme) -> Line<'static> {
+    let width = usize::from(width.max(1));
+    if view.text.is_empty() {
+        let mut spans = Vec::new();
+        if focused {
+            spans.push(Span::styled(" ", theme.selected()));
+        }
+        spans.push(Span::styled(
+            view.placeholder.chars().take(width - 1).collect::<String>(),
+            theme.dim(),
+        ));
+        return Line::from(spans);
+    }
+    let chars: Vec<char> = view.text.chars().collect();
+    let offset = view.cursor.saturating_sub(width - 1);
+    let shown: String = chars.iter().skip(offset).take(width).collect();
+    if !focused {
+        return Line::from(shown);
+    }
+    let at = view.cursor - offset;
+    let before: String = shown.chars().take(at).collect();
+    let under: String = shown
+        .chars()
+        .nth(at)
+        .map_or_else(|| " ".to_owned(), String::from);
+    let after: String = shown.chars().skip(at + 1).collect();
+    Line::from(vec![
+        Span::raw(before),
+        Span::styled(under, theme.selected()),
+        Span::raw(after),
+    ])
+}
+
+fn help_text(state: &State, id: FieldId) -> String {
+    let Some(form) = &state.form else {
+        return String::new();
+    };
+    let focused = form.focused() == id;
+    match id {
+        FieldId::Name if focused => "→ takes the suggestion · a-z, 0-9 and hyphens".into(),
+        FieldId::Description if focused => "optional, up to 256 characters".into(),
+        FieldId::Secret if focused => "hidden as you type; paste works".into(),
+        FieldId::Target if focused => match form.app.target.as_ref().map(|t| t.kind) {
+            Some(crate::apps::FieldKind::Email) => {
+                "the Atlassian account email that made the token".into()
+            }
+            _ => "the base URL, as you open it in a browser".into(),
+        },
+        _ => String::new(),
+    }
+}
+
+fn row(area: Rect, y: u16) -> Rect {
+    Rect {
+        x: area.x,
+        y: area.y + y.min(area.height.saturating_sub(1)),
+        width: area.width,
+        height: 1,
+    }
+}

@@ -1,0 +1,88 @@
+//! Step 2: how to make the token on the provider's side, scrollable.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::apps::AppSpec;
+use crate::tui::markdown;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+
+/// The instructions as lines: the token page, the asset (with the chosen scope list), and in
+/// demo mode the sandbox values to type.
+pub fn lines(
+    app: &AppSpec,
+    scope_set: usize,
+    state: &State,
+    theme: &Theme,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let mut out = vec![Line::from(vec![
+        Span::styled("Make it at: ", theme.dim()),
+        Span::styled(app.token_page, theme.code()),
+    ])];
+    if let Some(demo) = &state.session.demo {
+        out.push(Line::default());
+        out.push(Line::from(Span::styled(
+            "DEMO: type these values in the form",
+            theme.demo_badge(),
+        )));
+        for (label, value) in demo.for_app(app.slug) {
+            out.push(Line::from(vec![
+                Span::styled(format!("  {label:<14} "), theme.dim()),
+                Span::raw(value.clone()),
+            ]));
+        }
+    }
+    out.push(Line::default());
+    let body = match app.scope_sets.get(scope_set) {
+        Some(set) => {
+            let others: Vec<_> = app
+                .scope_sets
+                .iter()
+                .filter(|s| s.use_name != set.use_name)
+                .map(|s| s.use_name)
+                .collect();
+            let mut list = format!(
+                "For **{}** (press s for {}):\n\n",
+                set.use_name,
+                others.join(" / ")
+            );
+            for scope in set.scopes {
+                list.push_str(&format!("- `{scope}`\n"));
+            }
+            app.instructions.replace("{{scopes}}", &list)
+        }
+        None => app.instructions.to_owned(),
+    };
+    out.extend(markdown::render(&body, theme, width));
+    out
+}
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(app) = state.app else { return };
+    let lines = lines(app, state.scope_set, state, theme, area.width);
+    let max = max_scroll(&lines, area);
+    let scroll = state.scroll.min(max);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
+    if max > 0 {
+        let pos = format!(" {}/{} ", scroll, max);
+        let w = pos.chars().count() as u16;
+        if area.width > w {
+            let r = Rect {
+                x: area.right() - w,
+                y: area.bottom().saturating_sub(1),
+                width: w,
+                height: 1,
+            };
+            frame.render_widget(Paragraph::new(Span::styled(pos, theme.dim())), r);
+        }
+    }
+}
+
+/// The furthest the text can scroll in `area` (the lines are already wrapped to it).
+pub fn max_scroll(lines: &[Line<'_>], area: Rect) -> u16 {
+    u16::try_from(lines.len().saturating_sub(usize::from(area.height))).unwrap_or(u16::MAX)
+}

@@ -1,0 +1,48 @@
+//! One file per screen; each draws the body of its step from the state.
+
+pub mod done;
+pub mod form;
+pub mod help;
+pub mod instructions;
+pub mod pick;
+pub mod project;
+pub mod review;
+pub mod test;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::state::{State, Step};
+use super::theme::Theme;
+
+pub fn render_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    match state.step {
+        Step::Project => project::render(state, theme, frame, area),
+        Step::Pick => pick::render(state, theme, frame, area),
+        Step::Instructions => instructions::render(state, theme, frame, area),
+        Step::Form => form::render(state, theme, frame, area),
+        Step::Test => test::render(state, theme, frame, area),
+        Step::Review => review::render(state, theme, frame, area),
+        Step::Done => done::render(state, theme, frame, area),
+    }
+}
+
+/// Braille spinner frames; advanced by `Msg::Tick` only while a request runs.
+pub fn spinner(state: &State) -> &'static str {
+    const FRAMES: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+    FRAMES[state.spinner % FRAMES.len()]
+}
+
+/// A `label  value` row with the label padded to `width`.
+pub fn field_row(
+    label: &str,
+    value: impl Into<String>,
+    width: usize,
+    theme: &Theme,
+) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("  {label:<width$} "), theme.dim()),
+        Span::raw(value.into()),
+    ])
+}

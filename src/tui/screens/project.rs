@@ -1,0 +1,65 @@
+//! Before step 1: where new connections go (a project, or the organization).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::spinner;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let p = &state.projects;
+    let mut lines = vec![
+        Line::from("Where should new connections live? Pick a project, or the organization."),
+        Line::default(),
+    ];
+    if p.loading.is_some() {
+        lines.push(Line::from(format!(
+            "{} Loading projects… (r retries)",
+            spinner(state)
+        )));
+    } else if let Some(g) = &p.error {
+        lines.push(Line::from(Span::styled(
+            format!("✗ {}", g.headline),
+            theme.error(),
+        )));
+        if let Some(h) = &g.hint {
+            lines.push(Line::from(format!("  {h}")));
+        }
+        lines.push(Line::from(
+            "  Press r to try again, or choose organization level below.",
+        ));
+        lines.push(Line::default());
+    } else if p.items.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "This identity sees no projects: add it to a project, or use organization level.",
+            theme.warn(),
+        )));
+        lines.push(Line::default());
+    }
+    let visible_rows = usize::from(area.height)
+        .saturating_sub(lines.len() + 1)
+        .max(1);
+    let total = p.items.len() + 1;
+    let first = p
+        .selected
+        .saturating_sub(visible_rows - 1)
+        .min(total.saturating_sub(visible_rows));
+    for i in first..total.min(first + visible_rows) {
+        let label = match p.items.get(i) {
+            Some(proj) => format!("{}  ({})", proj.name, proj.slug),
+            None => "Organization level (no project)".to_owned(),
+        };
+        let selected = i == p.selected && p.loading.is_none();
+        let marker = if selected { "> " } else { "  " };
+        let style = if selected {
+            theme.selected()
+        } else {
+            ratatui::style::Style::new()
+        };
+        lines.push(Line::from(Span::styled(format!("{marker}{label}"), style)));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}

@@ -1,0 +1,82 @@
+//! Step 5: everything that will be sent (the secret masked), then create.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{field_row, spinner};
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let (Some(input), Some(scope)) = (&state.input, &state.scope) else {
+        return;
+    };
+    let app = input.app;
+    let w = 14;
+    let mut lines = vec![
+        Line::from(format!(
+            "This is what kms-connect will send to POST /api/v1/app-connections/{}:",
+            app.slug
+        )),
+        Line::default(),
+        field_row("App", format!("{} ({})", app.name, app.slug), w, theme),
+        field_row(
+            "Method",
+            format!("{} ({})", app.method_name, app.method),
+            w,
+            theme,
+        ),
+        field_row(
+            "Scope",
+            match scope.project_id() {
+                Some(id) => format!("{} · projectId {id}", scope.label()),
+                None => "organization level (no projectId)".into(),
+            },
+            w,
+            theme,
+        ),
+        field_row("Name", input.name.clone(), w, theme),
+        field_row(
+            "Description",
+            input.description.clone().unwrap_or_else(|| "(none)".into()),
+            w,
+            theme,
+        ),
+    ];
+    if let (Some(spec), Some(v)) = (&app.target, &input.target) {
+        lines.push(field_row(spec.label, v.clone(), w, theme));
+    }
+    lines.push(field_row(app.secret.label, "•••••••• (hidden)", w, theme));
+    let test = match &state.test.outcome {
+        Some(o) if o.ok => Span::styled("✓ passed", theme.ok()),
+        Some(_) => Span::styled("✗ failed — creating anyway", theme.warn()),
+        None => Span::styled("not run", theme.warn()),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(format!("  {:<w$} ", "Test"), theme.dim()),
+        test,
+    ]));
+    lines.push(Line::default());
+    if state.create.running.is_some() {
+        lines.push(Line::from(format!(
+            "{} Creating… the KMS server checks the credential too. Esc stops waiting.",
+            spinner(state)
+        )));
+    } else if let Some(g) = &state.create.error {
+        lines.push(Line::from(Span::styled(
+            format!("✗ {}", g.headline),
+            theme.error(),
+        )));
+        if let Some(h) = &g.hint {
+            lines.push(Line::from(format!("  {h}")));
+        }
+        lines.push(Line::from("Press Enter to try again, or e to edit."));
+    } else {
+        lines.push(Line::from(
+            "Press Enter to create the connection, or e to edit.",
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

@@ -1,0 +1,68 @@
+//! Step 4: the credential test: a spinner, then one clear line and what to do.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::spinner;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(input) = &state.input else { return };
+    let app = input.app;
+    let mut lines = vec![
+        Line::from(format!(
+            "kms-connect makes the same request the KMS server will make when it saves the {} connection.",
+            app.name
+        )),
+        Line::default(),
+    ];
+    if state.test.running.is_some() {
+        let target = input.target.clone().unwrap_or_else(|| app.name.to_owned());
+        lines.push(Line::from(format!(
+            "{} Testing the {} against {}…",
+            spinner(state),
+            app.secret.label.to_lowercase(),
+            target
+        )));
+        lines.push(Line::from(Span::styled(
+            "  Esc cancels and takes you back to the form.",
+            theme.dim(),
+        )));
+    } else if let Some(o) = &state.test.outcome {
+        let (mark, style) = if o.ok {
+            ("✓", theme.ok())
+        } else {
+            ("✗", theme.error())
+        };
+        lines.push(Line::from(Span::styled(
+            format!("{mark} {}", o.message),
+            style,
+        )));
+        if let Some(h) = &o.hint {
+            lines.push(Line::from(format!("  {h}")));
+        }
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            format!("  Checked: GET {}", o.url),
+            theme.dim(),
+        )));
+        lines.push(Line::default());
+        if o.ok {
+            lines.push(Line::from(
+                "Press Enter to review and create the connection.",
+            ));
+        } else {
+            lines.push(Line::from(
+                "Press Enter to fix the form, r to test again, or a to create anyway",
+            ));
+            lines.push(Line::from(Span::styled(
+                "(the KMS server checks again from its own network, which may differ from yours).",
+                theme.dim(),
+            )));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

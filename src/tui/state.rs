@@ -1,0 +1,348 @@
+//! The wizard as a pure state machine: `update(&mut State, Msg) -> Vec<Effect>`. No I/O, no
+//! clock, no spawning: keys and worker results come in as messages, requests go out as effects.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::form::Form;
+use crate::apps::{AppSpec, CATALOG, ConnectionInput, TestOutcome};
+use crate::kms::{AppConnection, Guidance, Project};
+
+/// Identifies one request to the worker, so late or cancelled answers can be ignored.
+pub type RequestId = u64;
+
+/// Where the user is. The numbered steps are the five of the docs' flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Project,
+    Pick,
+    Instructions,
+    Form,
+    Test,
+    Review,
+    Done,
+}
+
+impl Step {
+    /// `Step N/5 · title` for the header.
+    pub fn header(self) -> String {
+        let (n, title) = match self {
+            Step::Project => return "Choose a project".into(),
+            Step::Pick => (1, "Pick an app"),
+            Step::Instructions => (2, "Make the token"),
+            Step::Form => (3, "Fill the form"),
+            Step::Test => (4, "Test the credentials"),
+            Step::Review => (5, "Review & create"),
+            Step::Done => return "Done".into(),
+        };
+        format!("Step {n}/5 · {title}")
+    }
+}
+
+/// Where new connections go: a project, or the organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Project { id: String, name: String },
+    Organization,
+}
+
+impl Scope {
+    pub fn label(&self) -> String {
+        match self {
+            Scope::Project { name, id } if name.is_empty() => format!("project {id}"),
+            Scope::Project { name, .. } => name.clone(),
+            Scope::Organization => "organization level".into(),
+        }
+    }
+
+    pub fn project_id(&self) -> Option<&str> {
+        match self {
+            Scope::Project { id, .. } => Some(id),
+            Scope::Organization => None,
+        }
+    }
+}
+
+/// The sandbox's addresses and credentials, shown on the instructions step in demo mode.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoInfo {
+    /// Per app slug: lines such as ("Instance URL", "http://127.0.0.1:…").
+    pub values: Vec<(&'static str, Vec<(String, String)>)>,
+}
+
+impl DemoInfo {
+    pub fn for_app(&self, slug: &str) -> &[(String, String)] {
+        self.values
+            .iter()
+            .find(|(s, _)| *s == slug)
+            .map_or(&[], |(_, v)| v.as_slice())
+    }
+}
+
+/// Facts about the session shown in the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub server: String,
+    pub identity: String,
+    pub demo: Option<DemoInfo>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProjectList {
+    pub loading: Option<RequestId>,
+    pub items: Vec<Project>,
+    pub selected: usize,
+    pub error: Option<Guidance>,
+    /// True once a list has arrived; Esc on step 1 comes back here.
+    pub loaded: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AppList {
+    pub filter: String,
+    pub filtering: bool,
+    pub selected: usize,
+}
+
+impl AppList {
+    /// The apps that match the filter (name, slug or description).
+    pub fn visible(&self) -> Vec<&'static AppSpec> {
+        let f = self.filter.to_lowercase();
+        CATALOG
+            .iter()
+            .copied()
+            .filter(|a| {
+                f.is_empty()
+                    || [a.name, a.slug, a.tagline]
+                        .iter()
+                        .any(|s| s.to_lowercase().contains(&f))
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TestState {
+    pub running: Option<RequestId>,
+    pub outcome: Option<TestOutcome>,
+    /// The user chose to go on although the test failed (or skipped it).
+    pub overridden: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateState {
+    pub running: Option<RequestId>,
+    pub error: Option<Guidance>,
+}
+
+/// Everything the screen shows.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub step: Step,
+    pub session: Session,
+    pub scope: Option<Scope>,
+    pub projects: ProjectList,
+    pub apps: AppList,
+    pub app: Option<&'static AppSpec>,
+    pub scroll: u16,
+    /// Which of the app's scope sets the instructions show (Bitbucket: sync or scanning).
+    pub scope_set: usize,
+    pub form: Option<Form>,
+    /// The input that passed validation and is being tested / created.
+    pub input: Option<ConnectionInput>,
+    pub test: TestState,
+    pub create: CreateState,
+    pub created: Option<AppConnection>,
+    pub help: bool,
+    /// One line under the body: what just happened.
+    pub notice: Option<String>,
+    pub spinner: usize,
+    pub next_id: RequestId,
+    pub quit: bool,
+    /// The terminal's size, for keeping scrolling within the text.
+    pub size: (u16, u16),
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    /// The terminal's size (also sent once at start).
+    Resize(u16, u16),
+    /// A slow clock for the spinner; only sent while something is running.
+    Tick,
+    Projects(RequestId, Result<Vec<Project>, Guidance>),
+    Tested(RequestId, TestOutcome),
+    Created(RequestId, Result<AppConnection, Guidance>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Effect {
+    LoadProjects(RequestId),
+    Test(RequestId, ConnectionInput),
+    Create(RequestId, ConnectionInput, Option<String>),
+    Cancel(RequestId),
+}
+
+impl State {
+    /// A wizard that starts at step 1 when the scope is known, otherwise on the project list
+    /// (and then the caller must run [`State::start`]'s effects).
+    pub fn new(session: Session, scope: Option<Scope>) -> Self {
+        State {
+            step: if scope.is_some() {
+                Step::Pick
+            } else {
+                Step::Project
+            },
+            session,
+            scope,
+            projects: ProjectList::default(),
+            apps: AppList::default(),
+            app: None,
+            scroll: 0,
+            scope_set: 0,
+            form: None,
+            input: None,
+            test: TestState::default(),
+            create: CreateState::default(),
+            created: None,
+            help: false,
+            notice: None,
+            spinner: 0,
+            next_id: 1,
+            quit: false,
+            size: (80, 24),
+        }
+    }
+
+    /// Effects to run at start: the project list, when the scope is not known yet.
+    pub fn start(&mut self) -> Vec<Effect> {
+        if self.step == Step::Project {
+            vec![self.load_projects()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.projects.loading.is_some()
+            || self.test.running.is_some()
+            || self.create.running.is_some()
+    }
+
+    /// True when keys go to a text field (then `q` and `?` are letters, not commands).
+    pub fn text_focus(&self) -> bool {
+        match self.step {
+            Step::Form => true,
+            Step::Pick => self.apps.filtering,
+            _ => false,
+        }
+    }
+
+    fn fresh_id(&mut self) -> RequestId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    fn load_projects(&mut self) -> Effect {
+        let id = self.fresh_id();
+        self.projects.loading = Some(id);
+        self.projects.error = None;
+        Effect::LoadProjects(id)
+    }
+}
+
+/// The one entry point: apply a message, return what the worker should do.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
+        Msg::Key(key) => on_key(state, key),
+        Msg::Paste(text) => {
+            on_paste(state, &text);
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick => {
+            state.spinner = state.spinner.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Projects(id, result) => {
+            super::flow::projects_arrived(state, id, result);
+            Vec::new()
+        }
+        Msg::Tested(id, outcome) => {
+            super::flow::test_finished(state, id, outcome);
+            Vec::new()
+        }
+        Msg::Created(id, result) => {
+            super::flow::create_finished(state, id, result);
+            Vec::new()
+        }
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == KeyCode::Char('c') {
+        state.quit = true;
+        return cancel_running(state);
+    }
+    if state.help {
+        // Any key closes help; it never acts on the screen behind it.
+        state.help = false;
+        return Vec::new();
+    }
+    if key.code == KeyCode::F(1) || (key.code == KeyCode::Char('?') && !state.text_focus()) {
+        state.help = true;
+        return Vec::new();
+    }
+    if key.code == KeyCode::Char('q') && !ctrl && !state.text_focus() {
+        state.quit = true;
+        return cancel_running(state);
+    }
+    state.notice = None;
+    super::flow::on_step_key(state, key)
+}
+
+fn on_paste(state: &mut State, text: &str) {
+    match state.step {
+        Step::Form => {
+            if let Some(form) = state.form.as_mut() {
+                form.paste(text);
+            }
+        }
+        Step::Pick if state.apps.filtering => {
+            state
+                .apps
+                .filter
+                .extend(text.chars().filter(|c| !c.is_control()));
+            state.apps.selected = 0;
+        }
+        _ => {}
+    }
+}
+
+/// Cancels whatever is in flight (used on quit).
+pub(crate) fn cancel_running(state: &mut State) -> Vec<Effect> {
+    [
+        state.projects.loading.take(),
+        state.test.running.take(),
+        state.create.running.take(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(Effect::Cancel)
+    .collect()
+}
+
+/// Allocates a request id (for flow handlers).
+pub(crate) fn fresh_id(state: &mut State) -> RequestId {
+    state.fresh_id()
+}
+
+pub(crate) fn load_projects(state: &mut State) -> Effect {
+    state.load_projects()
+}

@@ -1,0 +1,67 @@
+//! The terminal guard: raw mode, alternate screen and bracketed paste on entry, all undone on
+//! drop, on panic, and on signals (the runtime turns those into a normal exit).
+
+use std::io::{Write, stdout};
+
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute};
+
+pub struct TerminalGuard {
+    restored: bool,
+}
+
+impl TerminalGuard {
+    pub fn enter() -> std::io::Result<TerminalGuard> {
+        install_panic_hook();
+        enable_raw_mode()?;
+        let guard = TerminalGuard { restored: false };
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            cursor::Hide
+        )?;
+        Ok(guard)
+    }
+
+    pub fn restore(&mut self) {
+        if !self.restored {
+            restore_terminal();
+            self.restored = true;
+        }
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        self.restore();
+    }
+}
+
+/// Puts the terminal back as it was. Safe to call more than once.
+pub fn restore_terminal() {
+    let mut out = stdout();
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            // Restore first, so the panic message lands on a normal screen.
+            restore_terminal();
+            previous(info);
+        }));
+    });
+}

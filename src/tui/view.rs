@@ -1,0 +1,132 @@
+//! Draws the whole screen from the state: header, the step's body, a notice line, the footer
+//! of key hints, and the help overlay. Pure: reads the state, writes the frame.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::keys::hints;
+use super::screens;
+use super::state::State;
+use super::theme::Theme;
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+const HEADER_ROWS: u16 = 3;
+const FOOTER_ROWS: u16 = 2;
+
+/// The rectangle the step's body gets inside a window of `area`.
+pub fn body_area(area: Rect) -> Rect {
+    Rect {
+        x: area.x + 1,
+        y: area.y + HEADER_ROWS,
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(HEADER_ROWS + FOOTER_ROWS),
+    }
+}
+
+pub fn view(state: &State, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area);
+        return;
+    }
+    header(state, theme, frame, area);
+    screens::render_body(state, theme, frame, body_area(area));
+    if let Some(notice) = &state.notice {
+        let r = Rect {
+            x: area.x + 1,
+            y: area.bottom() - 2,
+            width: area.width - 2,
+            height: 1,
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(notice.clone(), theme.warn())),
+            r,
+        );
+    }
+    footer(
+        state,
+        theme,
+        frame,
+        Rect {
+            y: area.bottom() - 1,
+            height: 1,
+            ..area
+        },
+    );
+    if state.help {
+        screens::help::render(state, theme, frame, area);
+    }
+}
+
+fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut top = vec![Span::styled(" kms-connect ", theme.title())];
+    if state.session.demo.is_some() {
+        top.push(Span::styled(" DEMO ", theme.demo_badge()));
+    }
+    top.push(Span::raw("  "));
+    top.push(Span::styled(state.step.header(), theme.heading()));
+    if let Some(app) = state.app.filter(|_| {
+        !matches!(
+            state.step,
+            super::state::Step::Pick | super::state::Step::Project
+        )
+    }) {
+        top.push(Span::raw(format!(" · {}", app.name)));
+    }
+    let scope = state
+        .scope
+        .as_ref()
+        .map_or_else(|| "not chosen".to_owned(), |s| s.label());
+    let second = Line::from(vec![
+        Span::styled(" Server ", theme.dim()),
+        Span::raw(state.session.server.clone()),
+        Span::styled(" · Project ", theme.dim()),
+        Span::raw(scope),
+        Span::styled(" · ", theme.dim()),
+        Span::raw(state.session.identity.clone()),
+    ]);
+    let rule = Line::from(Span::styled(
+        "─".repeat(usize::from(area.width)),
+        theme.dim(),
+    ));
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(top), second, rule]),
+        Rect {
+            height: HEADER_ROWS,
+            ..area
+        },
+    );
+}
+
+/// One line of `key action` pairs; what does not fit is left to the help, whose own hint
+/// always shows.
+fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let all = hints(state);
+    let width = |h: &super::keys::KeyHint| h.key.chars().count() + h.action.chars().count() + 3;
+    let is_help = |h: &super::keys::KeyHint| h.action == "help";
+    let reserved: usize = all.iter().filter(|h| is_help(h)).map(width).sum();
+    let mut budget = usize::from(area.width).saturating_sub(1 + reserved);
+    let mut spans = vec![Span::raw(" ")];
+    for h in &all {
+        if !is_help(h) {
+            if width(h) > budget {
+                continue;
+            }
+            budget -= width(h);
+        }
+        spans.push(Span::styled(h.key, theme.key()));
+        spans.push(Span::raw(format!(" {}  ", h.action)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn too_small(frame: &mut Frame, area: Rect) {
+    let msg = format!(
+        "The window is {}x{}; kms-connect needs at least {MIN_WIDTH}x{MIN_HEIGHT}. Make it larger, or press Ctrl-C to quit.",
+        area.width, area.height
+    );
+    frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+}

@@ -1,0 +1,175 @@
+//! Runs the state machine's effects: each request in its own task with a cancellation token,
+//! its result sent back as a `Msg` tagged with the request id.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, OnceCell, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::state::{Effect, Msg, RequestId};
+use crate::apps::{ProviderEndpoints, probe};
+use crate::kms::auth::Credentials;
+use crate::kms::error::Trouble;
+use crate::kms::{Guidance, KmsClient};
+use crate::settings::NO_CREDENTIALS;
+
+/// What the worker needs to reach the KMS and the providers.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub api_base: String,
+    pub credentials: Option<Credentials>,
+    pub providers: ProviderEndpoints,
+}
+
+struct Shared {
+    reach: Reach,
+    /// Built on first use, inside a task, so the first frame never waits for TLS setup.
+    http: OnceCell<reqwest::Client>,
+    /// Signed in once, then reused; cleared when the server rejects the token.
+    signed_in: Mutex<Option<KmsClient>>,
+}
+
+pub struct Worker {
+    shared: Arc<Shared>,
+    results: mpsc::UnboundedSender<Msg>,
+    running: HashMap<RequestId, CancellationToken>,
+}
+
+impl Worker {
+    pub fn new(reach: Reach, results: mpsc::UnboundedSender<Msg>) -> Self {
+        let shared = Shared {
+            reach,
+            http: OnceCell::new(),
+            signed_in: Mutex::new(None),
+        };
+        Worker {
+            shared: Arc::new(shared),
+            results,
+            running: HashMap::new(),
+        }
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        self.running.retain(|_, token| !token.is_cancelled());
+        let (id, job): (RequestId, Job) = match effect {
+            Effect::Cancel(id) => {
+                if let Some(token) = self.running.remove(&id) {
+                    token.cancel();
+                }
+                return;
+            }
+            Effect::LoadProjects(id) => (id, Job::Projects),
+            Effect::Test(id, input) => (id, Job::Test(Box::new(input))),
+            Effect::Create(id, input, project) => (id, Job::Create(Box::new(input), project)),
+        };
+        let token = CancellationToken::new();
+        self.running.insert(id, token.clone());
+        let shared = self.shared.clone();
+        let results = self.results.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = token.cancelled() => {}
+                msg = job.run(id, &shared) => {
+                    let _ = results.send(msg);
+                }
+            }
+        });
+    }
+
+    /// Cancels everything still running (on quit).
+    pub fn cancel_all(&mut self) {
+        for (_, token) in self.running.drain() {
+            token.cancel();
+        }
+    }
+}
+
+enum Job {
+    Projects,
+    Test(Box<crate::apps::ConnectionInput>),
+    Create(Box<crate::apps::ConnectionInput>, Option<String>),
+}
+
+impl Job {
+    async fn run(self, id: RequestId, shared: &Shared) -> Msg {
+        match self {
+            Job::Projects => {
+                let result = match shared.client().await {
+                    Ok(c) => c.list_projects().await.map_err(|e| shared.fail(&e, None)),
+                    Err(g) => Err(g),
+                };
+                Msg::Projects(id, result.map_err(|g| g))
+            }
+            Job::Test(input) => {
+                let http = match shared.http().await {
+                    Ok(h) => h,
+                    Err(e) => return Msg::Tested(id, probe::setup_failed(&input, &e)),
+                };
+                Msg::Tested(id, probe::run(http, &input, &shared.reach.providers).await)
+            }
+            Job::Create(input, project) => {
+                let result = match shared.client().await {
+                    Ok(c) => c
+                        .create_connection(&input, project.as_deref())
+                        .await
+                        .map_err(|e| shared.fail(&e, Some(input.app))),
+                    Err(g) => Err(g),
+                };
+                Msg::Created(id, result)
+            }
+        }
+    }
+}
+
+impl Shared {
+    async fn http(&self) -> Result<&reqwest::Client, String> {
+        self.http
+            .get_or_try_init(|| async { crate::http::client(true) })
+            .await
+            .map_err(|e| crate::sanitize::clean_short(&e.to_string(), 120))
+    }
+
+    /// A signed-in KMS client, logging in with universal auth the first time.
+    async fn client(&self) -> Result<KmsClient, Guidance> {
+        let mut slot = self.signed_in.lock().await;
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let Some(creds) = &self.reach.credentials else {
+            return Err(Guidance {
+                trouble: Trouble::Server,
+                headline: NO_CREDENTIALS.into(),
+                hint: None,
+                fields: Vec::new(),
+            });
+        };
+        let http = self.http().await.map_err(|e| Guidance {
+            trouble: Trouble::Server,
+            headline: format!("Could not set up HTTPS: {e}"),
+            hint: None,
+            fields: Vec::new(),
+        })?;
+        let client = creds
+            .sign_in(KmsClient::new(http.clone(), self.reach.api_base.clone()))
+            .await
+            .map_err(|e| e.guidance(None))?;
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Translates a failure; a rejected token is forgotten so the next try signs in again.
+    fn fail(
+        &self,
+        err: &crate::kms::KmsError,
+        app: Option<&'static crate::apps::AppSpec>,
+    ) -> Guidance {
+        let g = err.guidance(app);
+        if g.headline.starts_with("Your KMS token")
+            && let Ok(mut slot) = self.signed_in.try_lock()
+        {
+            *slot = None;
+        }
+        g
+    }
+}
