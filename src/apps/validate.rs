@@ -70,9 +70,7 @@ pub fn name(raw: &str) -> Result<String, String> {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     });
     if !slug_ok {
-        return Err(
-            "Use only lowercase letters, numbers and single hyphens (e.g. ci-teamcity).".into(),
-        );
+        return Err("Use lowercase letters, digits and single hyphens (e.g. ci-teamcity).".into());
     }
     Ok(v.to_owned())
 }
@@ -136,9 +134,7 @@ pub fn email(raw: &str, spec: &FieldSpec) -> Result<String, String> {
         None => false,
     };
     if !well_formed {
-        return Err(
-            "Not an email address. Use the Atlassian account email, not the username.".into(),
-        );
+        return Err("Not an email: use the Atlassian account email, not the username.".into());
     }
     check_len(v, spec)?;
     Ok(v.to_owned())

@@ -153,7 +153,8 @@ fn instructions_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn clamp_scroll(state: &State) -> u16 {
     let Some(app) = state.app else { return 0 };
     let theme = super::theme::Theme { no_color: true };
-    let area = super::view::body_area(ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1));
+    let body = super::view::body_area(ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1));
+    let area = super::screens::instructions::text_area(body);
     let lines =
         super::screens::instructions::lines(app, state.scope_set, state, &theme, area.width);
     state

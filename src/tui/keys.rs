@@ -43,10 +43,10 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         Step::Instructions => {
             let mut v = vec![
                 hint("Enter", "fill the form"),
-                hint("↑↓/jk PgUp/PgDn", "scroll"),
+                hint("↑↓/PgDn", "scroll"),
             ];
             if state.app.is_some_and(|a| a.scope_sets.len() > 1) {
-                v.push(hint("s", "switch scope list"));
+                v.push(hint("s", "other scopes"));
             }
             v.push(hint("Esc", "back"));
             v

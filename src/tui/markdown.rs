@@ -120,27 +120,51 @@ pub fn render(src: &str, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     lines
 }
 
-/// Word-wraps styled spans; continuation lines are indented as wide as the prefix.
-fn wrap(prefix: Span<'static>, spans: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
+/// Word-wraps styled spans; continuation lines are indented as wide as the prefix. A word
+/// split across spans (`**Save**.`) stays whole.
+pub fn wrap(prefix: Span<'static>, spans: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
     let indent = prefix.width();
     let mut out = Vec::new();
     let mut current = vec![prefix];
     let mut used = indent;
-    for span in spans {
-        for word in span.content.split_inclusive(' ') {
-            let w = word.chars().count();
-            let visible = word.trim_end().chars().count();
-            if used + visible > width && used > indent {
-                out.push(Line::from(std::mem::take(&mut current)));
-                current.push(Span::raw(" ".repeat(indent)));
-                used = indent;
-            }
-            current.push(Span::styled(word.to_owned(), span.style));
-            used += w;
+    for word in words(spans) {
+        let w: usize = word.iter().map(|(t, _)| t.chars().count()).sum();
+        let visible = w - word
+            .last()
+            .map_or(0, |(t, _)| t.len() - t.trim_end_matches(' ').len());
+        if used + visible > width && used > indent {
+            out.push(Line::from(std::mem::take(&mut current)));
+            current.push(Span::raw(" ".repeat(indent)));
+            used = indent;
         }
+        current.extend(word.into_iter().map(|(t, style)| Span::styled(t, style)));
+        used += w;
     }
     out.push(Line::from(current));
     out
+}
+
+/// Splits spans into words (each ending with its spaces), keeping each piece's style.
+fn words(spans: Vec<Span<'static>>) -> Vec<Vec<(String, Style)>> {
+    let mut words = Vec::new();
+    let mut word: Vec<(String, Style)> = Vec::new();
+    for span in spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            piece.push(c);
+            if c == ' ' {
+                word.push((std::mem::take(&mut piece), span.style));
+                words.push(std::mem::take(&mut word));
+            }
+        }
+        if !piece.is_empty() {
+            word.push((piece, span.style));
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
 }
 
 #[cfg(test)]

@@ -56,18 +56,18 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             Paragraph::new(field_line(&form.display(id), input.width, focused, theme)),
             input,
         );
+        // A message may take both rows under its field.
         let note = match form.message(id) {
-            Some(m) => Line::from(Span::styled(format!("✗ {m}"), theme.error())),
-            None => Line::from(Span::styled(help_text(state, id), theme.dim())),
+            Some(m) => super::wrapped("✗ ", &m, theme.error(), input.width),
+            None => vec![Line::from(Span::styled(help_text(state, id), theme.dim()))],
         };
-        frame.render_widget(
-            Paragraph::new(note),
-            Rect {
-                x: area.x + LABEL_WIDTH,
-                width: input.width,
-                ..row(area, y + 1)
-            },
-        );
+        let note_area = Rect {
+            x: area.x + LABEL_WIDTH,
+            width: input.width,
+            height: 2,
+            ..row(area, y + 1)
+        };
+        frame.render_widget(Paragraph::new(note), note_area.intersection(area));
         y += 3;
     }
 }

@@ -63,22 +63,32 @@ pub fn lines(
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(app) = state.app else { return };
-    let lines = lines(app, state.scope_set, state, theme, area.width);
-    let max = max_scroll(&lines, area);
+    let text = text_area(area);
+    let lines = lines(app, state.scope_set, state, theme, text.width);
+    let max = max_scroll(&lines, text);
     let scroll = state.scroll.min(max);
-    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
-    if max > 0 {
-        let pos = format!(" {}/{} ", scroll, max);
-        let w = pos.chars().count() as u16;
-        if area.width > w {
-            let r = Rect {
-                x: area.right() - w,
-                y: area.bottom().saturating_sub(1),
-                width: w,
-                height: 1,
-            };
-            frame.render_widget(Paragraph::new(Span::styled(pos, theme.dim())), r);
-        }
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), text);
+    // The last row says where in the text the user is.
+    let position = match (scroll, max) {
+        (_, 0) => String::new(),
+        (0, _) => "↓ more below (↓ or PgDn)".to_owned(),
+        (s, m) if s >= m => "end of the instructions ↑".to_owned(),
+        (s, m) => format!("{}% ↕", u32::from(s) * 100 / u32::from(m)),
+    };
+    let r = Rect {
+        y: area.bottom().saturating_sub(1),
+        height: 1,
+        ..area
+    };
+    let hint = Paragraph::new(Span::styled(position, theme.dim()));
+    frame.render_widget(hint.alignment(ratatui::layout::Alignment::Right), r);
+}
+
+/// The part of the body the text scrolls in: all but the last row.
+pub fn text_area(body: Rect) -> Rect {
+    Rect {
+        height: body.height.saturating_sub(1),
+        ..body
     }
 }
 

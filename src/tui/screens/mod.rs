@@ -11,6 +11,7 @@ pub mod test;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::state::{State, Step};
@@ -32,6 +33,16 @@ pub fn render_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
 pub fn spinner(state: &State) -> &'static str {
     const FRAMES: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
     FRAMES[state.spinner % FRAMES.len()]
+}
+
+/// A message wrapped to `width` with a hanging indent under its first characters, e.g.
+/// `✗ ` or two spaces.
+pub fn wrapped(prefix: &str, text: &str, style: Style, width: u16) -> Vec<Line<'static>> {
+    super::markdown::wrap(
+        Span::styled(prefix.to_owned(), style),
+        vec![Span::styled(text.to_owned(), style)],
+        usize::from(width),
+    )
 }
 
 /// A `label  value` row with the label padded to `width`.

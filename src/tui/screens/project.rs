@@ -2,10 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::spinner;
+use super::{spinner, wrapped};
+use crate::sanitize::clean_line;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
@@ -21,12 +23,9 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             spinner(state)
         )));
     } else if let Some(g) = &p.error {
-        lines.push(Line::from(Span::styled(
-            format!("✗ {}", g.headline),
-            theme.error(),
-        )));
+        lines.extend(wrapped("✗ ", &g.headline, theme.error(), area.width));
         if let Some(h) = &g.hint {
-            lines.push(Line::from(format!("  {h}")));
+            lines.extend(wrapped("  ", h, Style::new(), area.width));
         }
         lines.push(Line::from(
             "  Press r to try again, or choose organization level below.",
@@ -49,7 +48,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .min(total.saturating_sub(visible_rows));
     for i in first..total.min(first + visible_rows) {
         let label = match p.items.get(i) {
-            Some(proj) => format!("{}  ({})", proj.name, proj.slug),
+            Some(proj) => format!("{}  ({})", clean_line(&proj.name), clean_line(&proj.slug)),
             None => "Organization level (no project)".to_owned(),
         };
         let selected = i == p.selected && p.loading.is_none();

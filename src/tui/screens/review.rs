@@ -5,9 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{field_row, spinner};
+use super::{field_row, spinner, wrapped};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use ratatui::style::Style;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let (Some(input), Some(scope)) = (&state.input, &state.scope) else {
@@ -65,12 +66,9 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             spinner(state)
         )));
     } else if let Some(g) = &state.create.error {
-        lines.push(Line::from(Span::styled(
-            format!("✗ {}", g.headline),
-            theme.error(),
-        )));
+        lines.extend(wrapped("✗ ", &g.headline, theme.error(), area.width));
         if let Some(h) = &g.hint {
-            lines.push(Line::from(format!("  {h}")));
+            lines.extend(wrapped("  ", h, Style::new(), area.width));
         }
         lines.push(Line::from("Press Enter to try again, or e to edit."));
     } else {

@@ -5,9 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::spinner;
+use super::{spinner, wrapped};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
+use ratatui::style::Style;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(input) = &state.input else { return };
@@ -33,16 +34,13 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         )));
     } else if let Some(o) = &state.test.outcome {
         let (mark, style) = if o.ok {
-            ("✓", theme.ok())
+            ("✓ ", theme.ok())
         } else {
-            ("✗", theme.error())
+            ("✗ ", theme.error())
         };
-        lines.push(Line::from(Span::styled(
-            format!("{mark} {}", o.message),
-            style,
-        )));
+        lines.extend(wrapped(mark, &o.message, style, area.width));
         if let Some(h) = &o.hint {
-            lines.push(Line::from(format!("  {h}")));
+            lines.extend(wrapped("  ", h, Style::new(), area.width));
         }
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(

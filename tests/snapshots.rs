@@ -1,0 +1,302 @@
+//! Every screen at 80x24, as text. Snapshots live in tests/snapshots/ and are reviewed like code;
+//! CI never writes them.
+
+mod common;
+
+use common::*;
+use crossterm::event::KeyCode;
+use kms_connect::apps::{OutcomeCode, TestOutcome};
+use kms_connect::kms::error::Trouble;
+use kms_connect::kms::{AppConnection, Guidance, Project};
+use kms_connect::tui::theme::Theme;
+use kms_connect::tui::view::view;
+use kms_connect::tui::{Effect, Msg, State, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+const SECRET: &str = "tok-snapshot-secret";
+
+fn draw_with(state: &State, theme: Theme, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| view(state, &theme, f)).unwrap();
+    terminal
+}
+
+fn screen(state: &State) -> String {
+    let terminal = draw_with(state, Theme { no_color: false }, 80, 24);
+    let text = terminal.backend().to_string();
+    assert!(!text.contains(SECRET), "the secret is on screen:\n{text}");
+    text
+}
+
+fn submitted(s: &mut State) -> u64 {
+    to_form(s, 0);
+    fill_teamcity(s, SECRET);
+    match update(s, ctrl('s')).as_slice() {
+        [Effect::Test(id, _)] => *id,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn outcome(ok: bool) -> TestOutcome {
+    TestOutcome {
+        ok,
+        code: if ok {
+            OutcomeCode::Ok
+        } else {
+            OutcomeCode::Redirect
+        },
+        message: if ok {
+            "TeamCity accepted the credential: version 2025.07 (build 197398).".into()
+        } else {
+            "https://ci.example.com/app/rest/server redirects (302) to https://ci.example.com/login.html.".into()
+        },
+        hint: (!ok)
+            .then(|| "The KMS server does not follow redirects: use the final URL instead.".into()),
+        learned: Vec::new(),
+        retry_after_secs: None,
+        url: "https://ci.example.com/app/rest/server".into(),
+    }
+}
+
+fn at_review(s: &mut State) -> u64 {
+    let id = submitted(s);
+    update(s, Msg::Tested(id, outcome(true)));
+    press(s, KeyCode::Enter);
+    match press(s, KeyCode::Enter).as_slice() {
+        [Effect::Create(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn project_loading() {
+    let mut s = State::new(session(), None);
+    s.start();
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn project_list() {
+    let mut s = State::new(session(), None);
+    let [Effect::LoadProjects(id)] = s.start()[..] else {
+        panic!()
+    };
+    let projects = vec![
+        Project {
+            id: "p1".into(),
+            name: "Payments".into(),
+            slug: "payments".into(),
+        },
+        Project {
+            id: "p2".into(),
+            name: "Web \u{1b}[31mshop".into(),
+            slug: "web-shop".into(),
+        },
+    ];
+    update(&mut s, Msg::Projects(id, Ok(projects)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn project_error() {
+    let mut s = State::new(session(), None);
+    let [Effect::LoadProjects(id)] = s.start()[..] else {
+        panic!()
+    };
+    let g = Guidance {
+        trouble: Trouble::Server,
+        headline: "Your KMS token was rejected or has expired: Your token has expired. Please re-authenticate.".into(),
+        hint: Some("Set a fresh KMS_TOKEN, or use KMS_UNIVERSAL_AUTH_CLIENT_ID and _SECRET.".into()),
+        fields: vec![],
+    };
+    update(&mut s, Msg::Projects(id, Err(g)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn pick_an_app() {
+    insta::assert_snapshot!(screen(&wizard()));
+}
+
+#[test]
+fn pick_filtering() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "oct");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn instructions_teamcity_demo() {
+    let mut s = demo_wizard();
+    press(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn instructions_octopus_scrolled() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::PageDown);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn instructions_bitbucket_scanning_scopes() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('s'));
+    press(&mut s, KeyCode::PageDown);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn instructions_northflank() {
+    let mut s = wizard();
+    to_form(&mut s, 3);
+    press(&mut s, KeyCode::Esc);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn form_empty() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn form_with_errors() {
+    let mut s = wizard();
+    to_form(&mut s, 2);
+    type_text(&mut s, "My Bitbucket");
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "jdoe");
+    update(&mut s, ctrl('s'));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn form_filled_secret_masked() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    fill_teamcity(&mut s, SECRET);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn test_running() {
+    let mut s = wizard();
+    submitted(&mut s);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn test_passed() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn test_failed() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    update(&mut s, Msg::Tested(id, outcome(false)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn review() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn review_creating() {
+    let mut s = wizard();
+    at_review(&mut s);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn review_server_error() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    let g = Guidance {
+        trouble: Trouble::Server,
+        headline: "Permission denied: You are not allowed to create on app-connections.".into(),
+        hint: Some("Your identity needs the \"create\" permission on App Connections in this project (or organization).".into()),
+        fields: vec![],
+    };
+    update(&mut s, Msg::Created(id, Err(g)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn done() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    let creds = serde_json::json!({ "instanceUrl": "https://ci.example.com" });
+    let conn = AppConnection {
+        id: "e5d18aca-86f7-4026-a95e-efb8aeb0d8e6".into(),
+        name: "ci-teamcity".into(),
+        description: Some("Build server".into()),
+        app: "teamcity".into(),
+        method: "access-token".into(),
+        credentials: creds.as_object().unwrap().clone(),
+        project_id: Some("7ffbb072-2575-495a-b5b0-127f88caef78".into()),
+        created_at: "2025-04-23T19:46:34.831Z".into(),
+        updated_at: "2025-04-23T19:46:34.831Z".into(),
+        credentials_hash: "7c2d371dec195f82a6a0d5b41c970a229cfcaf88e894a5b6395e2dbd0280661f".into(),
+        ..Default::default()
+    };
+    update(&mut s, Msg::Created(id, Ok(conn)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn help_overlay() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    press(&mut s, KeyCode::F(1));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn too_small_says_so() {
+    let terminal = draw_with(&wizard(), Theme { no_color: false }, 60, 20);
+    insta::assert_snapshot!(terminal.backend().to_string());
+}
+
+#[test]
+fn no_color_draws_without_any_colour() {
+    let mut s = demo_wizard();
+    press(&mut s, KeyCode::Enter);
+    for state in [wizard(), s] {
+        let terminal = draw_with(&state, Theme { no_color: true }, 80, 24);
+        for cell in terminal.backend().buffer().content() {
+            assert_eq!(
+                (cell.fg, cell.bg),
+                (Color::Reset, Color::Reset),
+                "coloured cell {cell:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn selection_is_marked_without_colour() {
+    let terminal = draw_with(&wizard(), Theme { no_color: true }, 80, 24);
+    assert!(terminal.backend().to_string().contains("> TeamCity"));
+}

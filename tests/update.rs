@@ -1,0 +1,438 @@
+//! The wizard's state machine, one transition at a time: keys and results in, effects out.
+
+mod common;
+
+use common::*;
+use crossterm::event::KeyCode;
+use kms_connect::apps::{FieldId, OutcomeCode, TestOutcome};
+use kms_connect::kms::error::Trouble;
+use kms_connect::kms::{AppConnection, Guidance, Project};
+use kms_connect::tui::{Effect, Msg, Scope, State, Step, update};
+
+fn outcome(ok: bool) -> TestOutcome {
+    TestOutcome {
+        ok,
+        code: if ok {
+            OutcomeCode::Ok
+        } else {
+            OutcomeCode::TokenRejected
+        },
+        message: if ok {
+            "TeamCity accepted the credential.".into()
+        } else {
+            "TeamCity rejected the access token (401).".into()
+        },
+        hint: None,
+        learned: Vec::new(),
+        retry_after_secs: None,
+        url: "https://ci.example.com/app/rest/server".into(),
+    }
+}
+
+fn test_id(effects: &[Effect]) -> u64 {
+    match effects {
+        [Effect::Test(id, _)] => *id,
+        other => panic!("expected one Test effect, got {other:?}"),
+    }
+}
+
+/// Fills TeamCity and submits: returns the test request id.
+fn submitted(state: &mut State) -> u64 {
+    to_form(state, 0);
+    fill_teamcity(state, "tok-123");
+    test_id(&update(state, ctrl('s')))
+}
+
+#[test]
+fn starts_on_step_one_when_the_project_is_known() {
+    let mut s = wizard();
+    assert_eq!(s.step, Step::Pick);
+    assert!(s.start().is_empty());
+}
+
+#[test]
+fn without_a_project_it_loads_the_list_and_offers_organization_level() {
+    let mut s = State::new(session(), None);
+    assert_eq!(s.step, Step::Project);
+    let effects = s.start();
+    let [Effect::LoadProjects(id)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let projects = vec![Project {
+        id: "p1".into(),
+        name: "Payments".into(),
+        slug: "payments".into(),
+    }];
+    update(&mut s, Msg::Projects(*id, Ok(projects)));
+    press(&mut s, KeyCode::Down); // past the only project: organization level
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Pick);
+    assert_eq!(s.scope, Some(Scope::Organization));
+}
+
+#[test]
+fn picking_a_project_sets_the_scope_and_esc_on_step_one_goes_back() {
+    let mut s = State::new(session(), None);
+    let [Effect::LoadProjects(id)] = s.start()[..] else {
+        panic!()
+    };
+    let projects = vec![Project {
+        id: "p1".into(),
+        name: "Payments".into(),
+        slug: "payments".into(),
+    }];
+    update(&mut s, Msg::Projects(id, Ok(projects)));
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(
+        s.scope,
+        Some(Scope::Project {
+            id: "p1".into(),
+            name: "Payments".into()
+        })
+    );
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.step, Step::Project);
+}
+
+#[test]
+fn a_failed_project_load_keeps_the_screen_and_r_retries() {
+    let mut s = State::new(session(), None);
+    let [Effect::LoadProjects(id)] = s.start()[..] else {
+        panic!()
+    };
+    let g = Guidance {
+        trouble: Trouble::Server,
+        headline: "down".into(),
+        hint: None,
+        fields: vec![],
+    };
+    update(&mut s, Msg::Projects(id, Err(g)));
+    assert_eq!(
+        s.projects.error.as_ref().map(|g| g.headline.as_str()),
+        Some("down")
+    );
+    let effects = press(&mut s, KeyCode::Char('r'));
+    assert!(matches!(effects.as_slice(), [Effect::LoadProjects(n)] if *n != id));
+}
+
+#[test]
+fn arrows_and_jk_move_and_enter_picks() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Char('j'));
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Char('k'));
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Instructions);
+    assert_eq!(s.app.unwrap().slug, "octopus-deploy");
+}
+
+#[test]
+fn slash_filters_the_apps() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "north");
+    assert_eq!(s.apps.visible().len(), 1);
+    // While filtering, q is a letter, not quit.
+    type_text(&mut s, "q");
+    assert!(!s.quit);
+    press(&mut s, KeyCode::Backspace);
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.app.unwrap().slug, "northflank");
+}
+
+#[test]
+fn a_filter_that_matches_nothing_says_so() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "zzz");
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Pick);
+    assert!(s.notice.as_deref().unwrap().contains("No app matches"));
+}
+
+#[test]
+fn instructions_scroll_and_switch_bitbucket_scope_lists() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.app.unwrap().slug, "bitbucket");
+    press(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.scroll, 1);
+    press(&mut s, KeyCode::Char('s'));
+    assert_eq!(s.scope_set, 1);
+    press(&mut s, KeyCode::Char('s'));
+    assert_eq!(s.scope_set, 0);
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.step, Step::Pick);
+}
+
+#[test]
+fn scrolling_stops_at_the_end_of_the_text() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Enter);
+    for _ in 0..500 {
+        press(&mut s, KeyCode::Down);
+    }
+    let end = s.scroll;
+    assert!(end > 0 && end < 200, "{end}");
+    press(&mut s, KeyCode::Up);
+    assert_eq!(s.scroll, end - 1);
+}
+
+#[test]
+fn an_invalid_form_is_not_submitted_and_the_first_bad_field_gets_focus() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    type_text(&mut s, "ci");
+    let effects = update(&mut s, ctrl('s'));
+    assert!(effects.is_empty());
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(form.focused(), FieldId::Target);
+    assert!(form.message(FieldId::Target).unwrap().contains("required"));
+    assert!(form.message(FieldId::Secret).is_some());
+    assert_eq!(s.notice.as_deref(), Some("2 fields need attention."));
+}
+
+#[test]
+fn enter_moves_to_the_next_field_and_submits_on_the_last() {
+    let mut s = wizard();
+    to_form(&mut s, 3); // Northflank: name, description, token
+    type_text(&mut s, "nf");
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+    assert_eq!(s.form.as_ref().unwrap().focused(), FieldId::Secret);
+    type_text(&mut s, "token");
+    let effects = press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Test);
+    test_id(&effects);
+}
+
+#[test]
+fn the_suggested_name_is_taken_with_one_key() {
+    let mut s = wizard();
+    to_form(&mut s, 3);
+    press(&mut s, KeyCode::Right);
+    let raw = s.form.as_ref().unwrap().raw();
+    assert_eq!(raw.name, "northflank-connection");
+}
+
+#[test]
+fn q_is_a_letter_in_the_form_and_quits_elsewhere() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    type_text(&mut s, "q");
+    assert!(!s.quit);
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "q");
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Char('q'));
+    assert!(s.quit);
+}
+
+#[test]
+fn esc_goes_back_without_losing_what_was_typed() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    fill_teamcity(&mut s, "tok-123");
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.step, Step::Pick);
+    press(&mut s, KeyCode::Enter); // TeamCity again
+    press(&mut s, KeyCode::Enter);
+    let raw = s.form.as_ref().unwrap().raw();
+    assert_eq!(
+        (raw.name.as_str(), raw.target.as_str()),
+        ("ci-teamcity", "https://ci.example.com/")
+    );
+}
+
+#[test]
+fn a_valid_form_starts_the_test_with_the_normalised_input() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    fill_teamcity(&mut s, "  tok-123 \n");
+    let effects = update(&mut s, ctrl('s'));
+    let [Effect::Test(_, input)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(input.target.as_deref(), Some("https://ci.example.com"));
+    assert_eq!(input.description.as_deref(), Some("Build server"));
+    assert_eq!(s.step, Step::Test);
+    assert!(s.test.running.is_some());
+}
+
+#[test]
+fn esc_cancels_a_running_test_and_keeps_the_form() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    let effects = press(&mut s, KeyCode::Esc);
+    assert!(matches!(effects.as_slice(), [Effect::Cancel(c)] if *c == id));
+    assert_eq!(s.step, Step::Form);
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "ci-teamcity");
+    // A late answer for the cancelled test is ignored.
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    assert!(s.test.outcome.is_none());
+}
+
+#[test]
+fn a_passing_test_leads_to_review_then_create_with_the_project() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Review);
+    let effects = press(&mut s, KeyCode::Enter);
+    let [Effect::Create(_, input, project)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(input.name, "ci-teamcity");
+    assert_eq!(
+        project.as_deref(),
+        Some("7ffbb072-2575-495a-b5b0-127f88caef78")
+    );
+}
+
+#[test]
+fn a_failing_test_offers_fix_or_create_anyway() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    update(&mut s, Msg::Tested(id, outcome(false)));
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Form, "Enter after a failure goes back to fix");
+    let id = test_id(&update(&mut s, ctrl('s')));
+    update(&mut s, Msg::Tested(id, outcome(false)));
+    press(&mut s, KeyCode::Char('a'));
+    assert_eq!(s.step, Step::Review);
+    assert!(s.test.overridden);
+}
+
+#[test]
+fn r_runs_the_test_again() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    update(&mut s, Msg::Tested(id, outcome(false)));
+    let again = test_id(&press(&mut s, KeyCode::Char('r')));
+    assert_ne!(again, id);
+    assert!(s.test.outcome.is_none());
+}
+
+fn at_review(s: &mut State) -> u64 {
+    let id = submitted(s);
+    update(s, Msg::Tested(id, outcome(true)));
+    press(s, KeyCode::Enter);
+    match press(s, KeyCode::Enter).as_slice() {
+        [Effect::Create(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_created_connection_shows_done_and_n_starts_again() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    let conn = AppConnection {
+        id: "c1".into(),
+        name: "ci-teamcity".into(),
+        app: "teamcity".into(),
+        ..Default::default()
+    };
+    update(&mut s, Msg::Created(id, Ok(conn)));
+    assert_eq!(s.step, Step::Done);
+    assert_eq!(s.created.as_ref().unwrap().id, "c1");
+    press(&mut s, KeyCode::Char('n'));
+    assert_eq!(s.step, Step::Pick);
+    assert!(s.form.is_none() && s.created.is_none());
+}
+
+#[test]
+fn a_duplicate_name_goes_back_to_name_with_the_server_message() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    let g = Guidance {
+        trouble: Trouble::Input,
+        headline: "An App Connection with the name \"ci-teamcity\" already exists.".into(),
+        hint: None,
+        fields: vec![(
+            FieldId::Name,
+            "An App Connection with the name \"ci-teamcity\" already exists".into(),
+        )],
+    };
+    update(&mut s, Msg::Created(id, Err(g)));
+    assert_eq!(s.step, Step::Form);
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(form.focused(), FieldId::Name);
+    assert!(
+        form.message(FieldId::Name)
+            .unwrap()
+            .contains("already exists")
+    );
+    assert_eq!(form.raw().target, "https://ci.example.com/");
+    // Submitting again without changing the name keeps the server's objection.
+    assert!(update(&mut s, ctrl('s')).is_empty());
+}
+
+#[test]
+fn a_server_error_stays_on_review_and_enter_retries() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    let g = Guidance {
+        trouble: Trouble::Server,
+        headline: "Your KMS token was rejected".into(),
+        hint: None,
+        fields: vec![],
+    };
+    update(&mut s, Msg::Created(id, Err(g)));
+    assert_eq!(s.step, Step::Review);
+    assert!(s.create.error.is_some());
+    assert!(matches!(
+        press(&mut s, KeyCode::Enter).as_slice(),
+        [Effect::Create(..)]
+    ));
+}
+
+#[test]
+fn esc_while_creating_stops_waiting() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    let effects = press(&mut s, KeyCode::Esc);
+    assert!(matches!(effects.as_slice(), [Effect::Cancel(c)] if *c == id));
+    assert!(s.notice.as_deref().unwrap().contains("may still create"));
+}
+
+#[test]
+fn ctrl_c_quits_from_anywhere_and_cancels_work() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    let effects = update(&mut s, ctrl('c'));
+    assert!(s.quit);
+    assert!(matches!(effects.as_slice(), [Effect::Cancel(c)] if *c == id));
+}
+
+#[test]
+fn help_opens_with_question_mark_or_f1_and_any_key_closes_it() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Char('?'));
+    assert!(s.help);
+    press(&mut s, KeyCode::Enter);
+    assert!(!s.help);
+    assert_eq!(
+        s.step,
+        Step::Pick,
+        "the key that closes help does nothing else"
+    );
+    to_form(&mut s, 0);
+    type_text(&mut s, "?");
+    assert!(!s.help, "? is a letter in a text field");
+    press(&mut s, KeyCode::F(1));
+    assert!(s.help);
+}
+
+#[test]
+fn ticks_only_advance_the_spinner() {
+    let mut s = wizard();
+    submitted(&mut s);
+    let before = s.clone();
+    assert!(update(&mut s, Msg::Tick).is_empty());
+    assert_eq!(s.spinner, before.spinner + 1);
+    assert_eq!(s.step, before.step);
+}
