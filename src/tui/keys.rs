@@ -41,10 +41,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             v
         }
         Step::Instructions => {
-            let mut v = vec![
-                hint("Enter", "fill the form"),
-                hint("↑↓/PgDn", "scroll"),
-            ];
+            let mut v = vec![hint("Enter", "fill the form"), hint("↑↓/PgDn", "scroll")];
             if state.app.is_some_and(|a| a.scope_sets.len() > 1) {
                 v.push(hint("s", "other scopes"));
             }

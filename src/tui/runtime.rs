@@ -31,7 +31,8 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<()> {
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-    terminal.clear()?;
+    // No terminal.clear(): it asks the terminal for the cursor position and waits for the
+    // answer, which a slow SSH link makes slow. The alternate screen starts empty anyway.
 
     let (tx, mut results) = mpsc::unbounded_channel();
     let mut worker = Worker::new(config.reach, tx);

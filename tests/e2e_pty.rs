@@ -1,0 +1,457 @@
+//! End to end: the real binary in a pseudo-terminal, driven by keys, read through a vt100
+//! screen, talking to a sandbox started by the test. Waits are for conditions, never fixed.
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kms_connect::sandbox::{Sandbox, demo};
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Term {
+    child: Box<dyn Child + Send + Sync>,
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+}
+
+impl Term {
+    fn spawn(
+        sandbox: &Sandbox,
+        args: &[&str],
+        extra_env: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> Term {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_kms-connect"));
+        cmd.args(args);
+        cmd.env_clear();
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("KMS_API_URL", &sandbox.kms_url);
+        cmd.env("KMS_TOKEN", &sandbox.token);
+        cmd.env("KMS_PROJECT_ID", &sandbox.project_id);
+        cmd.env("KMS_CONNECT_BITBUCKET_API_URL", &sandbox.bitbucket_api);
+        cmd.env("KMS_CONNECT_NORTHFLANK_API_URL", &sandbox.northflank_api);
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let child = pty.slave.spawn_command(cmd).expect("spawn kms-connect");
+        drop(pty.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            NonZeroU16::new(rows).unwrap(),
+            NonZeroU16::new(cols).unwrap(),
+            0,
+        )));
+        // Drain the pty all the time: a child blocked on a full pty never sees our keys.
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let sink = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        let writer = pty.master.take_writer().expect("writer");
+        Term {
+            child,
+            master: pty.master,
+            writer,
+            parser,
+        }
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Give the app a moment to read one key before the next, like a person typing.
+        std::thread::sleep(Duration::from_millis(15));
+    }
+
+    fn paste(&mut self, text: &str) {
+        self.send(&format!("\x1b[200~{text}\x1b[201~"));
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "timed out waiting for {needle:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn wait_exit(&mut self) -> u32 {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.exit_code();
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "the app did not exit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until the reader thread has seen everything the child wrote.
+    fn settled(&self) -> std::sync::MutexGuard<'_, vt100::Parser> {
+        std::thread::sleep(Duration::from_millis(150));
+        self.parser.lock().unwrap()
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.child.process_id().expect("pid").to_string();
+        let ok = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn runtime_and_sandbox() -> (tokio::runtime::Runtime, Sandbox) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = rt.block_on(Sandbox::start()).expect("sandbox");
+    (rt, sandbox)
+}
+
+const DOWN: &str = "\x1b[B";
+const ENTER: &str = "\r";
+const TAB: &str = "\t";
+const ESC: &str = "\x1b";
+
+/// Types the form for the app at `index`, from step 1 to the Done screen.
+fn create_through_the_keys(
+    t: &mut Term,
+    index: usize,
+    name: &str,
+    target: Option<&str>,
+    secret: &str,
+) {
+    t.wait_for("Step 1/5");
+    for _ in 0..index {
+        t.send(DOWN);
+    }
+    t.send(ENTER);
+    t.wait_for("Step 2/5");
+    t.send(ENTER);
+    t.wait_for("Step 3/5");
+    t.send(name);
+    t.send(TAB);
+    t.send("made by the e2e test");
+    t.send(TAB);
+    if let Some(target) = target {
+        t.send(target);
+        t.send(TAB);
+    }
+    t.paste(secret);
+    let screen = t.wait_for("•");
+    assert!(
+        !screen.contains(secret),
+        "the secret is on screen:\n{screen}"
+    );
+    t.send(ENTER);
+    t.wait_for("accepted the credential");
+    t.send(ENTER);
+    t.wait_for("Step 5/5");
+    t.send(ENTER);
+    let done = t.wait_for("connection created");
+    assert!(done.contains(name), "{done}");
+    assert!(!done.contains(secret));
+}
+
+fn posts(sandbox: &Sandbox) -> Vec<(String, serde_json::Value)> {
+    sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.service == "kms"
+                && r.method == "POST"
+                && r.path.starts_with("/api/v1/app-connections/")
+        })
+        .map(|r| (r.path, r.body.unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn creates_one_connection_per_app_through_the_keys() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
+    let project = sandbox.project_id.clone();
+    let tc_url = format!("{}/", sandbox.teamcity_url);
+    let apps: [(&str, Option<&str>, &str, serde_json::Value); 4] = [
+        (
+            "e2e-teamcity",
+            Some(&tc_url),
+            demo::TEAMCITY_TOKEN,
+            json!({"instanceUrl": sandbox.teamcity_url, "accessToken": demo::TEAMCITY_TOKEN}),
+        ),
+        (
+            "e2e-octopus",
+            Some(&sandbox.octopus_url),
+            demo::OCTOPUS_API_KEY,
+            json!({"instanceUrl": sandbox.octopus_url, "apiKey": demo::OCTOPUS_API_KEY}),
+        ),
+        (
+            "e2e-bitbucket",
+            Some(demo::BITBUCKET_EMAIL),
+            demo::BITBUCKET_TOKEN,
+            json!({"email": demo::BITBUCKET_EMAIL, "apiToken": demo::BITBUCKET_TOKEN}),
+        ),
+        (
+            "e2e-northflank",
+            None,
+            demo::NORTHFLANK_TOKEN,
+            json!({"apiToken": demo::NORTHFLANK_TOKEN}),
+        ),
+    ];
+    let slugs = ["teamcity", "octopus-deploy", "bitbucket", "northflank"];
+    let methods = ["access-token", "api-key", "api-token", "api-token"];
+    for (i, (name, target, secret, creds)) in apps.iter().enumerate() {
+        create_through_the_keys(&mut t, i, name, *target, secret);
+        let (path, body) = posts(&sandbox).pop().expect("a POST reached the sandbox");
+        assert_eq!(path, format!("/api/v1/app-connections/{}", slugs[i]));
+        assert_eq!(
+            body,
+            json!({
+                "name": name,
+                "method": methods[i],
+                "projectId": project,
+                "description": "made by the e2e test",
+                "credentials": creds,
+            })
+        );
+        t.send("n");
+    }
+    assert_eq!(posts(&sandbox).len(), 4, "exactly one create per app");
+    // One provider request per test, and one more by the KMS server's own check.
+    let provider_calls = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.service != "kms")
+        .count();
+    assert_eq!(provider_calls, 8);
+    t.wait_for("Step 1/5");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn a_duplicate_name_returns_to_the_name_field_with_everything_kept() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
+    create_through_the_keys(&mut t, 3, "dup-name", None, demo::NORTHFLANK_TOKEN);
+    t.send("n");
+    t.wait_for("Step 1/5");
+    t.send(&DOWN.repeat(3));
+    t.send(ENTER);
+    t.send(ENTER);
+    t.wait_for("Step 3/5");
+    t.send("dup-name");
+    t.send(TAB);
+    t.send(TAB);
+    t.paste(demo::NORTHFLANK_TOKEN);
+    t.send(ENTER);
+    t.wait_for("accepted the credential");
+    t.send(ENTER);
+    t.wait_for("Step 5/5");
+    t.send(ENTER);
+    let s = t.wait_for("already exists");
+    assert!(s.contains("Step 3/5"), "back on the form:\n{s}");
+    assert!(s.contains("▸ Name") && s.contains("dup-name"), "{s}");
+    t.send("\x03");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn esc_cancels_a_slow_test_and_the_late_answer_never_shows() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
+    t.wait_for("Step 1/5");
+    t.send(&DOWN.repeat(3));
+    t.send(ENTER);
+    t.send(ENTER);
+    t.wait_for("Step 3/5");
+    t.send("slow");
+    t.send(TAB);
+    t.send(TAB);
+    t.paste(demo::SLOW_TOKEN);
+    t.send(ENTER);
+    t.wait_for("Testing the api token");
+    let pressed = Instant::now();
+    t.send(ESC);
+    t.wait_for("Test cancelled");
+    assert!(
+        pressed.elapsed() < Duration::from_secs(3),
+        "cancel took {:?}",
+        pressed.elapsed()
+    );
+    // The sandbox answers after 5 s; nothing may change when it does.
+    std::thread::sleep(Duration::from_secs(6));
+    let s = t.screen();
+    assert!(s.contains("Step 3/5") && !s.contains("accepted"), "{s}");
+    t.send("\x03");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn ctrl_c_restores_the_terminal() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
+    t.wait_for("Step 1/5");
+    assert!(t.parser.lock().unwrap().screen().alternate_screen());
+    t.send("\x03");
+    assert_eq!(t.wait_exit(), 0);
+    let p = t.settled();
+    assert!(
+        !p.screen().alternate_screen(),
+        "still on the alternate screen"
+    );
+    assert!(!p.screen().bracketed_paste(), "bracketed paste left on");
+    assert!(!p.screen().hide_cursor(), "cursor left hidden");
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    for sig in ["TERM", "HUP"] {
+        let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
+        t.wait_for("Step 1/5");
+        t.signal(sig);
+        t.wait_exit();
+        let p = t.settled();
+        assert!(
+            !p.screen().alternate_screen(),
+            "SIG{sig}: still on the alternate screen"
+        );
+        assert!(
+            !p.screen().bracketed_paste(),
+            "SIG{sig}: bracketed paste left on"
+        );
+    }
+}
+
+#[test]
+fn a_small_window_says_so_and_recovers_on_resize() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let t = Term::spawn(&sandbox, &[], &[], 60, 20);
+    t.wait_for("needs at least 80x24");
+    t.master
+        .resize(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    t.parser
+        .lock()
+        .unwrap()
+        .screen_mut()
+        .set_size(NonZeroU16::new(24).unwrap(), NonZeroU16::new(80).unwrap());
+    t.wait_for("Step 1/5");
+}
+
+#[test]
+fn no_color_sends_no_colour() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &[], &[("NO_COLOR", "1")], 80, 24);
+    t.wait_for("Step 1/5");
+    t.send(ENTER);
+    t.wait_for("Step 2/5");
+    let p = t.settled();
+    let screen = p.screen();
+    for row in 0..24 {
+        for col in 0..80 {
+            let cell = screen.cell(row, col).unwrap();
+            assert_eq!(
+                cell.fgcolor(),
+                vt100::Color::Default,
+                "colour at {row},{col}"
+            );
+            assert_eq!(
+                cell.bgcolor(),
+                vt100::Color::Default,
+                "colour at {row},{col}"
+            );
+        }
+    }
+    // The selection still shows without colour.
+    drop(p);
+    t.send(ESC);
+    let s = t.wait_for("Step 1/5");
+    assert!(s.contains("> TeamCity"));
+}
+
+#[test]
+fn the_demo_runs_the_whole_wizard_on_its_own_sandbox() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    // Point the environment somewhere useless: --demo must not use it.
+    let mut t = Term::spawn(
+        &sandbox,
+        &["--demo"],
+        &[("KMS_API_URL", "http://127.0.0.1:9"), ("KMS_TOKEN", "x")],
+        80,
+        24,
+    );
+    let s = t.wait_for("Step 1/5");
+    assert!(s.contains("DEMO"));
+    t.send(&DOWN.repeat(3));
+    t.send(ENTER);
+    let s = t.wait_for("DEMO: type these values");
+    assert!(s.contains(demo::NORTHFLANK_TOKEN), "{s}");
+    t.send(ENTER);
+    t.send("demo-nf");
+    t.send(TAB);
+    t.send(TAB);
+    t.paste(demo::NORTHFLANK_TOKEN);
+    t.send(ENTER);
+    t.wait_for("accepted the credential");
+    t.send(ENTER);
+    t.send(ENTER);
+    t.wait_for("connection created");
+    assert!(
+        sandbox.requests().is_empty(),
+        "the test's own sandbox saw nothing"
+    );
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
