@@ -436,3 +436,18 @@ fn ticks_only_advance_the_spinner() {
     assert_eq!(s.spinner, before.spinner + 1);
     assert_eq!(s.step, before.step);
 }
+
+#[test]
+fn debug_output_of_messages_never_holds_typed_or_pasted_text() {
+    let shown = format!("{:?} {:?}", key(KeyCode::Char('x')), Msg::Paste("pasted-secret".into()));
+    assert!(!shown.contains("pasted-secret") && !shown.contains("'x'"), "{shown}");
+    let mut s = wizard();
+    submitted_with(&mut s, "typed-secret");
+    assert!(!format!("{s:?}").contains("typed-secret"));
+}
+
+fn submitted_with(state: &mut State, token: &str) {
+    to_form(state, 0);
+    fill_teamcity(state, token);
+    update(state, ctrl('s'));
+}

@@ -65,8 +65,9 @@ pub struct TestOutcome {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
-    /// What the provider told us about the credential (server version, user, …).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// What the provider told us about the credential (server version, user, …); a JSON
+    /// object in `--json` output.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "as_object")]
     pub learned: Vec<(String, String)>,
     /// Seconds to wait before trying again, when the provider said.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,6 +88,15 @@ impl TestOutcome {
             url: url.to_owned(),
         }
     }
+}
+
+fn as_object<S: serde::Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(pairs.len()))?;
+    for (k, v) in pairs {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
 }
 
 /// The full URL the test calls.

@@ -162,7 +162,7 @@ pub struct State {
     pub size: (u16, u16),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Msg {
     Key(KeyEvent),
     Paste(String),
@@ -173,6 +173,21 @@ pub enum Msg {
     Projects(RequestId, Result<Vec<Project>, Guidance>),
     Tested(RequestId, TestOutcome),
     Created(RequestId, Result<AppConnection, Guidance>),
+}
+
+impl std::fmt::Debug for Msg {
+    // Keys and pastes may be a secret being typed: show only their shape.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Msg::Key(k) => write!(f, "Key({:?})", k.modifiers),
+            Msg::Paste(p) => write!(f, "Paste({} chars)", p.chars().count()),
+            Msg::Resize(w, h) => write!(f, "Resize({w}, {h})"),
+            Msg::Tick => write!(f, "Tick"),
+            Msg::Projects(id, r) => write!(f, "Projects({id}, {:?})", r.as_ref().map(Vec::len)),
+            Msg::Tested(id, o) => write!(f, "Tested({id}, {:?})", o.code),
+            Msg::Created(id, r) => write!(f, "Created({id}, ok: {})", r.is_ok()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

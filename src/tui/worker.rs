@@ -99,7 +99,7 @@ impl Job {
                     Ok(c) => c.list_projects().await.map_err(|e| shared.fail(&e, None)),
                     Err(g) => Err(g),
                 };
-                Msg::Projects(id, result.map_err(|g| g))
+                Msg::Projects(id, result)
             }
             Job::Test(input) => {
                 let http = match shared.http().await {
