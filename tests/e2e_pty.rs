@@ -455,3 +455,38 @@ fn the_demo_runs_the_whole_wizard_on_its_own_sandbox() {
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
 }
+
+#[test]
+fn without_a_project_it_signs_in_with_universal_auth_and_asks_for_one() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(
+        &sandbox,
+        &[],
+        &[
+            ("KMS_TOKEN", ""),
+            ("KMS_PROJECT_ID", ""),
+            ("KMS_UNIVERSAL_AUTH_CLIENT_ID", &sandbox.client_id),
+            ("KMS_UNIVERSAL_AUTH_CLIENT_SECRET", &sandbox.client_secret),
+        ],
+        80,
+        24,
+    );
+    let s = t.wait_for(&sandbox.project_name);
+    assert!(
+        s.contains("Choose a project") && s.contains("Organization level"),
+        "{s}"
+    );
+    assert!(s.contains("universal auth"), "{s}");
+    t.send(ENTER);
+    create_through_the_keys(&mut t, 3, "ua-northflank", None, demo::NORTHFLANK_TOKEN);
+    let logins = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/auth/universal-auth/login")
+        .count();
+    assert_eq!(logins, 1, "signed in once and reused the token");
+    let (_, body) = posts(&sandbox).pop().unwrap();
+    assert_eq!(body["projectId"], json!(sandbox.project_id));
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
