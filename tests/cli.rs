@@ -1,0 +1,999 @@
+//! Runs the real `kms-connect` binary against a sandbox started in the test, and checks exit
+//! codes (0 ok, 1 runtime/server error, 2 invalid input, 3 credential test failed), stdout,
+//! stderr and what reached the sandbox servers.
+//!
+//! Every run also checks that the output holds no secret, no ANSI escape, and that a failure
+//! says what is wrong in at most three lines of stderr.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use kms_connect::apps::{AppSpec, validate};
+use kms_connect::sandbox::{RecordedRequest, Sandbox, demo};
+use kms_connect::settings::NO_CREDENTIALS;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kms-connect");
+const USER_AGENT: &str = concat!("kms-connect/", env!("CARGO_PKG_VERSION"));
+const BAD_SECRET: &str = "wrong-secret-7f3a9c";
+const SLUGS: [&str; 4] = ["teamcity", "octopus-deploy", "bitbucket", "northflank"];
+const METHODS: [&str; 4] = ["access-token", "api-key", "api-token", "api-token"];
+
+/// A sandbox kept alive on its own runtime while the test thread runs processes.
+struct Harness {
+    // Dropped first: the sandbox stops its servers, then the runtime goes.
+    sb: Sandbox,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let sb = rt.block_on(Sandbox::start()).expect("sandbox");
+        Harness { sb, _rt: rt }
+    }
+
+    /// The binary with the sandbox as KMS server, token, project and provider hosts.
+    fn cli(&self) -> Cli {
+        Cli::bare()
+            .env("KMS_API_URL", &self.sb.kms_url)
+            .env("KMS_TOKEN", &self.sb.token)
+            .env("KMS_PROJECT_ID", &self.sb.project_id)
+            .env("KMS_CONNECT_BITBUCKET_API_URL", &self.sb.bitbucket_api)
+            .env("KMS_CONNECT_NORTHFLANK_API_URL", &self.sb.northflank_api)
+            .forbid(&self.sb.token)
+            .forbid(&self.sb.client_secret)
+    }
+
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.sb.requests()
+    }
+
+    fn kms_posts(&self) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.service == "kms" && r.method == "POST")
+            .collect()
+    }
+
+    /// The flags that carry each app's non-secret field, with the sandbox's values.
+    fn target_args(&self, slug: &str) -> Vec<String> {
+        match slug {
+            "teamcity" => vec!["--instance-url".into(), self.sb.teamcity_url.clone()],
+            "octopus-deploy" => vec!["--instance-url".into(), self.sb.octopus_url.clone()],
+            "bitbucket" => vec!["--email".into(), demo::BITBUCKET_EMAIL.into()],
+            "northflank" => Vec::new(),
+            other => panic!("no app {other}"),
+        }
+    }
+
+    /// The `credentials` object the API body must carry.
+    fn credentials(&self, slug: &str, secret: &str) -> Value {
+        match slug {
+            "teamcity" => json!({"instanceUrl": self.sb.teamcity_url, "accessToken": secret}),
+            "octopus-deploy" => json!({"instanceUrl": self.sb.octopus_url, "apiKey": secret}),
+            "bitbucket" => json!({"email": demo::BITBUCKET_EMAIL, "apiToken": secret}),
+            "northflank" => json!({"apiToken": secret}),
+            other => panic!("no app {other}"),
+        }
+    }
+}
+
+fn good_secret(slug: &str) -> &'static str {
+    match slug {
+        "teamcity" => demo::TEAMCITY_TOKEN,
+        "octopus-deploy" => demo::OCTOPUS_API_KEY,
+        "bitbucket" => demo::BITBUCKET_TOKEN,
+        "northflank" => demo::NORTHFLANK_TOKEN,
+        other => panic!("no app {other}"),
+    }
+}
+
+fn probe_path(slug: &str) -> &'static str {
+    match slug {
+        "teamcity" => "/app/rest/server",
+        "octopus-deploy" => "/api/users/me",
+        "bitbucket" => "/2.0/user",
+        "northflank" => "/v1/projects",
+        other => panic!("no app {other}"),
+    }
+}
+
+fn header<'a>(r: &'a RecordedRequest, name: &str) -> Option<&'a str> {
+    r.headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A port on 127.0.0.1 where nothing listens (bound, then released).
+fn refused_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// One run of the binary, built up like a `Command`.
+struct Cli {
+    cmd: Command,
+    stdin: Option<String>,
+    /// Strings that must appear in neither stdout nor stderr.
+    forbidden: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn stderr_lines(&self) -> Vec<&str> {
+        self.stderr.lines().collect()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", self.stdout))
+    }
+}
+
+impl Cli {
+    /// The binary with no KMS_* variables and no proxy inherited from the test's environment.
+    fn bare() -> Cli {
+        let mut cmd = Command::new(BIN);
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            if k.starts_with("KMS_") || k.to_ascii_lowercase().ends_with("_proxy") {
+                cmd.env_remove(&k);
+            }
+        }
+        Cli {
+            cmd,
+            stdin: None,
+            forbidden: Vec::new(),
+        }
+    }
+
+    fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    fn env(mut self, k: &str, v: &str) -> Self {
+        self.cmd.env(k, v);
+        self
+    }
+
+    fn env_remove(mut self, k: &str) -> Self {
+        self.cmd.env_remove(k);
+        self
+    }
+
+    fn forbid(mut self, s: &str) -> Self {
+        if !s.trim().is_empty() {
+            self.forbidden.push(s.to_owned());
+        }
+        self
+    }
+
+    /// Feeds the secret on stdin (with a newline, as `echo` would); it must never be printed.
+    fn secret_stdin(mut self, secret: &str) -> Self {
+        self.cmd.arg("--secret-stdin");
+        self.stdin = Some(format!("{secret}\n"));
+        self.forbid(secret)
+    }
+
+    /// Passes the secret in an environment variable named on the command line.
+    fn secret_env(mut self, var: &str, secret: &str) -> Self {
+        self.cmd.args(["--secret-env", var]).env(var, secret);
+        self.forbid(secret)
+    }
+
+    fn run(mut self) -> Run {
+        self.cmd
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self.cmd.spawn().expect("spawn kms-connect");
+        if let Some(input) = &self.stdin {
+            let mut pipe = child.stdin.take().unwrap();
+            // The process may exit before it reads (e.g. an unknown app): that is fine.
+            if let Err(e) = pipe.write_all(input.as_bytes()) {
+                assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+            }
+        }
+        let mut out = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let out = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            out.read_to_end(&mut v).map(|_| v)
+        });
+        let err = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            err.read_to_end(&mut v).map(|_| v)
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("kms-connect did not finish in 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let run = Run {
+            code: status.code().expect("exited normally"),
+            stdout: String::from_utf8(out.join().unwrap().unwrap()).expect("utf-8 stdout"),
+            stderr: String::from_utf8(err.join().unwrap().unwrap()).expect("utf-8 stderr"),
+        };
+        for s in &self.forbidden {
+            assert!(
+                !run.stdout.contains(s.as_str()),
+                "secret on stdout: {run:?}"
+            );
+            assert!(
+                !run.stderr.contains(s.as_str()),
+                "secret on stderr: {run:?}"
+            );
+        }
+        for (name, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+            assert!(!text.contains('\x1b'), "ANSI escape on {name}: {run:?}");
+            assert!(!text.contains('\u{9b}'), "C1 CSI on {name}: {run:?}");
+        }
+        if run.code != 0 {
+            let n = run.stderr_lines().len();
+            assert!(
+                (1..=3).contains(&n),
+                "a failure says why in 1 to 3 lines of stderr, got {n}: {run:?}"
+            );
+        }
+        run
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// apps
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn apps_lists_the_four_apps() {
+    let run = Cli::bare().args(["apps"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stderr, "");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "a header and four apps: {:?}", run.stdout);
+    assert!(lines[0].starts_with("APP"), "{}", lines[0]);
+    for (line, slug) in lines[1..].iter().zip(SLUGS) {
+        assert_eq!(line.split_whitespace().next(), Some(slug), "{line}");
+    }
+    assert!(lines[1].contains("access-token") && lines[1].contains("--instance-url"));
+    assert!(lines[3].contains("--email"));
+
+    let run = Cli::bare().args(["apps", "--json"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let list = run.json();
+    let list = list.as_array().expect("an array");
+    assert_eq!(list.len(), 4);
+    let fields = [
+        vec!["name", "description", "instanceUrl", "accessToken"],
+        vec!["name", "description", "instanceUrl", "apiKey"],
+        vec!["name", "description", "email", "apiToken"],
+        vec!["name", "description", "apiToken"],
+    ];
+    for (i, entry) in list.iter().enumerate() {
+        assert_eq!(entry["app"], json!(SLUGS[i]));
+        assert_eq!(entry["method"], json!(METHODS[i]));
+        let f = entry["fields"].as_array().expect("fields array");
+        let names: Vec<&str> = f.iter().map(|x| x["name"].as_str().unwrap()).collect();
+        assert_eq!(names, fields[i], "{}", SLUGS[i]);
+        let secret = f.last().unwrap();
+        assert_eq!(secret["secret"], json!(true));
+        assert!(f[..f.len() - 1].iter().all(|x| x["secret"] == json!(false)));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// test
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn test_ok_for_each_app() {
+    let h = Harness::new();
+    let messages = [
+        "✓ TeamCity accepted the credential: version 2025.07 (build 197398).",
+        "✓ Octopus Deploy accepted the credential: user svc-kms (KMS sync).",
+        "✓ Bitbucket accepted the credential: user KMS Demo (kms-demo).",
+        "✓ Northflank accepted the credential: projects visible 1.",
+    ];
+    for (i, slug) in SLUGS.into_iter().enumerate() {
+        let secret = good_secret(slug);
+        let run = h
+            .cli()
+            .args(["test", slug])
+            .args(h.target_args(slug))
+            .secret_stdin(secret)
+            .run();
+        assert_eq!(run.code, 0, "{slug}: {run:?}");
+        assert!(run.stdout.starts_with("✓"), "{run:?}");
+        assert_eq!(run.stdout, format!("{}\n", messages[i]));
+        assert_eq!(run.stderr, "");
+
+        let reqs: Vec<_> = h
+            .requests()
+            .into_iter()
+            .filter(|r| r.service == slug)
+            .collect();
+        assert_eq!(reqs.len(), 1, "{slug}");
+        assert_eq!(reqs[0].path, probe_path(slug));
+        assert_eq!(header(&reqs[0], "user-agent"), Some(USER_AGENT));
+    }
+    // `test` never talks to the KMS server.
+    assert!(h.requests().iter().all(|r| r.service != "kms"));
+}
+
+#[test]
+fn test_with_secret_env_sends_the_secret_from_the_variable() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["test", "northflank"])
+        .secret_env("NF_TOKEN_FOR_TEST", demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "✓ Northflank accepted the credential: projects visible 1.\n"
+    );
+    let r = h.requests().pop().unwrap();
+    assert_eq!(r.service, "northflank");
+    assert_eq!(
+        r.authorization,
+        Some(format!("Bearer {}", demo::NORTHFLANK_TOKEN))
+    );
+
+    // A variable that is not set is an input error, and nothing is sent.
+    let before = h.requests().len();
+    let run = h
+        .cli()
+        .args([
+            "test",
+            "northflank",
+            "--secret-env",
+            "KMS_CONNECT_TEST_UNSET_VAR",
+        ])
+        .env_remove("KMS_CONNECT_TEST_UNSET_VAR")
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("Environment variable KMS_CONNECT_TEST_UNSET_VAR is not set"),
+        "{run:?}"
+    );
+    assert_eq!(h.requests().len(), before);
+}
+
+#[test]
+fn test_bad_token_exits_3_and_says_why() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["test", "teamcity"])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(BAD_SECRET)
+        .run();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(run.stdout, "");
+    let lines = run.stderr_lines();
+    assert_eq!(
+        lines[0],
+        "✗ TeamCity rejected the access token (401). It said: \"Authentication required\""
+    );
+    assert_eq!(
+        lines.get(1).copied(),
+        Some("The token is wrong, revoked or expired: check it under Profile → Access Tokens.")
+    );
+    let r = h.requests().pop().unwrap();
+    assert_eq!(r.authorization, Some(format!("Bearer {BAD_SECRET}")));
+}
+
+#[test]
+fn test_json_output_parses() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["test", "octopus-deploy", "--json"])
+        .args(h.target_args("octopus-deploy"))
+        .secret_stdin(demo::OCTOPUS_API_KEY)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let v = run.json();
+    assert_eq!(v["ok"], json!(true));
+    assert_eq!(v["code"], json!("ok"));
+    assert_eq!(
+        v["message"],
+        json!("Octopus Deploy accepted the credential: user svc-kms (KMS sync).")
+    );
+    assert_eq!(
+        v["url"],
+        json!(format!("{}/api/users/me", h.sb.octopus_url))
+    );
+    assert_eq!(v["learned"], json!({"user": "svc-kms (KMS sync)"}));
+
+    let run = h
+        .cli()
+        .args(["test", "bitbucket", "--json"])
+        .args(h.target_args("bitbucket"))
+        .secret_stdin(BAD_SECRET)
+        .run();
+    assert_eq!(run.code, 3, "{run:?}");
+    let v = run.json();
+    assert_eq!(v["ok"], json!(false));
+    assert_eq!(v["code"], json!("token_rejected"));
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Bitbucket rejected the api token (401)."),
+        "{v}"
+    );
+    assert_eq!(v["url"], json!(format!("{}/2.0/user", h.sb.bitbucket_api)));
+    assert!(v["hint"].is_string());
+    // What the provider saw: Basic base64(email:token).
+    let b64 = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{BAD_SECRET}", demo::BITBUCKET_EMAIL));
+    assert_eq!(
+        h.requests().pop().unwrap().authorization,
+        Some(format!("Basic {b64}"))
+    );
+}
+
+#[test]
+fn test_rejects_bad_input_with_exit_2_before_sending_anything() {
+    let h = Harness::new();
+
+    let run = h
+        .cli()
+        .args(["test", "teamcity", "--instance-url", "not-a-url"])
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    let spec = AppSpec::by_slug("teamcity")
+        .unwrap()
+        .target
+        .as_ref()
+        .unwrap();
+    let why = validate::url("not-a-url", spec).unwrap_err();
+    assert!(why.starts_with("Not a valid URL"), "{why}");
+    assert_eq!(run.stderr, format!("--instance-url: {why}\n"));
+
+    let run = h.cli().args(["test", "northflank"]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("--secret-stdin") && run.stderr.contains("--secret-env"),
+        "{run:?}"
+    );
+
+    let run = h
+        .cli()
+        .args(["test", "teamcity", "--email", "a@example.com"])
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stderr, "teamcity takes --instance-url, not --email.\n");
+
+    let run = h
+        .cli()
+        .args([
+            "test",
+            "northflank",
+            "--instance-url",
+            "https://x.example.com",
+        ])
+        .secret_stdin(demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "northflank takes neither --instance-url nor --email.\n"
+    );
+
+    let run = h
+        .cli()
+        .args(["test", "gitlab"])
+        .secret_stdin("whatever-token")
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "Unknown app \"gitlab\": use one of teamcity, octopus-deploy, bitbucket, northflank.\n"
+    );
+
+    // An empty secret on stdin is a missing secret.
+    let run = h.cli().args(["test", "northflank", "--secret-stdin"]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+    let nf = AppSpec::by_slug("northflank").unwrap();
+    let why = validate::secret(&secrecy::SecretString::from(""), &nf.secret).unwrap_err();
+    assert_eq!(run.stderr, format!("secret: {why}\n"));
+
+    assert!(h.requests().is_empty(), "{:?}", h.requests());
+}
+
+#[test]
+fn test_unreachable_host_exits_3() {
+    let port = refused_port();
+    let run = Cli::bare()
+        .args([
+            "test",
+            "teamcity",
+            "--instance-url",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr_lines()[0],
+        format!("✗ Connection refused by 127.0.0.1:{port}: nothing listens there. Check the port.")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// create
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn create_json_for_each_app() {
+    let h = Harness::new();
+    for (i, slug) in SLUGS.into_iter().enumerate() {
+        let secret = good_secret(slug);
+        let name = format!("{slug}-from-cli");
+        let before = h.requests().len();
+        let run = h
+            .cli()
+            .args(["create", slug, "--json", "--name", &name])
+            .args(h.target_args(slug))
+            .secret_stdin(secret)
+            .run();
+        assert_eq!(run.code, 0, "{slug}: {run:?}");
+        assert_eq!(run.stderr, "", "--json keeps stderr quiet on success");
+        let v = run.json();
+        assert!(v.is_object(), "{v}");
+        assert_eq!(v["name"], json!(name));
+        assert_eq!(v["app"], json!(slug));
+        assert_eq!(v["projectId"], json!(h.sb.project_id));
+        assert_eq!(v["id"].as_str().map(str::len), Some(36), "{v}");
+        assert_eq!(v["credentialsHash"].as_str().map(str::len), Some(64), "{v}");
+        assert!(!v.to_string().contains(secret));
+        // What the server stored is what the CLI printed.
+        let stored = h.sb.connections();
+        assert_eq!(stored.len(), i + 1);
+        assert_eq!(stored.iter().find(|c| c["id"] == v["id"]), Some(&v));
+
+        let posts: Vec<_> = h
+            .kms_posts()
+            .into_iter()
+            .filter(|r| r.path == format!("/api/v1/app-connections/{slug}"))
+            .collect();
+        assert_eq!(posts.len(), 1, "{slug}: exactly one POST");
+        assert_eq!(
+            posts[0].body,
+            Some(json!({
+                "name": name,
+                "method": METHODS[i],
+                "projectId": h.sb.project_id,
+                "credentials": h.credentials(slug, secret),
+            })),
+            "{slug}"
+        );
+        assert_eq!(
+            posts[0].authorization,
+            Some(format!("Bearer {}", h.sb.token))
+        );
+
+        // The CLI tested the credential itself first, then the KMS server checked it again.
+        let order: Vec<(&str, bool)> = h.requests()[before..]
+            .iter()
+            .filter(|r| r.service == slug || r.service == "kms")
+            .map(|r| (r.service, header(r, "user-agent") == Some(USER_AGENT)))
+            .collect();
+        assert_eq!(
+            order,
+            [(slug, true), ("kms", true), (slug, false)],
+            "{slug}"
+        );
+    }
+    assert_eq!(h.kms_posts().len(), 4);
+}
+
+#[test]
+fn create_text_output_with_description() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args([
+            "create",
+            "teamcity",
+            "--name",
+            "ci-teamcity",
+            "--description",
+            "  Builds for the web app  ",
+        ])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "✓ TeamCity accepted the credential: version 2025.07 (build 197398).\n"
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{run:?}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "Created TeamCity connection ci-teamcity (project {}).",
+            h.sb.project_id
+        )
+    );
+    let stored = &h.sb.connections()[0];
+    assert_eq!(lines[1], format!("ID {}", stored["id"].as_str().unwrap()));
+    assert_eq!(
+        lines[2],
+        format!(
+            "credentialsHash {}",
+            stored["credentialsHash"].as_str().unwrap()
+        )
+    );
+    assert_eq!(stored["description"], json!("Builds for the web app"));
+    let posts = h.kms_posts();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(
+        posts[0].body,
+        Some(json!({
+            "name": "ci-teamcity",
+            "method": "access-token",
+            "projectId": h.sb.project_id,
+            "description": "Builds for the web app",
+            "credentials": h.credentials("teamcity", demo::TEAMCITY_TOKEN),
+        }))
+    );
+}
+
+#[test]
+fn create_project_flag_overrides_the_environment() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .env("KMS_PROJECT_ID", "11111111-1111-4111-8111-111111111111")
+        .args([
+            "create",
+            "northflank",
+            "--json",
+            "--name",
+            "nf",
+            "--project",
+            &h.sb.project_id,
+        ])
+        .secret_env("NF_SECRET_FOR_TEST", demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["projectId"], json!(h.sb.project_id));
+    let posts = h.kms_posts();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(
+        posts[0].body.as_ref().unwrap()["projectId"],
+        json!(h.sb.project_id)
+    );
+
+    // And the other way round: a wrong --project wins over a right KMS_PROJECT_ID.
+    let run = h
+        .cli()
+        .args([
+            "create",
+            "northflank",
+            "--name",
+            "nf-two",
+            "--project",
+            "22222222-2222-4222-8222-222222222222",
+        ])
+        .secret_stdin(demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("Could not find project with ID 22222222-2222-4222-8222-222222222222."),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn create_duplicate_name_exits_1() {
+    let h = Harness::new();
+    let create = |name: &str| {
+        h.cli()
+            .args(["create", "bitbucket", "--name", name])
+            .args(h.target_args("bitbucket"))
+            .secret_stdin(demo::BITBUCKET_TOKEN)
+            .run()
+    };
+    assert_eq!(create("bb").code, 0);
+    let run = create("bb");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("already exists"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("An App Connection with the name \"bb\" already exists."),
+        "{run:?}"
+    );
+    assert_eq!(h.sb.connections().len(), 1);
+}
+
+#[test]
+fn create_with_a_bad_credential_stops_at_the_test() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["create", "octopus-deploy", "--name", "octo"])
+        .args(h.target_args("octopus-deploy"))
+        .secret_stdin(BAD_SECRET)
+        .run();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .starts_with("✗ Octopus Deploy rejected the api key (401)."),
+        "{run:?}"
+    );
+    // Nothing was sent to the KMS server.
+    assert!(h.requests().iter().all(|r| r.service == "octopus-deploy"));
+    assert_eq!(h.requests().len(), 1);
+}
+
+#[test]
+fn create_skip_test_leaves_the_check_to_the_kms_server() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["create", "teamcity", "--skip-test", "--name", "ci"])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(BAD_SECRET)
+        .run();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.starts_with(
+            "The KMS server's credential check failed: Failed to validate credentials: Request failed with status code 401"
+        ),
+        "{run:?}"
+    );
+    let reqs = h.requests();
+    // The CLI itself made no provider request: the only one came from the KMS server's own
+    // verification, after the POST, without the CLI's user agent.
+    let kms_post = reqs
+        .iter()
+        .position(|r| r.service == "kms" && r.method == "POST")
+        .expect("a KMS POST");
+    let provider: Vec<(usize, &RecordedRequest)> = reqs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.service != "kms")
+        .collect();
+    assert_eq!(provider.len(), 1, "{reqs:?}");
+    let (at, tc) = provider[0];
+    assert!(at > kms_post, "the provider call came after the KMS POST");
+    assert_eq!(tc.service, "teamcity");
+    assert_ne!(header(tc, "user-agent"), Some(USER_AGENT));
+    assert_eq!(tc.authorization, Some(format!("Bearer {BAD_SECRET}")));
+    assert_eq!(header(&reqs[kms_post], "user-agent"), Some(USER_AGENT));
+    assert!(h.sb.connections().is_empty());
+
+    // With a good credential, --skip-test creates without the CLI's own probe.
+    let run = h
+        .cli()
+        .args([
+            "create",
+            "teamcity",
+            "--skip-test",
+            "--name",
+            "ci",
+            "--json",
+        ])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        h.requests()
+            .iter()
+            .filter(|r| r.service == "teamcity")
+            .all(|r| header(r, "user-agent") != Some(USER_AGENT))
+    );
+}
+
+#[test]
+fn create_invalid_name_sends_nothing() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["create", "teamcity", "--name", "Bad Name"])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    // The CLI words it exactly as the shared validation does (one copy of the rules).
+    let why = validate::name("Bad Name").unwrap_err();
+    assert_eq!(run.stderr, format!("--name: {why}\n"));
+    assert!(h.requests().is_empty(), "{:?}", h.requests());
+
+    // Several problems at once, one line each, in form order.
+    let run = h
+        .cli()
+        .args([
+            "create",
+            "bitbucket",
+            "--name",
+            "x-",
+            "--email",
+            "not-an-email",
+        ])
+        .secret_stdin("   ")
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    let lines = run.stderr_lines();
+    assert_eq!(lines.len(), 3, "{run:?}");
+    let bb = AppSpec::by_slug("bitbucket").unwrap();
+    let name_why = validate::name("x-").unwrap_err();
+    let email_why = validate::email("not-an-email", bb.target.as_ref().unwrap()).unwrap_err();
+    let secret_why = validate::secret(&secrecy::SecretString::from("   "), &bb.secret).unwrap_err();
+    assert_eq!(lines[0], format!("--name: {name_why}"));
+    assert_eq!(lines[1], format!("--email: {email_why}"));
+    assert_eq!(lines[2], format!("secret: {secret_why}"));
+    assert!(h.requests().is_empty());
+}
+
+#[test]
+fn create_without_kms_credentials_exits_2() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .env_remove("KMS_TOKEN")
+        .args(["create", "northflank", "--name", "nf"])
+        .secret_stdin(demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stderr, format!("{NO_CREDENTIALS}\n"));
+    assert!(h.requests().is_empty(), "{:?}", h.requests());
+
+    // Half of a universal-auth pair is no identity either.
+    let run = h
+        .cli()
+        .env_remove("KMS_TOKEN")
+        .env("KMS_UNIVERSAL_AUTH_CLIENT_ID", &h.sb.client_id)
+        .args(["create", "northflank", "--name", "nf"])
+        .secret_stdin(demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stderr, format!("{NO_CREDENTIALS}\n"));
+    assert!(h.requests().is_empty());
+}
+
+#[test]
+fn create_with_universal_auth() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .env_remove("KMS_TOKEN")
+        .env("KMS_UNIVERSAL_AUTH_CLIENT_ID", &h.sb.client_id)
+        .env("KMS_UNIVERSAL_AUTH_CLIENT_SECRET", &h.sb.client_secret)
+        .args(["create", "northflank", "--name", "nf", "--json"])
+        .secret_stdin(demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["name"], json!("nf"));
+    let posts = h.kms_posts();
+    assert_eq!(posts.len(), 2);
+    assert_eq!(posts[0].path, "/api/v1/auth/universal-auth/login");
+    assert_eq!(posts[1].path, "/api/v1/app-connections/northflank");
+    assert_eq!(
+        posts[1].authorization,
+        Some(format!("Bearer {}", h.sb.token))
+    );
+
+    // A wrong client secret is a server-side refusal: exit 1, nothing created.
+    let run = h
+        .cli()
+        .env_remove("KMS_TOKEN")
+        .env("KMS_UNIVERSAL_AUTH_CLIENT_ID", &h.sb.client_id)
+        .env("KMS_UNIVERSAL_AUTH_CLIENT_SECRET", "not-the-secret-31337")
+        .forbid("not-the-secret-31337")
+        .args(["create", "northflank", "--name", "nf-two"])
+        .secret_stdin(demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("Invalid credentials"), "{run:?}");
+    assert_eq!(h.sb.connections().len(), 1);
+}
+
+#[test]
+fn create_with_a_rejected_kms_token_exits_1() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .env("KMS_TOKEN", "kms-not-a-real-token-42")
+        .forbid("kms-not-a-real-token-42")
+        .args(["create", "northflank", "--name", "nf"])
+        .secret_stdin(demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    let lines = run.stderr_lines();
+    // Line 1 is the CLI's own successful credential test.
+    assert_eq!(
+        lines[0],
+        "✓ Northflank accepted the credential: projects visible 1."
+    );
+    assert!(
+        lines[1].starts_with("Your KMS token was rejected or has expired"),
+        "{run:?}"
+    );
+    assert!(h.sb.connections().is_empty());
+}
+
+#[test]
+fn create_with_the_kms_server_down_exits_1() {
+    let h = Harness::new();
+    let port = refused_port();
+    let run = h
+        .cli()
+        .env("KMS_API_URL", &format!("http://127.0.0.1:{port}"))
+        .args(["create", "teamcity", "--name", "ci"])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains(&format!(
+            "Connection refused by 127.0.0.1:{port}: nothing listens there."
+        )),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("KMS_API_URL"), "{run:?}");
+    // The provider was reached (the test passed); the sandbox KMS got nothing.
+    assert!(h.requests().iter().all(|r| r.service == "teamcity"));
+}
+
+#[test]
+fn invalid_kms_url_is_an_input_error() {
+    let run = Cli::bare()
+        .env("KMS_API_URL", "ftp://kms.example.com")
+        .env("KMS_TOKEN", "t-123-secret")
+        .forbid("t-123-secret")
+        .args(["create", "northflank", "--name", "nf"])
+        .secret_stdin(demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("KMS URL \"ftp://kms.example.com\" must start with https://"),
+        "{run:?}"
+    );
+}
