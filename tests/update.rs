@@ -439,8 +439,15 @@ fn ticks_only_advance_the_spinner() {
 
 #[test]
 fn debug_output_of_messages_never_holds_typed_or_pasted_text() {
-    let shown = format!("{:?} {:?}", key(KeyCode::Char('x')), Msg::Paste("pasted-secret".into()));
-    assert!(!shown.contains("pasted-secret") && !shown.contains("'x'"), "{shown}");
+    let shown = format!(
+        "{:?} {:?}",
+        key(KeyCode::Char('x')),
+        Msg::Paste("pasted-secret".into())
+    );
+    assert!(
+        !shown.contains("pasted-secret") && !shown.contains("'x'"),
+        "{shown}"
+    );
     let mut s = wizard();
     submitted_with(&mut s, "typed-secret");
     assert!(!format!("{s:?}").contains("typed-secret"));

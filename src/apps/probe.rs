@@ -154,13 +154,40 @@ pub async fn run(
         v.set_sensitive(true);
         req = req.header(name, v);
     }
-    match req.send().await {
+    let outcome = match req.send().await {
         Err(e) => transport_outcome(app, &url, &TransportFailure::classify(&e)),
         Ok(resp) => match http::capture(resp).await {
             Ok(captured) => classify(app, &url, &captured),
             Err(e) => transport_outcome(app, &url, &TransportFailure::classify(&e)),
         },
+    };
+    let mut forms = vec![secret.trim().to_owned()];
+    if app.probe_auth == ProbeAuth::BasicEmailToken {
+        let pair = format!("{}:{secret}", input.target.as_deref().unwrap_or(""));
+        forms.push(base64::engine::general_purpose::STANDARD.encode(pair));
     }
+    redact(outcome, &forms)
+}
+
+/// A provider may echo the credential back (in an error, a redirect, a body): it is replaced
+/// before the outcome goes anywhere, so messages can be shown and printed safely.
+fn redact(mut o: TestOutcome, secrets: &[String]) -> TestOutcome {
+    let scrub = |s: &mut String| {
+        for secret in secrets.iter().filter(|s| s.len() >= 4) {
+            if s.contains(secret.as_str()) {
+                *s = s.replace(secret.as_str(), "[secret]");
+            }
+        }
+    };
+    scrub(&mut o.message);
+    scrub(&mut o.url);
+    if let Some(h) = o.hint.as_mut() {
+        scrub(h);
+    }
+    for (_, v) in &mut o.learned {
+        scrub(v);
+    }
+    o
 }
 
 /// The outcome when the HTTP client itself could not be built (no request was made).

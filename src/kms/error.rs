@@ -215,6 +215,11 @@ impl ApiError {
                 Some("Pick another name: names are unique per project, across all apps.".into());
             return g;
         }
+        if let Some(hint) = login_hint(&lower) {
+            g.headline = format!("The KMS server refused the sign-in: {msg}.");
+            g.hint = Some(hint.into());
+            return g;
+        }
         if self.error == "TokenError" || (self.status == 401 && lower.contains("token")) {
             g.headline = format!("Your KMS token was rejected or has expired: {msg}");
             g.hint = Some(
@@ -275,6 +280,21 @@ impl ApiError {
             self.status
         );
         g
+    }
+}
+
+/// What to do about a universal-auth login failure (spec §3.2), if it is one.
+fn login_hint(lower: &str) -> Option<&'static str> {
+    if lower == "invalid credentials" {
+        Some("Check KMS_UNIVERSAL_AUTH_CLIENT_ID and KMS_UNIVERSAL_AUTH_CLIENT_SECRET.")
+    } else if lower.contains("temporarily locked") {
+        Some("Too many wrong secrets: wait a few minutes (5 by default), then try again.")
+    } else if lower.contains("expired client secret") {
+        Some("The client secret has expired: make a new one for the identity.")
+    } else if lower.contains("usage limit") {
+        Some("The client secret has been used as often as allowed: make a new one.")
+    } else {
+        None
     }
 }
 
