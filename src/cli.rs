@@ -86,16 +86,21 @@ impl Failure {
         }
     }
 
-    fn from_guidance(g: &Guidance) -> Self {
-        let mut lines = vec![g.headline.clone()];
-        for (field, message) in &g.fields {
-            if !g.headline.contains(message.as_str()) {
-                lines.push(format!("{}: {message}", field.as_str()));
-            }
+    /// At most two lines: what happened (with each field's problem, named by its flag), then
+    /// what to do.
+    fn from_guidance(g: &Guidance, app: Option<&AppSpec>) -> Self {
+        let problems: Vec<(FieldId, String)> = g
+            .fields
+            .iter()
+            .filter(|(_, m)| !g.headline.contains(m.as_str()))
+            .cloned()
+            .collect();
+        let mut first = g.headline.clone();
+        if !problems.is_empty() {
+            first = format!("{} {}", first, field_problems(app, &problems));
         }
-        lines.extend(g.hint.clone());
         Failure {
-            lines,
+            lines: std::iter::once(first).chain(g.hint.clone()).collect(),
             code: g.exit_code(),
         }
     }
@@ -225,27 +230,37 @@ fn target_value(args: &CredentialArgs, app: &AppSpec) -> Result<String, Failure>
 }
 
 /// Validates; problems are reported with the flag that carries each field.
+/// The flag (or source) that carries a field on the command line.
+fn flag_for(app: Option<&AppSpec>, field: FieldId) -> &'static str {
+    match field {
+        FieldId::Name => "--name",
+        FieldId::Description => "--description",
+        FieldId::Target => app
+            .and_then(|a| a.target.as_ref())
+            .map_or("the target", |t| t.flag),
+        FieldId::Secret => "secret",
+    }
+}
+
+/// Field problems on one line, each named by its flag: `--name: … --email: …`.
+fn field_problems(app: Option<&AppSpec>, problems: &[(FieldId, String)]) -> String {
+    problems
+        .iter()
+        .map(|(field, message)| format!("{}: {message}", flag_for(app, *field)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn validated(app: &'static AppSpec, raw: &RawInput) -> Result<apps::ConnectionInput, Failure> {
-    apps::validate::connection(app, raw).map_err(|errors| Failure {
-        lines: errors
-            .iter()
-            .map(|e| {
-                let flag = match e.field {
-                    FieldId::Name => "--name",
-                    FieldId::Description => "--description",
-                    FieldId::Target => app.target.as_ref().map_or("", |t| t.flag),
-                    FieldId::Secret => "secret",
-                };
-                format!("{flag}: {}", e.message)
-            })
-            .collect(),
-        code: EXIT_INPUT,
+    apps::validate::connection(app, raw).map_err(|errors| {
+        let problems: Vec<_> = errors.into_iter().map(|e| (e.field, e.message)).collect();
+        Failure::input(field_problems(Some(app), &problems))
     })
 }
 
 fn client_for(settings: &Settings, extra_urls: &[&str]) -> Result<reqwest::Client, Failure> {
     let needs_tls = settings.kms_needs_tls() || crate::http::any_https(extra_urls.iter().copied());
-    crate::http::client(needs_tls).map_err(|e| Failure {
+    crate::http::client(needs_tls, settings.direct).map_err(|e| Failure {
         lines: vec![format!(
             "Could not set up HTTP: {}",
             clean_line(&e.to_string())
@@ -327,11 +342,11 @@ async fn create(args: CreateArgs, settings: &Settings) -> CliResult {
     let client = creds
         .sign_in(KmsClient::new(http, settings.api_base.clone()))
         .await
-        .map_err(|e| Failure::from_guidance(&e.guidance(None)))?;
+        .map_err(|e| Failure::from_guidance(&e.guidance(None), None))?;
     let created = client
         .create_connection(&input, settings.project_id.as_deref())
         .await
-        .map_err(|e| Failure::from_guidance(&e.guidance(Some(app))))?;
+        .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))?;
     if args.cred.json {
         println!(
             "{}",

@@ -12,7 +12,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// Builds the client. `needs_tls` is false when every URL this process will call is plain
 /// http://; then no TLS roots are loaded, which keeps a scripted create as cheap as curl.
-pub fn client(needs_tls: bool) -> reqwest::Result<reqwest::Client> {
+/// `direct` ignores proxy variables (for servers on this machine).
+pub fn client(needs_tls: bool, direct: bool) -> reqwest::Result<reqwest::Client> {
     let mut b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(REQUEST_TIMEOUT)
@@ -20,6 +21,9 @@ pub fn client(needs_tls: bool) -> reqwest::Result<reqwest::Client> {
         .user_agent(concat!("kms-connect/", env!("CARGO_PKG_VERSION")));
     if !needs_tls {
         b = b.tls_certs_only(Vec::new());
+    }
+    if direct {
+        b = b.no_proxy();
     }
     b.build()
 }
@@ -110,12 +114,23 @@ impl TransportFailure {
         if err.is_timeout() {
             return TransportFailure::Timeout;
         }
-        let chain = error_chain(err);
+        // Only the causes: the top-level message holds the URL, whose host or path may contain
+        // words like "tls" that would mislead the matching below.
+        let chain = match std::error::Error::source(err) {
+            Some(cause) => error_chain(cause),
+            None => err.to_string(),
+        };
+        Self::from_chain(&chain)
+    }
+
+    /// Classifies the text of an error's causes (separate so it can be tested on real texts).
+    pub fn from_chain(chain: &str) -> Self {
         let lower = chain.to_ascii_lowercase();
         if lower.contains("dns error")
             || lower.contains("failed to lookup address")
             || lower.contains("name or service not known")
             || lower.contains("no such host")
+            || lower.contains("temporary failure in name resolution")
         {
             TransportFailure::HostNotFound
         } else if lower.contains("connection refused") {
@@ -124,11 +139,11 @@ impl TransportFailure {
             || lower.contains("unknownissuer")
             || lower.contains("tls")
         {
-            TransportFailure::TlsUntrusted(crate::sanitize::clean_short(&tls_reason(&chain), 100))
+            TransportFailure::TlsUntrusted(crate::sanitize::clean_short(&tls_reason(chain), 100))
         } else if lower.contains("timed out") {
             TransportFailure::Timeout
         } else {
-            TransportFailure::Other(crate::sanitize::clean_short(&chain, 160))
+            TransportFailure::Other(crate::sanitize::clean_short(chain, 160))
         }
     }
 
@@ -198,6 +213,20 @@ mod tests {
     fn any_https_spots_tls_urls() {
         assert!(!any_https(["http://127.0.0.1:1", "HTTP://x"]));
         assert!(any_https(["http://a", "https://b"]));
+    }
+
+    #[test]
+    fn causes_are_classified() {
+        use TransportFailure::*;
+        let dns = "client error (Connect): dns error: failed to lookup address information: Name or service not known";
+        assert_eq!(TransportFailure::from_chain(dns), HostNotFound);
+        let refused =
+            "client error (Connect): tcp connect error: Connection refused (os error 111)";
+        assert_eq!(TransportFailure::from_chain(refused), Refused);
+        let tls = "client error (Connect): invalid peer certificate: UnknownIssuer";
+        assert!(
+            matches!(TransportFailure::from_chain(tls), TlsUntrusted(why) if why.contains("unknown authority"))
+        );
     }
 
     #[test]

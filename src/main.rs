@@ -2,6 +2,7 @@
 //! to run either against the built-in sandbox.
 
 use clap::Parser;
+use kms_connect::apps::{CATALOG, ProviderEndpoints};
 use kms_connect::cli::{self, Command, EXIT_INPUT, EXIT_RUNTIME};
 use kms_connect::kms::auth::Credentials;
 use kms_connect::sandbox::{Sandbox, demo};
@@ -58,14 +59,17 @@ async fn run(args: Cli) -> i32 {
     let settings = if args.demo {
         match Sandbox::start().await {
             Ok(s) => {
-                let settings = demo_settings(&s);
+                let settings = demo_settings(&s, args.project.as_deref());
                 sandbox = Some(s);
                 settings
             }
             Err(e) => fail(&[format!("Could not start the sandbox: {e}")], EXIT_RUNTIME),
         }
     } else {
-        match Settings::resolve(args.kms_url.as_deref(), args.project.as_deref()) {
+        // `apps` and `test` never call the KMS: a bad KMS URL must not stop them.
+        let uses_kms = !matches!(args.command, Some(Command::Apps { .. } | Command::Test(_)));
+        let kms_url = args.kms_url.as_deref().filter(|_| uses_kms);
+        match Settings::resolve(kms_url, args.project.as_deref()) {
             Ok(s) => s,
             Err(e) => fail(&[e], EXIT_INPUT),
         }
@@ -103,15 +107,18 @@ async fn run(args: Cli) -> i32 {
     }
 }
 
-fn demo_settings(s: &Sandbox) -> Settings {
+/// Everything pointed at the sandbox; `--project` still applies (so an unknown project can
+/// be tried too).
+fn demo_settings(s: &Sandbox, project: Option<&str>) -> Settings {
     Settings {
         api_base: format!("{}/api", s.kms_url),
         credentials: Some(Credentials::Token(SecretString::from(s.token.clone()))),
-        project_id: Some(s.project_id.clone()),
-        providers: kms_connect::apps::ProviderEndpoints {
-            bitbucket_api: Some(s.bitbucket_api.clone()),
-            northflank_api: Some(s.northflank_api.clone()),
-        },
+        project_id: Some(project.unwrap_or(&s.project_id).to_owned()),
+        providers: ProviderEndpoints::default()
+            .with_app("bitbucket", &s.bitbucket_api)
+            .with_app("northflank", &s.northflank_api),
+        // The sandbox is on 127.0.0.1: a proxy from the environment must not get in between.
+        direct: true,
     }
 }
 
@@ -135,43 +142,37 @@ fn tui_config(settings: &Settings, sandbox: Option<&Sandbox>) -> TuiConfig {
             api_base: settings.api_base.clone(),
             credentials: settings.credentials.clone(),
             providers: settings.providers.clone(),
+            direct: settings.direct,
         },
     }
 }
 
-/// What a demo user types, per app: the sandbox's addresses and its accepted credentials.
+/// What a demo user types, per app, labelled as the form labels its fields.
 fn demo_info(s: &Sandbox) -> DemoInfo {
-    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
-    DemoInfo {
-        values: vec![
-            (
-                "teamcity",
-                vec![
-                    pair("Instance URL", &s.teamcity_url),
-                    pair("Access Token", demo::TEAMCITY_TOKEN),
-                ],
-            ),
-            (
-                "octopus-deploy",
-                vec![
-                    pair("Instance URL", &s.octopus_url),
-                    pair("API Key", demo::OCTOPUS_API_KEY),
-                ],
-            ),
-            (
-                "bitbucket",
-                vec![
-                    pair("Email", demo::BITBUCKET_EMAIL),
-                    pair("API Token", demo::BITBUCKET_TOKEN),
-                    pair("No-scope token", demo::BITBUCKET_TOKEN_NO_USER_SCOPE),
-                ],
-            ),
-            (
-                "northflank",
-                vec![pair("API Token", demo::NORTHFLANK_TOKEN)],
-            ),
-        ],
-    }
+    let values = CATALOG
+        .iter()
+        .map(|app| {
+            let (target, secret, extra): (Option<&str>, &str, Vec<(&str, &str)>) = match app.slug {
+                "teamcity" => (Some(&s.teamcity_url), demo::TEAMCITY_TOKEN, vec![]),
+                "octopus-deploy" => (Some(&s.octopus_url), demo::OCTOPUS_API_KEY, vec![]),
+                "bitbucket" => (
+                    Some(demo::BITBUCKET_EMAIL),
+                    demo::BITBUCKET_TOKEN,
+                    vec![("Token missing a scope", demo::BITBUCKET_TOKEN_NO_USER_SCOPE)],
+                ),
+                _ => (None, demo::NORTHFLANK_TOKEN, vec![]),
+            };
+            let mut rows = Vec::new();
+            if let (Some(spec), Some(v)) = (&app.target, target) {
+                rows.push((spec.label.to_owned(), v.to_owned()));
+            }
+            rows.push((app.secret.label.to_owned(), secret.to_owned()));
+            rows.push(("Slow (test Esc)".to_owned(), demo::SLOW_TOKEN.to_owned()));
+            rows.extend(extra.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
+            (app.slug, rows)
+        })
+        .collect();
+    DemoInfo { values }
 }
 
 fn fail(lines: &[String], code: i32) -> ! {

@@ -11,6 +11,8 @@ pub struct Settings {
     pub credentials: Option<Credentials>,
     pub project_id: Option<String>,
     pub providers: ProviderEndpoints,
+    /// Connect directly, ignoring proxy variables (the sandbox on 127.0.0.1).
+    pub direct: bool,
 }
 
 impl Settings {
@@ -28,6 +30,7 @@ impl Settings {
                 .filter(|p| !p.is_empty())
                 .map(str::to_owned),
             providers: ProviderEndpoints::from_env(),
+            direct: false,
         })
     }
 

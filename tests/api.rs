@@ -31,7 +31,7 @@ fn app(slug: &str) -> &'static AppSpec {
 }
 
 fn http_client() -> reqwest::Client {
-    http::client(false).expect("http client")
+    http::client(false, false).expect("http client")
 }
 
 fn kms_at(base: &str) -> KmsClient {
@@ -43,10 +43,9 @@ fn signed_in(sb: &Sandbox) -> KmsClient {
 }
 
 fn endpoints(sb: &Sandbox) -> ProviderEndpoints {
-    ProviderEndpoints {
-        bitbucket_api: Some(sb.bitbucket_api.clone()),
-        northflank_api: Some(sb.northflank_api.clone()),
-    }
+    ProviderEndpoints::default()
+        .with_app("bitbucket", &sb.bitbucket_api)
+        .with_app("northflank", &sb.northflank_api)
 }
 
 fn input(slug: &str, name: &str, description: &str, target: &str, secret: &str) -> ConnectionInput {
@@ -356,7 +355,7 @@ async fn duplicate_name_points_at_the_name_field() {
     assert_eq!((api.status, api.error.as_str()), (400, "BadRequest"));
     let g = err.guidance(Some(app("teamcity")));
     assert_eq!(g.trouble, Trouble::Input);
-    assert_eq!(g.exit_code(), 1);
+    assert_eq!(g.exit_code(), 2, "a taken name is invalid input");
     assert_eq!(g.fields.len(), 1);
     assert_eq!(g.fields[0].0, FieldId::Name);
     assert_eq!(
@@ -626,10 +625,7 @@ async fn validation_issues_land_under_their_fields() {
             ),
         ]
     );
-    assert_eq!(
-        g.headline,
-        "The KMS server rejected some fields; see the messages under them."
-    );
+    assert_eq!(g.headline, "The KMS server rejected some fields.");
 
     // An issue that belongs to no field is spelled out in the headline.
     let server = MockServer::start().await;
@@ -1388,8 +1384,8 @@ async fn self_signed_certificate_is_untrusted() {
     let base = format!("https://127.0.0.1:{port}");
     // With the system roots (what the CLI uses for https) and with none at all.
     for client in [
-        http::client(true).expect("TLS client"),
-        http::client(false).unwrap(),
+        http::client(true, false).expect("TLS client"),
+        http::client(false, false).unwrap(),
     ] {
         let o = tokio::time::timeout(
             Duration::from_secs(15),

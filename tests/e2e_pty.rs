@@ -352,7 +352,7 @@ fn ctrl_c_restores_the_terminal() {
 #[test]
 fn sigterm_and_sighup_restore_the_terminal() {
     let (_rt, sandbox) = runtime_and_sandbox();
-    for sig in ["TERM", "HUP"] {
+    for sig in ["TERM", "HUP", "INT"] {
         let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
         t.wait_for("Step 1/5");
         t.signal(sig);
@@ -388,6 +388,9 @@ fn a_small_window_says_so_and_recovers_on_resize() {
         .screen_mut()
         .set_size(NonZeroU16::new(24).unwrap(), NonZeroU16::new(80).unwrap());
     t.wait_for("Step 1/5");
+    let mut t = t;
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
 }
 
 #[test]

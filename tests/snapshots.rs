@@ -300,3 +300,60 @@ fn selection_is_marked_without_colour() {
     let terminal = draw_with(&wizard(), Theme { no_color: true }, 80, 24);
     assert!(terminal.backend().to_string().contains("> TeamCity"));
 }
+
+#[test]
+fn form_with_server_errors() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    let g = Guidance {
+        trouble: Trouble::Input,
+        headline: "The KMS server rejected some fields.".into(),
+        hint: None,
+        fields: vec![
+            (
+                kms_connect::apps::FieldId::Name,
+                "An App Connection with the name \"ci-teamcity\" already exists".into(),
+            ),
+            (
+                kms_connect::apps::FieldId::Target,
+                "Local IPs not allowed as URL".into(),
+            ),
+        ],
+    };
+    update(&mut s, Msg::Created(id, Err(g)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn done_bitbucket_offers_sync_and_scanning() {
+    let mut s = wizard();
+    to_form(&mut s, 2);
+    type_text(&mut s, "ci-bitbucket");
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "ci@example.com");
+    press(&mut s, KeyCode::Tab);
+    update(&mut s, Msg::Paste(SECRET.into()));
+    let [Effect::Test(id, _)] = update(&mut s, ctrl('s'))[..] else {
+        panic!()
+    };
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    let [Effect::Create(id, ..)] = press(&mut s, KeyCode::Enter)[..] else {
+        panic!()
+    };
+    let creds = serde_json::json!({ "email": "ci@example.com" });
+    let conn = AppConnection {
+        id: "e5d18aca-86f7-4026-a95e-efb8aeb0d8e6".into(),
+        name: "ci-bitbucket".into(),
+        app: "bitbucket".into(),
+        method: "api-token".into(),
+        credentials: creds.as_object().unwrap().clone(),
+        project_id: Some("7ffbb072-2575-495a-b5b0-127f88caef78".into()),
+        created_at: "2025-04-23T19:46:34.831Z".into(),
+        credentials_hash: "7c2d371dec195f82a6a0d5b41c970a229cfcaf88e894a5b6395e2dbd0280661f".into(),
+        ..Default::default()
+    };
+    update(&mut s, Msg::Created(id, Ok(conn)));
+    insta::assert_snapshot!(screen(&s));
+}

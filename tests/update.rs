@@ -458,3 +458,93 @@ fn submitted_with(state: &mut State, token: &str) {
     fill_teamcity(state, token);
     update(state, ctrl('s'));
 }
+
+#[test]
+fn a_new_attempt_does_not_show_the_last_create_error() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    let g = Guidance {
+        trouble: Trouble::Input,
+        headline: "taken".into(),
+        hint: None,
+        fields: vec![(FieldId::Name, "taken".into())],
+    };
+    update(&mut s, Msg::Created(id, Err(g)));
+    type_text(&mut s, "-2");
+    let test = test_id(&update(&mut s, ctrl('s')));
+    assert!(
+        s.create.error.is_none(),
+        "the old error would show on the next review"
+    );
+    update(&mut s, Msg::Tested(test, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Review);
+    assert!(s.create.error.is_none());
+}
+
+#[test]
+fn picking_another_app_keeps_the_name_and_description() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    fill_teamcity(&mut s, "tok-123");
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Enter);
+    let raw = s.form.as_ref().unwrap().raw();
+    assert_eq!(s.app.unwrap().slug, "octopus-deploy");
+    assert_eq!(
+        (
+            raw.name.as_str(),
+            raw.description.as_str(),
+            raw.target.as_str()
+        ),
+        ("ci-teamcity", "Build server", "")
+    );
+}
+
+#[test]
+fn a_paste_while_help_is_open_changes_nothing() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    press(&mut s, KeyCode::F(1));
+    update(&mut s, Msg::Paste("pasted".into()));
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "");
+}
+
+#[test]
+fn p_on_step_one_fetches_the_projects_when_the_project_came_from_a_flag() {
+    let mut s = wizard();
+    let effects = press(&mut s, KeyCode::Char('p'));
+    assert!(matches!(effects.as_slice(), [Effect::LoadProjects(_)]));
+    assert_eq!(s.step, Step::Project);
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.step, Step::Pick, "Esc keeps the project that was set");
+}
+
+#[test]
+fn enter_on_done_quits() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    update(
+        &mut s,
+        Msg::Created(
+            id,
+            Ok(AppConnection {
+                app: "teamcity".into(),
+                ..Default::default()
+            }),
+        ),
+    );
+    press(&mut s, KeyCode::Enter);
+    assert!(s.quit);
+}
+
+#[test]
+fn pasted_control_characters_never_reach_a_field() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    update(&mut s, Msg::Paste("ci\t-\x1bteam\ncity".into()));
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "ci-teamcity");
+}

@@ -73,6 +73,7 @@ pub static SPEC: AppSpec = AppSpec {
     learned,
     rejected_hint: "The token is wrong, expired or revoked, or the email is not the Atlassian account email that made it.",
     not_found_hint: "Check KMS_CONNECT_BITBUCKET_API_URL if you set it; the default is https://api.bitbucket.org.",
+    rate_limit_wait: "later: Bitbucket counts requests over a rolling hour",
 };
 
 fn learned(body: &Value) -> Vec<(String, String)> {

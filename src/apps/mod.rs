@@ -105,6 +105,8 @@ pub struct AppSpec {
     pub rejected_hint: &'static str,
     /// Said when the probe path does not exist.
     pub not_found_hint: &'static str,
+    /// When to retry after a 429 that names no time ("in a few minutes").
+    pub rate_limit_wait: &'static str,
 }
 
 impl AppSpec {

@@ -35,6 +35,7 @@ pub static SPEC: AppSpec = AppSpec {
     learned,
     rejected_hint: "The token is invalid, revoked or expired (deleting its API role revokes it too). Make a new one.",
     not_found_hint: "Check KMS_CONNECT_NORTHFLANK_API_URL if you set it; the default is https://api.northflank.com.",
+    rate_limit_wait: "later: Northflank counts requests per hour",
 };
 
 fn learned(body: &Value) -> Vec<(String, String)> {

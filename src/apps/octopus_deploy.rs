@@ -27,7 +27,7 @@ pub static SPEC: AppSpec = AppSpec {
         flag: "",
     },
     instructions: include_str!("../../assets/instructions/octopus-deploy.md"),
-    token_page: "https://<your-instance>.octopus.app/app#/users/me/apiKeys",
+    token_page: "https://<your-instance>.octopus.app/app#/configuration/users",
     next_steps: &[
         "Create an Octopus Deploy Secret Sync in your project: pick the space and project, and optionally scopes.",
     ],
@@ -39,6 +39,7 @@ pub static SPEC: AppSpec = AppSpec {
     learned,
     rejected_hint: "The key is invalid, revoked or expired, or its user is disabled: make a new one under the user's API Keys.",
     not_found_hint: "Use the server's base URL, without portal paths such as /app#/… .",
+    rate_limit_wait: "in a minute",
 };
 
 fn learned(body: &Value) -> Vec<(String, String)> {

@@ -11,29 +11,54 @@ use super::{ApiBase, AppSpec, ConnectionInput, ProbeAuth};
 use crate::http::{self, Captured, TransportFailure};
 use crate::sanitize::clean_short;
 
-/// Where the fixed-host providers live; overridable for proxies and tests.
+/// Where the fixed-host providers live, keyed by the environment variable that overrides each
+/// (`KMS_CONNECT_BITBUCKET_API_URL`, …, as the catalog names them); for proxies and tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProviderEndpoints {
-    pub bitbucket_api: Option<String>,
-    pub northflank_api: Option<String>,
+    overrides: Vec<(&'static str, String)>,
 }
 
 impl ProviderEndpoints {
-    /// Reads `KMS_CONNECT_BITBUCKET_API_URL` and `KMS_CONNECT_NORTHFLANK_API_URL`.
+    /// Reads the override variable of every fixed-host app in the catalog.
     pub fn from_env() -> Self {
-        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        ProviderEndpoints {
-            bitbucket_api: get("KMS_CONNECT_BITBUCKET_API_URL"),
-            northflank_api: get("KMS_CONNECT_NORTHFLANK_API_URL"),
+        let mut endpoints = ProviderEndpoints::default();
+        for app in super::CATALOG {
+            if let ApiBase::Fixed { env, .. } = app.api_base
+                && let Ok(url) = std::env::var(env)
+                && !url.trim().is_empty()
+            {
+                endpoints = endpoints.with(env, url.trim());
+            }
+        }
+        endpoints
+    }
+
+    /// The same endpoints with `env`'s API at `url`.
+    pub fn with(mut self, env: &'static str, url: &str) -> Self {
+        self.overrides.retain(|(e, _)| *e != env);
+        self.overrides.push((env, url.to_owned()));
+        self
+    }
+
+    /// The same endpoints with the fixed-host app `slug`'s API at `url` (ignored for apps that
+    /// use the user's instance URL).
+    pub fn with_app(self, slug: &str, url: &str) -> Self {
+        match super::AppSpec::by_slug(slug).map(|a| a.api_base) {
+            Some(ApiBase::Fixed { env, .. }) => self.with(env, url),
+            _ => self,
         }
     }
 
+    /// Every overridden API base, for deciding whether TLS is needed.
+    pub fn urls(&self) -> impl Iterator<Item = &str> {
+        self.overrides.iter().map(|(_, u)| u.as_str())
+    }
+
     fn override_for(&self, env: &str) -> Option<&str> {
-        match env {
-            "KMS_CONNECT_BITBUCKET_API_URL" => self.bitbucket_api.as_deref(),
-            "KMS_CONNECT_NORTHFLANK_API_URL" => self.northflank_api.as_deref(),
-            _ => None,
-        }
+        self.overrides
+            .iter()
+            .find(|(e, _)| *e == env)
+            .map(|(_, u)| u.as_str())
     }
 }
 
@@ -195,7 +220,7 @@ pub fn setup_failed(input: &ConnectionInput, why: &str) -> TestOutcome {
     TestOutcome::fail(
         OutcomeCode::Unexpected,
         "",
-        format!("Could not set up HTTPS to test {}: {why}", input.app.name),
+        format!("Could not test the {} credential: {why}.", input.app.name),
         None,
     )
 }
@@ -280,7 +305,7 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
         ),
         429 => {
             let secs = retry_after(r);
-            let when = secs.map_or_else(|| "in a few minutes".to_owned(), |s| format!("in {s} s"));
+            let when = secs.map_or_else(|| app.rate_limit_wait.to_owned(), |s| format!("in {s} s"));
             let mut o = TestOutcome::fail(
                 OutcomeCode::RateLimited,
                 url,
@@ -392,10 +417,11 @@ fn provider_message(body: Option<&Value>) -> Option<String> {
         .map(|s| clean_short(s, 120))
 }
 
+/// Seconds to wait: `Retry-After`, else a reset header that counts seconds (a larger number
+/// would be a timestamp, which we cannot turn into a wait without a clock).
 fn retry_after(r: &Captured) -> Option<u64> {
-    ["retry-after", "x-ratelimit-reset"]
-        .iter()
-        .find_map(|h| r.header(h).and_then(|v| v.trim().parse::<u64>().ok()))
+    let secs = |h: &str| r.header(h).and_then(|v| v.trim().parse::<u64>().ok());
+    secs("retry-after").or_else(|| secs("x-ratelimit-reset").filter(|s| *s <= 86_400))
 }
 
 fn absolute(base: &str, location: &str) -> String {

@@ -39,6 +39,7 @@ pub static SPEC: AppSpec = AppSpec {
     learned,
     rejected_hint: "The token is wrong, revoked or expired: check it under Profile → Access Tokens.",
     not_found_hint: "Check the host and context path (self-hosted servers often need /teamcity at the end).",
+    rate_limit_wait: "in a few minutes",
 };
 
 fn learned(body: &Value) -> Vec<(String, String)> {

@@ -95,6 +95,9 @@ pub fn url(raw: &str, spec: &FieldSpec) -> Result<String, String> {
             spec.label, spec.placeholder
         ));
     }
+    if v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("The URL contains spaces or invisible characters: type it again.".into());
+    }
     let parsed = url::Url::parse(v).map_err(|_| {
         format!(
             "Not a valid URL: start with https:// (e.g. {}).",
@@ -112,6 +115,10 @@ pub fn url(raw: &str, spec: &FieldSpec) -> Result<String, String> {
             "Remove the user:password@ part; the server refuses URLs with credentials.".into(),
         );
     }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        // A pasted browser address (…/app#/Spaces-1, ?tab=…) would put the API path after it.
+        return Err("Use the base URL only: remove the part from ? or # on.".into());
+    }
     let normalised = v.trim_end_matches('/').to_owned();
     check_len(&normalised, spec)?;
     Ok(normalised)
@@ -122,22 +129,42 @@ pub fn email(raw: &str, spec: &FieldSpec) -> Result<String, String> {
     if v.is_empty() {
         return Err("Email is required: the Atlassian account email that made the token.".into());
     }
-    let well_formed = match v.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !v.chars().any(char::is_whitespace)
-                && !domain.contains('@')
-        }
-        None => false,
-    };
-    if !well_formed {
+    if !email_shape(v) {
         return Err("Not an email: use the Atlassian account email, not the username.".into());
     }
     check_len(v, spec)?;
     Ok(v.to_owned())
+}
+
+/// The server's rule (zod's email check): a local part of letters, digits and `_'+-.` that
+/// neither starts with a dot nor has two in a row and ends in a letter, digit or `_+-`; then
+/// `@`; then dot-separated labels of letters, digits and hyphens (not starting with a hyphen)
+/// ending in a top-level domain of two or more letters.
+fn email_shape(v: &str) -> bool {
+    let Some((local, domain)) = v.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && !local.starts_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_'+-.".contains(c))
+        && local
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || "_+-".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let Some((tld, hosts)) = labels.split_last() else {
+        return false;
+    };
+    let hosts_ok = !hosts.is_empty()
+        && hosts.iter().all(|l| {
+            l.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    let tld_ok = tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic());
+    local_ok && hosts_ok && tld_ok
 }
 
 pub fn secret(raw: &SecretString, spec: &FieldSpec) -> Result<SecretString, String> {
@@ -284,6 +311,10 @@ mod tests {
             "ftp://x.io",
             "https://u:p@x.io",
             "https://",
+            "https://x.octopus.app/app#/Spaces-1",
+            "https://ci.example.com/?tab=x",
+            "https://ci.exa\tmple.com",
+            "https://ci.example .com",
         ] {
             assert!(url(bad, spec).is_err(), "{bad:?} should fail");
         }
@@ -308,7 +339,24 @@ mod tests {
             .as_ref()
             .unwrap();
         assert_eq!(email(" a@b.co ", spec).unwrap(), "a@b.co");
-        for bad in ["", "jdoe", "a@b", "a @b.co", "@b.co", "a@@b.co"] {
+        assert!(email("first.last+ci@mail.example.com", spec).is_ok());
+        assert!(email("o'neil_x-y@ex-ample.io", spec).is_ok());
+        for bad in [
+            "",
+            "jdoe",
+            "a@b",
+            "a @b.co",
+            "@b.co",
+            "a@@b.co",
+            "a@b.c",
+            "a..b@x.co",
+            "a.@b.co",
+            ".a@b.co",
+            "a@b..co",
+            "a@-b.co",
+            "é@b.co",
+            "a@b.c0",
+        ] {
             assert!(email(bad, spec).is_err(), "{bad:?} should fail");
         }
     }

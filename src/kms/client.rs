@@ -15,6 +15,9 @@ use crate::http::{self, TransportFailure};
 
 pub const DEFAULT_KMS_URL: &str = "https://app.kms.hanzo.ai";
 
+/// A create waits for the server's own check of the provider, which may retry for a while.
+pub const CREATE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Turns what a user typed into the API base: trimmed, no trailing `/`, ending in `/api`.
 /// Accepts the value with or without `/api`.
 pub fn api_base(kms_url: &str) -> Result<String, String> {
@@ -78,6 +81,7 @@ impl KmsClient {
                 "/v1/auth/universal-auth/login",
                 Some(&body),
                 false,
+                http::REQUEST_TIMEOUT,
             )
             .await?;
         Ok((SecretString::from(resp.access_token), resp.expires_in))
@@ -86,7 +90,13 @@ impl KmsClient {
     /// `GET /api/v1/projects`: the projects this identity can see.
     pub async fn list_projects(&self) -> Result<Vec<Project>, KmsError> {
         let env: ProjectsEnvelope = self
-            .send(reqwest::Method::GET, "/v1/projects", None, true)
+            .send(
+                reqwest::Method::GET,
+                "/v1/projects",
+                None,
+                true,
+                http::REQUEST_TIMEOUT,
+            )
             .await?;
         Ok(env
             .projects
@@ -107,9 +117,24 @@ impl KmsClient {
     ) -> Result<AppConnection, KmsError> {
         let body = input.create_body(project_id);
         let path = format!("/v1/app-connections/{}", input.app.slug);
-        let env: AppConnectionEnvelope = self
-            .send(reqwest::Method::POST, &path, Some(&body), true)
-            .await?;
+        let sent = self
+            .send(
+                reqwest::Method::POST,
+                &path,
+                Some(&body),
+                true,
+                CREATE_TIMEOUT,
+            )
+            .await;
+        let env: AppConnectionEnvelope = match sent {
+            Err(KmsError::Transport {
+                url,
+                failure: TransportFailure::Timeout,
+            }) => {
+                return Err(KmsError::CreateUnconfirmed { url });
+            }
+            other => other?,
+        };
         env.into_connection().map_err(|e| KmsError::BadResponse {
             url: format!("{}{path}", self.api),
             why: crate::sanitize::clean_short(&e.to_string(), 100),
@@ -122,11 +147,13 @@ impl KmsClient {
         path: &str,
         body: Option<&Value>,
         authed: bool,
+        timeout: std::time::Duration,
     ) -> Result<T, KmsError> {
         let url = format!("{}{path}", self.api);
         let mut req = self
             .http
             .request(method, &url)
+            .timeout(timeout)
             .header(ACCEPT, "application/json");
         if authed && let Some(token) = &self.token {
             let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))

@@ -24,6 +24,8 @@ pub enum KmsError {
     RouteMissing { url: String, status: u16 },
     /// The server's error envelope.
     Api(ApiError),
+    /// A create got no answer in time: the server may still have created the connection.
+    CreateUnconfirmed { url: String },
     /// We answered the server with a 2xx we could not read.
     BadResponse { url: String, why: String },
 }
@@ -53,7 +55,9 @@ pub enum Trouble {
     Input,
     /// The KMS server's own credential check failed.
     Credential,
-    /// Anything else: network, auth, permission, server.
+    /// The KMS token was rejected: sign in again.
+    Auth,
+    /// Anything else: network, permission, server.
     Server,
 }
 
@@ -67,11 +71,13 @@ pub struct Guidance {
 }
 
 impl Guidance {
-    /// Exit code for the CLI: 1 runtime or server error, 3 credential test failed.
+    /// Exit code for the CLI: 2 invalid input (also as the server judged it: a taken name, a
+    /// refused field), 3 credential test failed, 1 anything else.
     pub fn exit_code(&self) -> i32 {
         match self.trouble {
+            Trouble::Input => 2,
             Trouble::Credential => 3,
-            Trouble::Input | Trouble::Server => 1,
+            Trouble::Auth | Trouble::Server => 1,
         }
     }
 }
@@ -143,6 +149,11 @@ impl KmsError {
                 failure.describe(&crate::http::host_of(url)),
                 Some("Check the KMS address (--kms-url or KMS_API_URL) and your network."),
             ),
+            KmsError::CreateUnconfirmed { .. } => server(
+                "The KMS server did not confirm the create in time; it may still have made the connection."
+                    .into(),
+                Some("Check the server's App Connections before trying again (a retry may say the name is taken)."),
+            ),
             KmsError::NotKmsApi { url, status, what } => server(
                 format!(
                     "{} answered {what} ({status}), not the KMS API.",
@@ -198,7 +209,7 @@ impl ApiError {
                 }
             }
             g.headline = if unplaced.is_empty() {
-                "The KMS server rejected some fields; see the messages under them.".into()
+                "The KMS server rejected some fields.".into()
             } else {
                 format!(
                     "The KMS server rejected the request: {}",
@@ -221,6 +232,7 @@ impl ApiError {
             return g;
         }
         if self.error == "TokenError" || (self.status == 401 && lower.contains("token")) {
+            g.trouble = Trouble::Auth;
             g.headline = format!("Your KMS token was rejected or has expired: {msg}");
             g.hint = Some(
                 "Set a fresh KMS_TOKEN, or use KMS_UNIVERSAL_AUTH_CLIENT_ID and _SECRET.".into(),

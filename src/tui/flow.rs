@@ -104,7 +104,14 @@ fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Enter => return pick_selected(state),
         KeyCode::Esc if !apps.filter.is_empty() => apps.filter.clear(),
         KeyCode::Char('p') | KeyCode::Esc if state.projects.loaded => state.step = Step::Project,
-        KeyCode::Esc => state.notice = Some("This is the first step: press q to quit.".into()),
+        KeyCode::Char('p') => {
+            // The project came from a flag or the environment: fetch the list to choose again.
+            state.step = Step::Project;
+            return vec![load_projects(state)];
+        }
+        KeyCode::Esc => {
+            state.notice = Some("This is the first step: p changes the project, q quits.".into())
+        }
         _ => {}
     }
     Vec::new()
@@ -117,7 +124,12 @@ fn pick_selected(state: &mut State) -> Vec<Effect> {
     };
     // Picking the same app again keeps what was typed; another app starts a fresh form.
     if state.app.map(|a| a.slug) != Some(app.slug) {
-        state.form = Some(Form::new(app));
+        let mut form = Form::new(app);
+        if let Some(old) = &state.form {
+            // What was typed for another app is not thrown away: name and description carry over.
+            form.carry_over(old);
+        }
+        state.form = Some(form);
         state.test = Default::default();
         state.input = None;
         state.scroll = 0;
@@ -217,6 +229,8 @@ fn start_test(state: &mut State) -> Vec<Effect> {
         .collect();
     let id = fresh_id(state);
     state.test = Default::default();
+    // A new test starts a new attempt: an old create error no longer applies.
+    state.create = Default::default();
     state.test.running = Some(id);
     state.step = Step::Test;
     effects.push(Effect::Test(id, input));

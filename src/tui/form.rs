@@ -141,7 +141,8 @@ impl Form {
     /// Inserts pasted text into the focused field, without line breaks.
     pub fn paste(&mut self, text: &str) {
         let id = self.focused();
-        let one_line: String = text.chars().filter(|c| *c != '\n' && *c != '\r').collect();
+        // One line, no control characters (a pasted tab or escape would be invisible).
+        let one_line: String = text.chars().filter(|c| !c.is_control()).collect();
         if let Some(ta) = self.inputs.get_mut(&id)
             && ta.insert_str(one_line)
         {
@@ -160,6 +161,16 @@ impl Form {
         }
         self.mark_edited(FieldId::Name);
         true
+    }
+
+    /// Takes the name and description typed in another app's form.
+    pub fn carry_over(&mut self, other: &Form) {
+        for id in [FieldId::Name, FieldId::Description] {
+            let text = other.text(id);
+            if !text.is_empty() {
+                self.set_text(id, &text);
+            }
+        }
     }
 
     pub fn set_text(&mut self, id: FieldId, text: &str) {

@@ -29,17 +29,12 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
                 hint("Esc", "clear filter"),
             ]
         }
-        Step::Pick => {
-            let mut v = vec![
-                hint("↑↓/jk", "move"),
-                hint("Enter", "pick"),
-                hint("/", "filter"),
-            ];
-            if state.projects.loaded {
-                v.push(hint("p", "project"));
-            }
-            v
-        }
+        Step::Pick => vec![
+            hint("↑↓/jk", "move"),
+            hint("Enter", "pick"),
+            hint("/", "filter"),
+            hint("p", "project"),
+        ],
         Step::Instructions => {
             let mut v = vec![hint("Enter", "fill the form"), hint("↑↓/PgDn", "scroll")];
             if state.app.is_some_and(|a| a.scope_sets.len() > 1) {

@@ -323,6 +323,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn on_paste(state: &mut State, text: &str) {
+    if state.help {
+        return;
+    }
     match state.step {
         Step::Form => {
             if let Some(form) = state.form.as_mut() {

@@ -59,9 +59,13 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            // Restore first, so the panic message lands on a normal screen.
-            restore_terminal();
-            previous(info);
+            // The wizard runs on the main thread: its panic ends the program, so restore first
+            // and let the message land on a normal screen. A worker's panic is caught and shown
+            // in the wizard; printing it here would scribble over the screen.
+            if std::thread::current().name() == Some("main") {
+                restore_terminal();
+                previous(info);
+            }
         }));
     });
 }

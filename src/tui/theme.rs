@@ -38,6 +38,16 @@ impl Theme {
         self.pick(Style::new().fg(Color::DarkGray), Style::new())
     }
 
+    /// Example text in an empty field: must never look like a typed value.
+    pub fn placeholder(&self) -> Style {
+        self.pick(
+            Style::new()
+                .fg(Color::DarkGray)
+                .add_modifier(Modifier::ITALIC),
+            Style::new().add_modifier(Modifier::DIM | Modifier::ITALIC),
+        )
+    }
+
     pub fn selected(&self) -> Style {
         Style::new().add_modifier(Modifier::REVERSED)
     }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use futures::FutureExt;
 use tokio::sync::{Mutex, OnceCell, mpsc};
 use tokio_util::sync::CancellationToken;
 
@@ -20,6 +21,8 @@ pub struct Reach {
     pub api_base: String,
     pub credentials: Option<Credentials>,
     pub providers: ProviderEndpoints,
+    /// Ignore proxy variables (the sandbox).
+    pub direct: bool,
 }
 
 struct Shared {
@@ -67,13 +70,18 @@ impl Worker {
         self.running.insert(id, token.clone());
         let shared = self.shared.clone();
         let results = self.results.clone();
+        let failed = job.failure(id);
         tokio::spawn(async move {
+            // A bug in a request must not leave a spinner turning forever: report it instead.
+            let guarded = std::panic::AssertUnwindSafe(job.run(id, &shared)).catch_unwind();
             tokio::select! {
                 () = token.cancelled() => {}
-                msg = job.run(id, &shared) => {
-                    let _ = results.send(msg);
+                result = guarded => {
+                    let _ = results.send(result.unwrap_or(failed));
                 }
             }
+            // Done: the entry in `running` can go.
+            token.cancel();
         });
     }
 
@@ -92,6 +100,21 @@ enum Job {
 }
 
 impl Job {
+    /// The message that reports this job as failed by an internal error.
+    fn failure(&self, id: RequestId) -> Msg {
+        let g = Guidance {
+            trouble: Trouble::Server,
+            headline: "kms-connect hit an internal error; nothing was sent.".into(),
+            hint: Some("Try again; if it repeats, please report it.".into()),
+            fields: Vec::new(),
+        };
+        match self {
+            Job::Projects => Msg::Projects(id, Err(g)),
+            Job::Test(input) => Msg::Tested(id, probe::setup_failed(input, "internal error")),
+            Job::Create(..) => Msg::Created(id, Err(g)),
+        }
+    }
+
     async fn run(self, id: RequestId, shared: &Shared) -> Msg {
         match self {
             Job::Projects => {
@@ -125,7 +148,7 @@ impl Job {
 impl Shared {
     async fn http(&self) -> Result<&reqwest::Client, String> {
         self.http
-            .get_or_try_init(|| async { crate::http::client(true) })
+            .get_or_try_init(|| async { crate::http::client(true, self.reach.direct) })
             .await
             .map_err(|e| crate::sanitize::clean_short(&e.to_string(), 120))
     }
@@ -165,7 +188,7 @@ impl Shared {
         app: Option<&'static crate::apps::AppSpec>,
     ) -> Guidance {
         let g = err.guidance(app);
-        if g.headline.starts_with("Your KMS token")
+        if g.trouble == Trouble::Auth
             && let Ok(mut slot) = self.signed_in.try_lock()
         {
             *slot = None;

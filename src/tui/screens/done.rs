@@ -14,7 +14,8 @@ use crate::tui::theme::Theme;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(c) = &state.created else { return };
-    let app = AppSpec::by_slug(&c.app);
+    // The app we asked for, if the server's answer leaves it out.
+    let app = AppSpec::by_slug(&c.app).or_else(|| state.input.as_ref().map(|i| i.app));
     let name = app.map_or_else(|| clean_line(&c.app), |a| a.name.to_owned());
     let w = 16;
     let mut lines = vec![
@@ -23,23 +24,29 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.ok(),
         )),
         Line::default(),
-        field_row("ID", clean_line(&c.id), w, theme),
-        field_row("Name", clean_line(&c.name), w, theme),
-        field_row("App", clean_line(&c.app), w, theme),
-        field_row("Method", clean_line(&c.method), w, theme),
+        field_row("ID", clean_line(&c.id), w, area.width, theme),
+        field_row("Name", clean_line(&c.name), w, area.width, theme),
+        field_row("App", clean_line(&c.app), w, area.width, theme),
+        field_row("Method", clean_line(&c.method), w, area.width, theme),
     ];
     if let Some(a) = app {
         for (label, value) in a.public_credentials(&c.credentials) {
-            lines.push(field_row(&label, value, w, theme));
+            lines.push(field_row(&label, value, w, area.width, theme));
         }
     }
     // The hash is 64 characters: it gets a line of its own so it is never cut.
-    lines.push(field_row("credentialsHash", "", w, theme));
+    lines.push(field_row("credentialsHash", "", w, area.width, theme));
     lines.push(Line::from(format!(
         "    {}",
         clean_line(&c.credentials_hash)
     )));
-    lines.push(field_row("Created", clean_line(&c.created_at), w, theme));
+    lines.push(field_row(
+        "Created",
+        clean_line(&c.created_at),
+        w,
+        area.width,
+        theme,
+    ));
     let scope = match (c.project_id.as_deref(), &state.scope) {
         (None, _) => "organization level".to_owned(),
         (Some(p), Some(s)) if s.project_id() == Some(p) => {
@@ -47,7 +54,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         (Some(p), _) => format!("project {}", clean_line(p)),
     };
-    lines.push(field_row("Scope", scope, w, theme));
+    lines.push(field_row("Scope", scope, w, area.width, theme));
     lines.push(Line::default());
     lines.push(Line::from(Span::styled("Next", theme.heading())));
     let steps: String = app

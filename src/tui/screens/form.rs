@@ -82,7 +82,7 @@ fn field_line(view: &FieldView, width: u16, focused: bool, theme: &Theme) -> Lin
         }
         spans.push(Span::styled(
             view.placeholder.chars().take(width - 1).collect::<String>(),
-            theme.dim(),
+            theme.placeholder(),
         ));
         return Line::from(spans);
     }

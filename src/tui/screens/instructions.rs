@@ -96,3 +96,133 @@ pub fn text_area(body: Rect) -> Rect {
 pub fn max_scroll(lines: &[Line<'_>], area: Rect) -> u16 {
     u16::try_from(lines.len().saturating_sub(usize::from(area.height))).unwrap_or(u16::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::state::{Session, State};
+
+    fn text(app: &AppSpec, set: usize) -> String {
+        let state = State::new(
+            Session {
+                server: String::new(),
+                identity: String::new(),
+                demo: None,
+            },
+            None,
+        );
+        let theme = Theme { no_color: true };
+        lines(app, set, &state, &theme, 78)
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The scopes shown, in order, exactly as the Bitbucket page lists them per use.
+    fn scopes(text: &str) -> Vec<&str> {
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix("• "))
+            .filter(|s| s.ends_with(":bitbucket"))
+            .collect()
+    }
+
+    #[test]
+    fn bitbucket_shows_the_list_for_the_chosen_use() {
+        let bb = AppSpec::by_slug("bitbucket").unwrap();
+        let sync = text(bb, 0);
+        assert!(
+            sync.contains("For Secret Sync (press s for Secret Scanning)"),
+            "{sync}"
+        );
+        assert_eq!(
+            scopes(&sync),
+            [
+                "read:workspace:bitbucket",
+                "admin:workspace:bitbucket",
+                "read:user:bitbucket",
+                "read:repository:bitbucket",
+                "read:pipeline:bitbucket",
+                "write:pipeline:bitbucket",
+                "admin:pipeline:bitbucket",
+            ]
+        );
+        let scanning = text(bb, 1);
+        assert_eq!(
+            scopes(&scanning),
+            [
+                "read:workspace:bitbucket",
+                "read:user:bitbucket",
+                "read:webhook:bitbucket",
+                "write:webhook:bitbucket",
+                "delete:webhook:bitbucket",
+                "read:repository:bitbucket",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_app_shows_its_token_page_and_the_rotation_warning() {
+        for app in crate::apps::CATALOG {
+            let t = text(app, 0);
+            assert!(t.contains(app.token_page), "{}", app.slug);
+            assert!(
+                t.contains("by hand"),
+                "{}: no warning about replacing the token by hand",
+                app.slug
+            );
+            assert!(!t.contains("{{"), "{}: a placeholder was left in", app.slug);
+        }
+    }
+
+    /// The text with wrapping undone, for finding phrases that a line break may split.
+    fn flat(app: &str) -> String {
+        text(AppSpec::by_slug(app).unwrap(), 0)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn the_docs_facts_appear_exactly() {
+        let tc = flat("teamcity");
+        for fact in [
+            "Same as current user",
+            "Limit per project",
+            "View build configuration settings",
+            "Edit project",
+        ] {
+            assert!(tc.contains(fact), "TeamCity: {fact}");
+        }
+        let oc = flat("octopus-deploy");
+        for fact in [
+            "Configuration > Users",
+            "Create Service Accounts",
+            "Configuration > Teams",
+            "Project Contributor",
+            "My profile",
+            "My API Keys",
+            "New API Key",
+            "Generate New",
+        ] {
+            assert!(oc.contains(fact), "Octopus: {fact}");
+        }
+        let nf = flat("northflank");
+        for fact in [
+            "Projects -> Manage -> Read",
+            "Config & Secrets -> Secret Groups -> List, Update and Read Values",
+            "API -> Tokens",
+            "Create API role",
+            "Use role",
+        ] {
+            assert!(nf.contains(fact), "Northflank: {fact}");
+        }
+        let bb = flat("bitbucket");
+        assert!(bb.contains("Create API token with scopes") && bb.contains("Account API Tokens"));
+    }
+}

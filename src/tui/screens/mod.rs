@@ -46,14 +46,18 @@ pub fn wrapped(prefix: &str, text: &str, style: Style, width: u16) -> Vec<Line<'
 }
 
 /// A `label  value` row with the label padded to `width`.
+/// The value is cut with an ellipsis to fit in `room` columns, so a long URL or description
+/// never pushes the rest of the screen out of view.
 pub fn field_row(
     label: &str,
     value: impl Into<String>,
     width: usize,
+    room: u16,
     theme: &Theme,
 ) -> Line<'static> {
+    let max = usize::from(room).saturating_sub(width + 3).max(8);
     Line::from(vec![
         Span::styled(format!("  {label:<width$} "), theme.dim()),
-        Span::raw(value.into()),
+        Span::raw(crate::sanitize::clean_short(&value.into(), max)),
     ])
 }

@@ -22,34 +22,49 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             app.slug
         )),
         Line::default(),
-        field_row("App", format!("{} ({})", app.name, app.slug), w, theme),
+        field_row(
+            "App",
+            format!("{} ({})", app.name, app.slug),
+            w,
+            area.width,
+            theme,
+        ),
         field_row(
             "Method",
             format!("{} ({})", app.method_name, app.method),
             w,
+            area.width,
             theme,
         ),
         field_row(
             "Scope",
             match scope.project_id() {
-                Some(id) => format!("{} · projectId {id}", scope.label()),
+                Some(id) => format!("{} ({id})", scope.label()),
                 None => "organization level (no projectId)".into(),
             },
             w,
+            area.width,
             theme,
         ),
-        field_row("Name", input.name.clone(), w, theme),
+        field_row("Name", input.name.clone(), w, area.width, theme),
         field_row(
             "Description",
             input.description.clone().unwrap_or_else(|| "(none)".into()),
             w,
+            area.width,
             theme,
         ),
     ];
     if let (Some(spec), Some(v)) = (&app.target, &input.target) {
-        lines.push(field_row(spec.label, v.clone(), w, theme));
+        lines.push(field_row(spec.label, v.clone(), w, area.width, theme));
     }
-    lines.push(field_row(app.secret.label, "•••••••• (hidden)", w, theme));
+    lines.push(field_row(
+        app.secret.label,
+        "•••••••• (hidden)",
+        w,
+        area.width,
+        theme,
+    ));
     let test = match &state.test.outcome {
         Some(o) if o.ok => Span::styled("✓ passed", theme.ok()),
         Some(_) => Span::styled("✗ failed — creating anyway", theme.warn()),
