@@ -1,6 +1,8 @@
 //! The non-interactive twins of the wizard: `apps`, `test`, `create`. Same validation, same
 //! credential test and the same error guidance as the TUI.
 
+mod connections;
+
 use std::io::Read;
 
 use clap::{Args, Subcommand};
@@ -28,6 +30,18 @@ pub enum Command {
     Test(TestArgs),
     /// Test a credential, then create the App Connection.
     Create(CreateArgs),
+    /// Open the list of existing connections (the wizard's browser).
+    Browse,
+    /// List existing connections (of the project, or every one the identity can read).
+    List(connections::ListArgs),
+    /// Show one connection, by ID or by name.
+    Get(connections::GetArgs),
+    /// Replace a connection's credentials (tested first unless --skip-test).
+    Rotate(connections::RotateArgs),
+    /// Change a connection's name or description.
+    Update(connections::UpdateArgs),
+    /// Delete a connection (asks for its name on a terminal; --yes in scripts).
+    Delete(connections::DeleteArgs),
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +139,12 @@ pub async fn run(cmd: Command, settings: &Settings) -> CliResult {
         }
         Command::Test(args) => test(args, settings).await,
         Command::Create(args) => create(args, settings).await,
+        Command::Browse => Err(Failure::input("browse needs a terminal.")),
+        Command::List(args) => connections::list(args, settings).await,
+        Command::Get(args) => connections::get(args, settings).await,
+        Command::Rotate(args) => connections::rotate(args, settings).await,
+        Command::Update(args) => connections::update(args, settings).await,
+        Command::Delete(args) => connections::delete(args, settings).await,
     }
 }
 

@@ -81,14 +81,22 @@ impl Captured {
 }
 
 /// Reads status, headers and at most [`BODY_CAP`] bytes of the body.
-pub async fn capture(mut resp: reqwest::Response) -> reqwest::Result<Captured> {
+pub async fn capture(resp: reqwest::Response) -> reqwest::Result<Captured> {
+    capture_up_to(resp, BODY_CAP).await
+}
+
+/// Lists of connections can be far larger than one object: they get their own cap.
+pub const LIST_BODY_CAP: usize = 64 * 1024 * 1024;
+
+/// Reads status, headers and at most `cap` bytes of the body.
+pub async fn capture_up_to(mut resp: reqwest::Response, cap: usize) -> reqwest::Result<Captured> {
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await? {
-        let room = BODY_CAP - body.len();
+        let room = cap - body.len();
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= BODY_CAP {
+        if body.len() >= cap {
             break;
         }
     }

@@ -34,16 +34,17 @@ struct Cli {
 fn main() {
     let args = Cli::parse();
     // The CLI does one request at a time; the wizard and the sandbox want a second thread.
-    let runtime = if args.command.is_some() && !args.demo {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-    };
+    let runtime =
+        if args.command.is_some() && !args.demo && !matches!(args.command, Some(Command::Browse)) {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+        };
     let runtime = match runtime {
         Ok(r) => r,
         Err(e) => fail(&[format!("Could not start: {e}")], EXIT_RUNTIME),
@@ -60,6 +61,10 @@ async fn run(args: Cli) -> i32 {
         match Sandbox::start().await {
             Ok(s) => {
                 let settings = demo_settings(&s, args.project.as_deref());
+                // Something to browse, rotate and delete.
+                if let Err(e) = s.seed_demo() {
+                    fail(&[format!("Could not start the sandbox: {e}")], EXIT_RUNTIME);
+                }
                 sandbox = Some(s);
                 settings
             }
@@ -74,7 +79,8 @@ async fn run(args: Cli) -> i32 {
             Err(e) => fail(&[e], EXIT_INPUT),
         }
     };
-    match args.command {
+    let browse = matches!(args.command, Some(Command::Browse));
+    match args.command.filter(|_| !browse) {
         Some(cmd) => match cli::run(cmd, &settings).await {
             Ok(()) => 0,
             Err(f) => {
@@ -95,7 +101,8 @@ async fn run(args: Cli) -> i32 {
             if settings.credentials.is_none() {
                 fail(&[NO_CREDENTIALS.into()], EXIT_INPUT);
             }
-            let config = tui_config(&settings, sandbox.as_ref());
+            let mut config = tui_config(&settings, sandbox.as_ref());
+            config.browse = browse;
             match kms_connect::tui::run(config).await {
                 Ok(()) => 0,
                 Err(e) => {
@@ -144,6 +151,7 @@ fn tui_config(settings: &Settings, sandbox: Option<&Sandbox>) -> TuiConfig {
             providers: settings.providers.clone(),
             direct: settings.direct,
         },
+        browse: false,
     }
 }
 

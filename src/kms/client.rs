@@ -141,13 +141,26 @@ impl KmsClient {
         })
     }
 
-    async fn send<T: DeserializeOwned>(
+    pub(super) async fn send<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<&Value>,
         authed: bool,
         timeout: std::time::Duration,
+    ) -> Result<T, KmsError> {
+        self.send_capped(method, path, body, authed, timeout, http::BODY_CAP)
+            .await
+    }
+
+    pub(super) async fn send_capped<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        authed: bool,
+        timeout: std::time::Duration,
+        cap: usize,
     ) -> Result<T, KmsError> {
         let url = format!("{}{path}", self.api);
         let mut req = self
@@ -174,7 +187,7 @@ impl KmsClient {
             failure: TransportFailure::classify(&e),
         };
         let resp = req.send().await.map_err(transport)?;
-        let captured = http::capture(resp).await.map_err(transport)?;
+        let captured = http::capture_up_to(resp, cap).await.map_err(transport)?;
         if !(200..300).contains(&captured.status) {
             return Err(KmsError::from_response(&url, &captured));
         }

@@ -274,6 +274,15 @@ impl ApiError {
             g.hint = Some("Check --project or KMS_PROJECT_ID, or pick the project again.".into());
             return g;
         }
+        if let Some((headline, hint)) = connection_hint(&lower, msg) {
+            // A connection that is not there is a wrong name or ID: the caller's input.
+            if self.status == 404 || lower.contains("is not for app") {
+                g.trouble = Trouble::Input;
+            }
+            g.headline = headline;
+            g.hint = Some(hint.into());
+            return g;
+        }
         if self.status == 429 {
             let when = self
                 .retry_after_secs
@@ -292,6 +301,42 @@ impl ApiError {
             self.status
         );
         g
+    }
+}
+
+/// Errors about an existing connection (spec §5.2), with what to do about each.
+fn connection_hint(lower: &str, msg: &str) -> Option<(String, &'static str)> {
+    if lower.starts_with("cannot delete app connection with existing connections") {
+        Some((
+            "The KMS server refused: this connection is still in use (by a Secret Sync, rotation or data source).".into(),
+            "Delete those or point them at another connection first; the server does not say which ones.",
+        ))
+    } else if lower.starts_with("could not find app connection") {
+        Some((
+            sentence(msg),
+            "Check the name or ID (kms-connect list shows them); a name is looked up in the current project.",
+        ))
+    } else if lower.contains("is not for app") {
+        Some((
+            sentence(msg),
+            "Give the app the connection belongs to (kms-connect list shows it).",
+        ))
+    } else if lower.starts_with("invalid credential format") {
+        Some((
+            sentence(msg),
+            "Give the complete credentials: the secret and the app's other field.",
+        ))
+    } else {
+        None
+    }
+}
+
+/// The message with a full stop, unless it already ends in one.
+fn sentence(msg: &str) -> String {
+    if msg.ends_with(['.', '!', '?']) {
+        msg.to_owned()
+    } else {
+        format!("{msg}.")
     }
 }
 

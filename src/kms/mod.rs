@@ -2,9 +2,11 @@
 
 pub mod auth;
 pub mod client;
+pub mod connections;
 pub mod error;
 pub mod types;
 
 pub use client::KmsClient;
+pub use connections::{Changes, ConnectionRef};
 pub use error::{Guidance, KmsError};
 pub use types::{AppConnection, Project};

@@ -40,6 +40,8 @@ pub(crate) struct AppSpec {
     pub name: &'static str,
     /// The only `method` literal each of these apps supports.
     pub method: &'static str,
+    /// The method's display name, as server messages spell it ("Access Token").
+    pub method_name: &'static str,
     pub fields: &'static [Field],
 }
 
@@ -51,6 +53,7 @@ pub(crate) static APPS: [AppSpec; 4] = [
         slug: "teamcity",
         name: "TeamCity",
         method: "access-token",
+        method_name: "Access Token",
         fields: &[
             Field {
                 key: "accessToken",
@@ -73,6 +76,7 @@ pub(crate) static APPS: [AppSpec; 4] = [
         slug: "octopus-deploy",
         name: "Octopus Deploy",
         method: "api-key",
+        method_name: "API Key",
         fields: &[
             Field {
                 key: "instanceUrl",
@@ -95,6 +99,7 @@ pub(crate) static APPS: [AppSpec; 4] = [
         slug: "bitbucket",
         name: "Bitbucket",
         method: "api-token",
+        method_name: "API Token",
         fields: &[
             Field {
                 key: "email",
@@ -117,6 +122,7 @@ pub(crate) static APPS: [AppSpec; 4] = [
         slug: "northflank",
         name: "Northflank",
         method: "api-token",
+        method_name: "API Token",
         fields: &[Field {
             key: "apiToken",
             kind: Kind::Secret,

@@ -19,13 +19,13 @@ use super::fixtures::{self, ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, PROJECT_ID};
 use super::store::{AppConnection, Store};
 use super::{validate, verify};
 
-type Answer = Result<Response, Failure>;
+pub(super) type Answer = Result<Response, Failure>;
 
 pub(crate) struct Kms {
-    store: Store,
+    pub(super) store: Store,
     lockout: Mutex<Lockout>,
-    http: reqwest::Client,
-    endpoints: verify::Endpoints,
+    pub(super) http: reqwest::Client,
+    pub(super) endpoints: verify::Endpoints,
 }
 
 /// Consecutive failed logins for the demo identity, and the end of a running lock.
@@ -94,7 +94,12 @@ pub(crate) fn router(kms: Arc<Kms>) -> Router {
         .route("/api/v1/app-connections", get(list_all))
         .route("/api/v1/app-connections/options", get(options))
         .route("/api/v1/app-connections/{app}", get(list_app).post(create))
-        .route("/api/v1/app-connections/{app}/{id}", get(get_by_id))
+        .route(
+            "/api/v1/app-connections/{app}/{id}",
+            get(get_by_id)
+                .patch(super::kms_changes::update)
+                .delete(super::kms_changes::delete),
+        )
         .route(
             "/api/v1/app-connections/{app}/connection-name/{name}",
             get(get_by_name),
@@ -221,7 +226,13 @@ async fn get_by_id(
 ) -> Answer {
     let spec = known_app(&app, &method, &uri)?;
     authorize(&headers)?;
-    if !is_uuid(&id) {
+    Ok(connection(existing(&kms, spec, &id)?))
+}
+
+/// The connection with this ID, checked the way every by-ID route checks it: a uuid (422),
+/// known (404), and of this app (400).
+pub(super) fn existing(kms: &Kms, spec: &AppSpec, id: &str) -> Result<AppConnection, Failure> {
+    if !is_uuid(id) {
         return Err(Failure::validation(vec![json!({
             "validation": "uuid",
             "code": "invalid_string",
@@ -231,7 +242,7 @@ async fn get_by_id(
     }
     let conn = kms
         .store
-        .by_id(&id)
+        .by_id(id)
         .ok_or_else(|| Failure::not_found(format!("Could not find App Connection with ID {id}")))?;
     if conn.app != spec.slug {
         return Err(Failure::bad_request(format!(
@@ -239,7 +250,7 @@ async fn get_by_id(
             spec.slug
         )));
     }
-    Ok(connection(conn))
+    Ok(conn)
 }
 
 async fn get_by_name(
@@ -301,7 +312,7 @@ async fn create(
 
 /// `Authorization: Bearer <token>`. Like the server, the scheme word is not checked: it
 /// takes everything after the first 7 characters.
-fn authorize(headers: &HeaderMap) -> Result<(), Failure> {
+pub(super) fn authorize(headers: &HeaderMap) -> Result<(), Failure> {
     let value = headers
         .get(header::AUTHORIZATION)
         .map(header::HeaderValue::as_bytes)
@@ -315,7 +326,11 @@ fn authorize(headers: &HeaderMap) -> Result<(), Failure> {
 }
 
 /// Routes exist only for known apps: anything else is Fastify's 404, before auth runs.
-fn known_app(slug: &str, method: &Method, uri: &Uri) -> Result<&'static AppSpec, Failure> {
+pub(super) fn known_app(
+    slug: &str,
+    method: &Method,
+    uri: &Uri,
+) -> Result<&'static AppSpec, Failure> {
     app_specs::find(slug).ok_or_else(|| Failure::route_not_found(method, uri))
 }
 
@@ -328,7 +343,7 @@ fn query_param(query: &RawQuery, key: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn connection(conn: AppConnection) -> Response {
+pub(super) fn connection(conn: AppConnection) -> Response {
     json(StatusCode::OK, json!({ "appConnection": conn }))
 }
 

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::app_specs::AppSpec;
 use super::fixtures::ORG_ID;
-use super::validate::NewConnection;
+use super::validate::{NewConnection, Update};
 
 /// Exactly the §4 fields the server returns; secrets never get in here.
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +30,9 @@ pub(crate) struct AppConnection {
     pub app: &'static str,
     pub method: &'static str,
     pub credentials: Map<String, Value>,
+    /// Referenced by something (a Secret Sync): deleting it fails, as the foreign key does.
+    #[serde(skip)]
+    pub in_use: bool,
 }
 
 #[derive(Default)]
@@ -56,14 +59,9 @@ impl Store {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let now = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
-        let public = spec
-            .fields
-            .iter()
-            .filter(|field| field.public)
-            .map(|field| (field.key.to_string(), conn.credential(field.key).into()))
-            .collect();
+        let public = public_credentials(spec, &conn.credentials);
         let row = AppConnection {
-            credentials_hash: credentials_hash(&conn, &id),
+            credentials_hash: credentials_hash(&conn.credentials, &id),
             id,
             name: conn.name,
             description: conn.description,
@@ -77,6 +75,7 @@ impl Store {
             app: spec.slug,
             method: spec.method,
             credentials: public,
+            in_use: false,
         };
         rows.push(row.clone());
         Ok(row)
@@ -108,16 +107,85 @@ impl Store {
             .cloned()
     }
 
+    /// Applies a PATCH: a rename keeps names unique; new credentials get a new hash.
+    pub(crate) fn update(
+        &self,
+        spec: &AppSpec,
+        id: &str,
+        update: Update,
+    ) -> Result<AppConnection, String> {
+        let mut rows = self.lock();
+        let Some(index) = rows.iter().position(|row| row.id == id) else {
+            return Err(format!("Could not find App Connection with ID {id}"));
+        };
+        if let Some(name) = &update.name {
+            let project = rows[index].project_id.clone();
+            if rows
+                .iter()
+                .any(|row| row.id != id && &row.name == name && row.project_id == project)
+            {
+                return Err(format!(
+                    "An App Connection with the name \"{name}\" already exists"
+                ));
+            }
+        }
+        let row = &mut rows[index];
+        if let Some(name) = update.name {
+            row.name = name;
+        }
+        if let Some(description) = update.description {
+            row.description = description;
+        }
+        if let Some(credentials) = update.credentials {
+            row.credentials = public_credentials(spec, &credentials);
+            // The real hash covers a fresh encryption: it changes even for the same secret.
+            let salt = uuid::Uuid::new_v4().to_string();
+            row.credentials_hash = credentials_hash(&credentials, &salt);
+        }
+        row.updated_at = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+        Ok(row.clone())
+    }
+
+    /// Deletes a connection; `Err` when something still uses it.
+    pub(crate) fn remove(&self, id: &str) -> Option<Result<AppConnection, String>> {
+        let mut rows = self.lock();
+        let index = rows.iter().position(|row| row.id == id)?;
+        if rows[index].in_use {
+            return Some(Err("Cannot delete App Connection with existing connections. Remove all existing connections and try again.".into()));
+        }
+        Some(Ok(rows.remove(index)))
+    }
+
+    pub(crate) fn mark_in_use(&self, id: &str) {
+        if let Some(row) = self.lock().iter_mut().find(|row| row.id == id) {
+            row.in_use = true;
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Vec<AppConnection>> {
         self.rows.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
+/// The credentials a response may show: the non-secret fields only.
+fn public_credentials(
+    spec: &AppSpec,
+    credentials: &[(&'static str, String)],
+) -> Map<String, Value> {
+    spec.fields
+        .iter()
+        .filter(|field| field.public)
+        .filter_map(|field| {
+            let (_, value) = credentials.iter().find(|(k, _)| *k == field.key)?;
+            Some((field.key.to_string(), Value::from(value.as_str())))
+        })
+        .collect()
+}
+
 /// Opaque change detector, like the server's hash of the encrypted blob: it covers the
 /// secret (so a new token changes it) and the id (so equal credentials differ per row).
-fn credentials_hash(conn: &NewConnection, id: &str) -> String {
-    let credentials: Map<String, Value> = conn
-        .credentials
+fn credentials_hash(credentials: &[(&'static str, String)], id: &str) -> String {
+    let credentials: Map<String, Value> = credentials
         .iter()
         .map(|(key, value)| (key.to_string(), Value::from(value.as_str())))
         .collect();

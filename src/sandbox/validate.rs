@@ -84,6 +84,51 @@ pub(crate) fn create(spec: &AppSpec, body: &[u8]) -> Result<NewConnection, Issue
     }
 }
 
+/// A PATCH body that passed validation: only what it changes.
+#[derive(Debug, Default)]
+pub(crate) struct Update {
+    pub name: Option<String>,
+    /// `Some(None)` clears the description (`null`).
+    pub description: Option<Option<String>>,
+    pub credentials: Option<Vec<(&'static str, String)>>,
+}
+
+/// `GenericUpdateAppConnectionFieldsSchema`: every field optional; credentials, when sent, are
+/// checked as a whole against the method's schema and refused with a 400 (not a 422).
+pub(crate) fn update(spec: &AppSpec, body: &[u8]) -> Result<Update, Result<Issues, String>> {
+    let object = parse_object(body).map_err(Ok)?;
+    let mut issues = Vec::new();
+    let name = object.get("name").and_then(|v| name(Some(v), &mut issues));
+    let description = match object.get("description") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(v) => Some(description(Some(v), &mut issues)),
+    };
+    unsupported_fields(spec, &object, &mut issues);
+    if !issues.is_empty() {
+        return Err(Ok(issues));
+    }
+    let credentials = match object.get("credentials") {
+        None => None,
+        Some(value) => {
+            let mut problems = Vec::new();
+            let creds = credentials(spec, Some(value), &mut problems);
+            if !problems.is_empty() {
+                return Err(Err(format!(
+                    "Invalid credential format for {} Connection with method {}",
+                    spec.name, spec.method_name
+                )));
+            }
+            Some(creds)
+        }
+    };
+    Ok(Update {
+        name,
+        description,
+        credentials,
+    })
+}
+
 /// Non-JSON, empty or non-object bodies fail at the top level (path []).
 fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Issues> {
     let value = if body.iter().all(u8::is_ascii_whitespace) {

@@ -19,6 +19,7 @@ pub(super) fn on_step_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Step::Test => test_key(state, key),
         Step::Review => review_key(state, key),
         Step::Done => done_key(state, key),
+        Step::Browse => super::browse::keys::on_key(state, key),
     }
 }
 
@@ -57,7 +58,13 @@ fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.notice = Some(format!("New connections go to {}.", scope.label()));
             state.scope = Some(scope);
             state.step = Step::Pick;
+            if state.browse.wanted {
+                return super::browse::actions::open(state);
+            }
             Vec::new()
+        }
+        KeyCode::Esc if state.scope.is_some() && state.browse.wanted => {
+            super::browse::actions::open(state)
         }
         KeyCode::Esc if state.scope.is_some() => {
             state.step = Step::Pick;
@@ -102,6 +109,7 @@ fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Char('/') => apps.filtering = true,
         KeyCode::Enter => return pick_selected(state),
+        KeyCode::Char('b') => return super::browse::actions::open(state),
         KeyCode::Esc if !apps.filter.is_empty() => apps.filter.clear(),
         KeyCode::Char('p') | KeyCode::Esc if state.projects.loaded => state.step = Step::Project,
         KeyCode::Char('p') => {

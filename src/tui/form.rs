@@ -80,6 +80,67 @@ impl Form {
         }
     }
 
+    /// The credentials of an existing connection: its non-secret field filled in and
+    /// editable, the secret empty. The name is not shown or sent; it holds the suggestion so
+    /// that the usual validation passes.
+    pub fn for_rotation(app: &'static AppSpec, target: &str) -> Self {
+        let mut form = Form::new(app);
+        form.set_text(FieldId::Name, &app.suggested_name());
+        form.fields = app
+            .fields()
+            .into_iter()
+            .filter(|f| matches!(f, FieldId::Target | FieldId::Secret))
+            .collect();
+        if app.target.is_some() {
+            form.set_text(FieldId::Target, target);
+        }
+        form.touched.clear();
+        // The new secret is what almost everyone came to type.
+        form.focus_on(FieldId::Secret);
+        form
+    }
+
+    /// Name and description of an existing connection, filled in.
+    pub fn for_details(app: &'static AppSpec, name: &str, description: &str) -> Self {
+        let mut form = Form::new(app);
+        form.fields = vec![FieldId::Name, FieldId::Description];
+        form.set_text(FieldId::Name, name);
+        form.set_text(FieldId::Description, description);
+        form.touched.clear();
+        form
+    }
+
+    /// Validates name and description only (for editing details).
+    pub fn submit_details(&mut self) -> Result<(String, Option<String>), Vec<FieldError>> {
+        self.show_all = true;
+        let raw = self.raw();
+        let mut errors = Vec::new();
+        let name = apps::validate::name(&raw.name).map_err(|message| FieldError {
+            field: FieldId::Name,
+            message,
+        });
+        let description =
+            apps::validate::description(&raw.description).map_err(|message| FieldError {
+                field: FieldId::Description,
+                message,
+            });
+        errors.extend(name.clone().err());
+        errors.extend(description.clone().err());
+        errors.extend(
+            self.server_errors
+                .iter()
+                .map(|(field, message)| FieldError {
+                    field: *field,
+                    message: message.clone(),
+                }),
+        );
+        if let Some(first) = errors.first() {
+            self.focus_on(first.field);
+            return Err(errors);
+        }
+        Ok((name.unwrap_or_default(), description.unwrap_or_default()))
+    }
+
     pub fn focused(&self) -> FieldId {
         self.fields[self.focus]
     }

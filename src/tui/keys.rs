@@ -8,7 +8,7 @@ pub struct KeyHint {
     pub action: &'static str,
 }
 
-const fn hint(key: &'static str, action: &'static str) -> KeyHint {
+pub(crate) const fn hint(key: &'static str, action: &'static str) -> KeyHint {
     KeyHint { key, action }
 }
 
@@ -33,6 +33,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             hint("↑↓/jk", "move"),
             hint("Enter", "pick"),
             hint("/", "filter"),
+            hint("b", "browse existing"),
             hint("p", "project"),
         ],
         Step::Instructions => {
@@ -66,6 +67,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         Step::Review if state.create.running.is_some() => vec![hint("Esc", "stop waiting")],
         Step::Review => vec![hint("Enter", "create"), hint("e/Esc", "edit")],
         Step::Done => vec![hint("n", "create another"), hint("Enter/q", "quit")],
+        Step::Browse => super::browse::hints::hints(state),
     };
     if state.text_focus() {
         h.push(hint("F1", "help"));

@@ -1,6 +1,8 @@
 //! The wizard: a pure state machine (`state`, `flow`, `form`), its view (`view`, `screens`),
 //! and the runtime that feeds it keys and network results (`runtime`, `worker`).
 
+pub mod browse;
+pub mod clipboard;
 pub mod flow;
 pub mod form;
 pub mod keys;

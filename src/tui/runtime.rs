@@ -20,6 +20,8 @@ pub struct TuiConfig {
     pub session: Session,
     pub scope: Option<Scope>,
     pub reach: Reach,
+    /// Open on the list of existing connections instead of the wizard.
+    pub browse: bool,
 }
 
 /// Runs the wizard until the user quits or a signal arrives. The terminal is restored on
@@ -40,7 +42,12 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<()> {
     let size = terminal.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
     terminal.draw(|f| view(&state, &theme, f))?;
-    for effect in state.start() {
+    let first = if config.browse {
+        super::browse::actions::open(&mut state)
+    } else {
+        state.start()
+    };
+    for effect in first {
         worker.run(effect);
     }
 

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::form::Form;
 use crate::apps::{AppSpec, CATALOG, ConnectionInput, TestOutcome};
-use crate::kms::{AppConnection, Guidance, Project};
+use crate::kms::{AppConnection, Changes, Guidance, Project};
 
 /// Identifies one request to the worker, so late or cancelled answers can be ignored.
 pub type RequestId = u64;
@@ -20,6 +20,8 @@ pub enum Step {
     Test,
     Review,
     Done,
+    /// Existing connections (outside the five steps).
+    Browse,
 }
 
 impl Step {
@@ -33,6 +35,7 @@ impl Step {
             Step::Test => (4, "Test the credentials"),
             Step::Review => (5, "Review & create"),
             Step::Done => return "Done".into(),
+            Step::Browse => return "Browse connections".into(),
         };
         format!("Step {n}/5 · {title}")
     }
@@ -153,6 +156,7 @@ pub struct State {
     pub create: CreateState,
     pub created: Option<AppConnection>,
     pub help: bool,
+    pub browse: super::browse::Browse,
     /// One line under the body: what just happened.
     pub notice: Option<String>,
     pub spinner: usize,
@@ -173,6 +177,10 @@ pub enum Msg {
     Projects(RequestId, Result<Vec<Project>, Guidance>),
     Tested(RequestId, TestOutcome),
     Created(RequestId, Result<AppConnection, Guidance>),
+    Connections(RequestId, Result<Vec<AppConnection>, Guidance>),
+    /// A rotation or an edit of details finished.
+    Changed(RequestId, Result<AppConnection, Guidance>),
+    Deleted(RequestId, Result<AppConnection, Guidance>),
 }
 
 impl std::fmt::Debug for Msg {
@@ -186,6 +194,11 @@ impl std::fmt::Debug for Msg {
             Msg::Projects(id, r) => write!(f, "Projects({id}, {:?})", r.as_ref().map(Vec::len)),
             Msg::Tested(id, o) => write!(f, "Tested({id}, {:?})", o.code),
             Msg::Created(id, r) => write!(f, "Created({id}, ok: {})", r.is_ok()),
+            Msg::Connections(id, r) => {
+                write!(f, "Connections({id}, {:?})", r.as_ref().map(Vec::len))
+            }
+            Msg::Changed(id, r) => write!(f, "Changed({id}, ok: {})", r.is_ok()),
+            Msg::Deleted(id, r) => write!(f, "Deleted({id}, ok: {})", r.is_ok()),
         }
     }
 }
@@ -195,6 +208,14 @@ pub enum Effect {
     LoadProjects(RequestId),
     Test(RequestId, ConnectionInput),
     Create(RequestId, ConnectionInput, Option<String>),
+    /// The connections of a project (or of the organization with `None`).
+    LoadConnections(RequestId, Option<String>),
+    /// PATCH new credentials into the connection with this ID.
+    Rotate(RequestId, String, ConnectionInput),
+    UpdateDetails(RequestId, &'static AppSpec, String, Changes),
+    Delete(RequestId, &'static AppSpec, String),
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
     Cancel(RequestId),
 }
 
@@ -221,6 +242,7 @@ impl State {
             create: CreateState::default(),
             created: None,
             help: false,
+            browse: Default::default(),
             notice: None,
             spinner: 0,
             next_id: 1,
@@ -239,7 +261,8 @@ impl State {
     }
 
     pub fn is_busy(&self) -> bool {
-        self.projects.loading.is_some()
+        self.browse.is_busy()
+            || self.projects.loading.is_some()
             || self.test.running.is_some()
             || self.create.running.is_some()
     }
@@ -249,6 +272,7 @@ impl State {
         match self.step {
             Step::Form => true,
             Step::Pick => self.apps.filtering,
+            Step::Browse => super::browse::keys::text_focus(self),
             _ => false,
         }
     }
@@ -289,7 +313,21 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Tested(id, outcome) => {
-            super::flow::test_finished(state, id, outcome);
+            if !super::browse::actions::tested(state, id, &outcome) {
+                super::flow::test_finished(state, id, outcome);
+            }
+            Vec::new()
+        }
+        Msg::Connections(id, result) => {
+            super::browse::actions::connections_arrived(state, id, result);
+            Vec::new()
+        }
+        Msg::Changed(id, result) => {
+            super::browse::actions::changed(state, id, result);
+            Vec::new()
+        }
+        Msg::Deleted(id, result) => {
+            super::browse::actions::deleted(state, id, result);
             Vec::new()
         }
         Msg::Created(id, result) => {
@@ -339,6 +377,7 @@ fn on_paste(state: &mut State, text: &str) {
                 .extend(text.chars().filter(|c| !c.is_control()));
             state.apps.selected = 0;
         }
+        Step::Browse => super::browse::keys::on_paste(state, text),
         _ => {}
     }
 }
@@ -352,6 +391,7 @@ pub(crate) fn cancel_running(state: &mut State) -> Vec<Effect> {
     ]
     .into_iter()
     .flatten()
+    .chain(state.browse.running())
     .map(Effect::Cancel)
     .collect()
 }

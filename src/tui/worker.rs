@@ -62,7 +62,17 @@ impl Worker {
                 }
                 return;
             }
+            Effect::Copy(text) => {
+                super::clipboard::copy(&text);
+                return;
+            }
             Effect::LoadProjects(id) => (id, Job::Projects),
+            Effect::LoadConnections(id, project) => (id, Job::Connections(project)),
+            Effect::Rotate(id, conn_id, input) => (id, Job::Rotate(conn_id, Box::new(input))),
+            Effect::UpdateDetails(id, app, conn_id, changes) => {
+                (id, Job::Update(app, conn_id, changes))
+            }
+            Effect::Delete(id, app, conn_id) => (id, Job::Delete(app, conn_id)),
             Effect::Test(id, input) => (id, Job::Test(Box::new(input))),
             Effect::Create(id, input, project) => (id, Job::Create(Box::new(input), project)),
         };
@@ -97,6 +107,10 @@ enum Job {
     Projects,
     Test(Box<crate::apps::ConnectionInput>),
     Create(Box<crate::apps::ConnectionInput>, Option<String>),
+    Connections(Option<String>),
+    Rotate(String, Box<crate::apps::ConnectionInput>),
+    Update(&'static crate::apps::AppSpec, String, crate::kms::Changes),
+    Delete(&'static crate::apps::AppSpec, String),
 }
 
 impl Job {
@@ -112,6 +126,9 @@ impl Job {
             Job::Projects => Msg::Projects(id, Err(g)),
             Job::Test(input) => Msg::Tested(id, probe::setup_failed(input, "internal error")),
             Job::Create(..) => Msg::Created(id, Err(g)),
+            Job::Connections(_) => Msg::Connections(id, Err(g)),
+            Job::Rotate(..) | Job::Update(..) => Msg::Changed(id, Err(g)),
+            Job::Delete(..) => Msg::Deleted(id, Err(g)),
         }
     }
 
@@ -140,6 +157,46 @@ impl Job {
                     Err(g) => Err(g),
                 };
                 Msg::Created(id, result)
+            }
+            Job::Connections(project) => {
+                let result = match shared.client().await {
+                    Ok(c) => c
+                        .list_connections(None, project.as_deref())
+                        .await
+                        .map_err(|e| shared.fail(&e, None)),
+                    Err(g) => Err(g),
+                };
+                Msg::Connections(id, result)
+            }
+            Job::Rotate(conn_id, input) => {
+                let result = match shared.client().await {
+                    Ok(c) => c
+                        .rotate_connection(&conn_id, &input)
+                        .await
+                        .map_err(|e| shared.fail(&e, Some(input.app))),
+                    Err(g) => Err(g),
+                };
+                Msg::Changed(id, result)
+            }
+            Job::Update(app, conn_id, changes) => {
+                let result = match shared.client().await {
+                    Ok(c) => c
+                        .update_connection(app, &conn_id, &changes)
+                        .await
+                        .map_err(|e| shared.fail(&e, Some(app))),
+                    Err(g) => Err(g),
+                };
+                Msg::Changed(id, result)
+            }
+            Job::Delete(app, conn_id) => {
+                let result = match shared.client().await {
+                    Ok(c) => c
+                        .delete_connection(app, &conn_id)
+                        .await
+                        .map_err(|e| shared.fail(&e, Some(app))),
+                    Err(g) => Err(g),
+                };
+                Msg::Deleted(id, result)
             }
         }
     }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::apps::FieldId;
-use crate::tui::form::FieldView;
+use crate::tui::form::{FieldView, Form};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
@@ -23,7 +23,11 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Paragraph::new(Span::styled(intro, theme.dim())),
         row(area, 0),
     );
-    let mut y = 2;
+    render_fields(form, theme, frame, area, 2);
+}
+
+/// The form's fields from row `y` down: label, input, and the message or help under it.
+pub fn render_fields(form: &Form, theme: &Theme, frame: &mut Frame, area: Rect, mut y: u16) {
     for (i, &id) in form.fields.iter().enumerate() {
         if y + 1 >= area.height {
             break;
@@ -59,7 +63,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         // A message may take both rows under its field.
         let note = match form.message(id) {
             Some(m) => super::wrapped("✗ ", &m, theme.error(), input.width),
-            None => vec![Line::from(Span::styled(help_text(state, id), theme.dim()))],
+            None => vec![Line::from(Span::styled(help_text(form, id), theme.dim()))],
         };
         let note_area = Rect {
             x: area.x + LABEL_WIDTH,
@@ -106,10 +110,7 @@ fn field_line(view: &FieldView, width: u16, focused: bool, theme: &Theme) -> Lin
     ])
 }
 
-fn help_text(state: &State, id: FieldId) -> String {
-    let Some(form) = &state.form else {
-        return String::new();
-    };
+fn help_text(form: &Form, id: FieldId) -> String {
     let focused = form.focused() == id;
     match id {
         FieldId::Name if focused => "→ takes the suggestion · a-z, 0-9 and hyphens".into(),

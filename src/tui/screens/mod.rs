@@ -1,5 +1,8 @@
 //! One file per screen; each draws the body of its step from the state.
 
+pub mod browse;
+pub mod browse_details;
+pub mod browse_dialogs;
 pub mod done;
 pub mod form;
 pub mod help;
@@ -26,6 +29,7 @@ pub fn render_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
         Step::Test => test::render(state, theme, frame, area),
         Step::Review => review::render(state, theme, frame, area),
         Step::Done => done::render(state, theme, frame, area),
+        Step::Browse => browse::render(state, theme, frame, area),
     }
 }
 

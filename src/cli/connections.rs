@@ -1,0 +1,372 @@
+//! The browser's twins for scripts: `list`, `get`, `rotate`, `update`, `delete`. Same lookups,
+//! same test before a rotation, same error guidance and exit codes as `create`.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::Args;
+use serde_json::Value;
+
+use super::{
+    CliResult, CredentialArgs, Failure, RawInput, app_for, client_for, read_secret, target_value,
+    validated,
+};
+use crate::apps::{self, AppSpec};
+use crate::kms::{AppConnection, Changes, ConnectionRef, KmsClient};
+use crate::sanitize::clean_line;
+use crate::settings::{NO_CREDENTIALS, Settings};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this app's connections (teamcity, octopus-deploy, bitbucket, northflank).
+    #[arg(long)]
+    pub app: Option<String>,
+    /// Print the server's objects as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// App slug.
+    pub app: String,
+    /// The connection's ID, or its name (looked up in the project, or at organization level).
+    pub connection: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub cred: CredentialArgs,
+    /// The connection's ID or name.
+    pub connection: String,
+    /// Save without testing the new credential first.
+    #[arg(long)]
+    pub skip_test: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    pub app: String,
+    /// The connection's ID or name.
+    pub connection: String,
+    /// New name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// New description ("" clears it).
+    #[arg(long)]
+    pub description: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    pub app: String,
+    /// The connection's ID or name.
+    pub connection: String,
+    /// Do not ask for the name to confirm (needed without a terminal).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// Signs in with an HTTP client that has TLS only if some URL needs it.
+async fn signed_in(settings: &Settings, extra: &[&str]) -> Result<KmsClient, Failure> {
+    let Some(creds) = &settings.credentials else {
+        return Err(Failure::input(NO_CREDENTIALS));
+    };
+    let http = client_for(settings, extra)?;
+    creds
+        .sign_in(KmsClient::new(http, settings.api_base.clone()))
+        .await
+        .map_err(|e| Failure::from_guidance(&e.guidance(None), None))
+}
+
+async fn find(
+    client: &KmsClient,
+    app: &'static AppSpec,
+    which: &ConnectionRef,
+    settings: &Settings,
+) -> Result<AppConnection, Failure> {
+    client
+        .get_connection(app, which, settings.project_id.as_deref())
+        .await
+        .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))
+}
+
+fn print_json(v: &Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+pub async fn list(args: ListArgs, settings: &Settings) -> CliResult {
+    let app = args.app.as_deref().map(app_for).transpose()?;
+    let client = signed_in(settings, &[]).await?;
+    let conns = client
+        .list_connections(app, settings.project_id.as_deref())
+        .await
+        .map_err(|e| Failure::from_guidance(&e.guidance(app), app))?;
+    if args.json {
+        print_json(&Value::Array(conns.into_iter().map(|c| c.raw).collect()));
+        return Ok(());
+    }
+    if conns.is_empty() {
+        let scope = settings.project_id.as_deref().map_or_else(
+            || "at organization level".into(),
+            |p| format!("in project {}", clean_line(p)),
+        );
+        eprintln!("No connections {scope}.");
+        return Ok(());
+    }
+    let rows: Vec<[String; 6]> = conns.iter().map(row).collect();
+    let header = ["APP", "NAME", "METHOD", "TARGET", "SCOPE", "UPDATED"].map(String::from);
+    let mut widths = [0usize; 6];
+    for r in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for r in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = r
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+    Ok(())
+}
+
+fn row(c: &AppConnection) -> [String; 6] {
+    let app = AppSpec::by_slug(&c.app);
+    let target = app
+        .and_then(|a| a.target.as_ref())
+        .and_then(|t| c.credentials.get(t.key))
+        .and_then(Value::as_str)
+        .map_or_else(|| "-".into(), clean_line);
+    let scope = c
+        .project_id
+        .as_deref()
+        .map_or_else(|| "organization".into(), clean_line);
+    [
+        clean_line(&c.app),
+        clean_line(&c.name),
+        clean_line(&c.method),
+        target,
+        scope,
+        clean_line(&c.updated_at),
+    ]
+}
+
+pub async fn get(args: GetArgs, settings: &Settings) -> CliResult {
+    let app = app_for(&args.app)?;
+    let client = signed_in(settings, &[]).await?;
+    let conn = find(
+        &client,
+        app,
+        &ConnectionRef::parse(&args.connection),
+        settings,
+    )
+    .await?;
+    if args.json {
+        print_json(&conn.raw);
+    } else {
+        print_details(app, &conn);
+    }
+    Ok(())
+}
+
+fn print_details(app: &AppSpec, c: &AppConnection) {
+    let mut facts = vec![
+        ("ID".to_owned(), clean_line(&c.id)),
+        ("Name".into(), clean_line(&c.name)),
+        (
+            "Description".into(),
+            c.description
+                .as_deref()
+                .map_or_else(|| "-".into(), clean_line),
+        ),
+        ("App".into(), clean_line(&c.app)),
+        ("Method".into(), clean_line(&c.method)),
+    ];
+    facts.extend(app.public_credentials(&c.credentials));
+    facts.push((
+        "Scope".into(),
+        c.project_id.as_deref().map_or_else(
+            || "organization".into(),
+            |p| format!("project {}", clean_line(p)),
+        ),
+    ));
+    facts.push(("credentialsHash".into(), clean_line(&c.credentials_hash)));
+    facts.push(("Created".into(), clean_line(&c.created_at)));
+    facts.push(("Updated".into(), clean_line(&c.updated_at)));
+    for (label, value) in facts {
+        println!("{label:<16} {value}");
+    }
+}
+
+pub async fn rotate(args: RotateArgs, settings: &Settings) -> CliResult {
+    let app = app_for(&args.cred.app)?;
+    let given_target = target_value(&args.cred, app)?;
+    let secret = read_secret(&args.cred, app)?;
+    let which = ConnectionRef::parse(&args.connection);
+    // Validate what was given before anything is sent.
+    if !given_target.is_empty() {
+        validated(app, &raw(app, &given_target, secret.clone()))?;
+    }
+    let client = signed_in(settings, &[]).await?;
+    // The ID and the current target: a lookup is needed only for a name, or to keep a target
+    // that was not given.
+    let needs_lookup = matches!(which, ConnectionRef::Name(_))
+        || (app.target.is_some() && given_target.is_empty());
+    let (id, current) = match &which {
+        ConnectionRef::Id(id) if !needs_lookup => (id.clone(), None),
+        _ => {
+            let conn = find(&client, app, &which, settings).await?;
+            (conn.id.clone(), Some(conn))
+        }
+    };
+    let target = if given_target.is_empty() {
+        current
+            .as_ref()
+            .and_then(|c| app.target.as_ref().and_then(|t| c.credentials.get(t.key)))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    } else {
+        given_target
+    };
+    let input = validated(app, &raw(app, &target, secret))?;
+    if !args.skip_test {
+        let url = apps::probe::probe_url(app, &input, &settings.providers);
+        // Its own client: TLS roots are loaded only when the provider's URL needs them.
+        let http = client_for(settings, &[&url])?;
+        let outcome = apps::probe::run(&http, &input, &settings.providers).await;
+        if !outcome.ok {
+            return Err(Failure::from_outcome(&outcome));
+        }
+        if !args.cred.json {
+            eprintln!("✓ {}", outcome.message);
+        }
+    }
+    let updated = client
+        .rotate_connection(&id, &input)
+        .await
+        .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))?;
+    if args.cred.json {
+        print_json(&updated.raw);
+    } else {
+        println!(
+            "Rotated the credentials of {} connection {}.",
+            app.name,
+            clean_line(&updated.name)
+        );
+        if let Some(before) = current.as_ref().map(|c| &c.credentials_hash) {
+            println!("credentialsHash before {}", clean_line(before));
+        }
+        println!("credentialsHash {}", clean_line(&updated.credentials_hash));
+    }
+    Ok(())
+}
+
+/// Input for validating credentials only: the name is a placeholder that is never sent.
+fn raw(app: &AppSpec, target: &str, secret: secrecy::SecretString) -> RawInput {
+    RawInput {
+        name: app.suggested_name(),
+        description: String::new(),
+        target: target.to_owned(),
+        secret,
+    }
+}
+
+pub async fn update(args: UpdateArgs, settings: &Settings) -> CliResult {
+    let app = app_for(&args.app)?;
+    let mut changes = Changes::default();
+    if let Some(n) = &args.name {
+        changes.name =
+            Some(apps::validate::name(n).map_err(|m| Failure::input(format!("--name: {m}")))?);
+    }
+    if let Some(d) = &args.description {
+        changes.description = Some(
+            apps::validate::description(d)
+                .map_err(|m| Failure::input(format!("--description: {m}")))?,
+        );
+    }
+    if changes.is_empty() {
+        return Err(Failure::input(
+            "Nothing to change: give --name and/or --description.",
+        ));
+    }
+    let client = signed_in(settings, &[]).await?;
+    let id = match ConnectionRef::parse(&args.connection) {
+        ConnectionRef::Id(id) => id,
+        name => find(&client, app, &name, settings).await?.id,
+    };
+    let updated = client
+        .update_connection(app, &id, &changes)
+        .await
+        .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))?;
+    if args.json {
+        print_json(&updated.raw);
+    } else {
+        println!(
+            "Updated {} connection {}.",
+            app.name,
+            clean_line(&updated.name)
+        );
+    }
+    Ok(())
+}
+
+pub async fn delete(args: DeleteArgs, settings: &Settings) -> CliResult {
+    let app = app_for(&args.app)?;
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !args.yes && !interactive {
+        return Err(Failure::input(
+            "Not deleting without confirmation: add --yes (there is no terminal to ask on).",
+        ));
+    }
+    let client = signed_in(settings, &[]).await?;
+    let which = ConnectionRef::parse(&args.connection);
+    let (id, name) = match &which {
+        ConnectionRef::Id(id) if args.yes => (id.clone(), None),
+        _ => {
+            let conn = find(&client, app, &which, settings).await?;
+            (conn.id, Some(conn.name))
+        }
+    };
+    if !args.yes {
+        let name = name.unwrap_or_default();
+        if !confirmed(&name)? {
+            return Err(Failure::input("Not deleted: the name did not match."));
+        }
+    }
+    let deleted = client
+        .delete_connection(app, &id)
+        .await
+        .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))?;
+    println!(
+        "Deleted {} connection {} ({}).",
+        app.name,
+        clean_line(&deleted.name),
+        clean_line(&deleted.id)
+    );
+    Ok(())
+}
+
+/// Asks on the terminal for the connection's name.
+fn confirmed(name: &str) -> Result<bool, Failure> {
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "Delete {}? This cannot be undone. Type its name to confirm: ",
+        clean_line(name)
+    );
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::input(format!("Could not read the confirmation: {e}.")))?;
+    Ok(line.trim() == name)
+}

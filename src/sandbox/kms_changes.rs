@@ -1,0 +1,66 @@
+//! PATCH and DELETE of one connection, with the server's checks in the server's order:
+//! the connection (uuid, exists, this app), the body, a live check of new credentials, then
+//! the change (a rename that collides, a delete of a connection still in use).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, Uri};
+
+use super::envelope::Failure;
+use super::kms::{Answer, Kms, authorize, connection, existing, known_app};
+use super::validate::{self, NewConnection};
+use super::verify;
+
+pub(super) async fn update(
+    State(kms): State<Arc<Kms>>,
+    Path((app, id)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let spec = known_app(&app, &method, &uri)?;
+    authorize(&headers)?;
+    let current = existing(&kms, spec, &id)?;
+    let update = validate::update(spec, &body).map_err(|e| match e {
+        Ok(issues) => Failure::validation(issues),
+        Err(message) => Failure::bad_request(message),
+    })?;
+    if let Some(credentials) = &update.credentials {
+        let candidate = NewConnection {
+            name: current.name.clone(),
+            description: None,
+            project_id: current.project_id.clone(),
+            credentials: credentials.clone(),
+        };
+        verify::credentials(&kms.http, spec, &candidate, &kms.endpoints)
+            .await
+            .map_err(Failure::bad_request)?;
+    }
+    let updated = kms
+        .store
+        .update(spec, &id, update)
+        .map_err(Failure::bad_request)?;
+    Ok(connection(updated))
+}
+
+pub(super) async fn delete(
+    State(kms): State<Arc<Kms>>,
+    Path((app, id)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Answer {
+    let spec = known_app(&app, &method, &uri)?;
+    authorize(&headers)?;
+    existing(&kms, spec, &id)?;
+    match kms.store.remove(&id) {
+        Some(Ok(deleted)) => Ok(connection(deleted)),
+        Some(Err(in_use)) => Err(Failure::bad_request(in_use)),
+        None => Err(Failure::not_found(format!(
+            "Could not find App Connection with ID {id}"
+        ))),
+    }
+}

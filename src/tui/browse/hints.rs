@@ -1,0 +1,78 @@
+//! The browser's keys for the footer and the help, per view.
+
+use super::View;
+use crate::tui::keys::{KeyHint, hint};
+use crate::tui::state::State;
+
+pub fn hints(state: &State) -> Vec<KeyHint> {
+    let b = &state.browse;
+    let acts = [
+        hint("c", "rotate credentials"),
+        hint("e", "edit details"),
+        hint("d", "delete"),
+        hint("y", "copy ID"),
+    ];
+    match b.view {
+        View::List if b.filtering => vec![
+            hint("type", "filter"),
+            hint("Enter", "done"),
+            hint("↑↓", "move"),
+            hint("Esc", "clear filter"),
+        ],
+        View::List => {
+            let mut v = vec![hint("Enter", "details"), hint("/", "filter")];
+            v.extend([
+                hint("a", "app filter"),
+                hint("s", "sort"),
+                hint("r", "refresh"),
+                hint("n", "new connection"),
+            ]);
+            v.extend(acts);
+            v.extend([hint("p", "project"), hint("↑↓/jk PgUp/PgDn", "move")]);
+            v
+        }
+        View::Details => {
+            let mut v = acts.to_vec();
+            v.push(hint("Esc", "back to the list"));
+            v
+        }
+        View::Rotate => match &b.rotate {
+            Some(r) if r.testing.is_some() => vec![hint("Esc", "cancel the test")],
+            Some(r) if r.saving.is_some() => vec![hint("Esc", "stop waiting")],
+            Some(r) if r.outcome.as_ref().is_some_and(|o| o.ok) => vec![
+                hint("Enter", "save"),
+                hint("r", "test again"),
+                hint("e/Esc", "edit"),
+            ],
+            Some(r) if r.outcome.is_some() => vec![
+                hint("Enter/e", "fix"),
+                hint("a", "save anyway"),
+                hint("r", "test again"),
+            ],
+            _ => vec![
+                hint("Tab/↑↓", "move"),
+                hint("Enter", "next/test"),
+                hint("Ctrl-S", "test"),
+                hint("Esc", "back"),
+            ],
+        },
+        View::Edit if b.edit.as_ref().is_some_and(|e| e.saving.is_some()) => {
+            vec![hint("Esc", "stop waiting")]
+        }
+        View::Edit => vec![
+            hint("Tab/↑↓", "move"),
+            hint("Enter", "next/save"),
+            hint("Ctrl-S", "save"),
+            hint("Esc", "back"),
+        ],
+        View::Delete if b.delete.as_ref().is_some_and(|d| d.running.is_some()) => {
+            vec![hint("Esc", "stop waiting")]
+        }
+        View::Delete => vec![
+            hint("type", "the name"),
+            hint("Enter", "delete"),
+            hint("Esc", "back"),
+        ],
+        View::Result => vec![hint("Enter/Esc", "back to the list")],
+    }
+}

@@ -1,0 +1,195 @@
+//! Browse: the list of existing connections. Only the rows in the window are drawn, so a
+//! project with thousands of connections costs the same per keystroke as one with ten.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{spinner, wrapped};
+use crate::tui::browse::{Browse, Row, View, rows_in_body};
+use crate::tui::state::{Scope, State};
+use crate::tui::theme::Theme;
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    match state.browse.view {
+        View::List => list(state, theme, frame, area),
+        View::Details => super::browse_details::render(state, theme, frame, area),
+        View::Rotate => super::browse_dialogs::rotate(state, theme, frame, area),
+        View::Edit => super::browse_dialogs::edit(state, theme, frame, area),
+        View::Delete => super::browse_dialogs::delete(state, theme, frame, area),
+        View::Result => super::browse_dialogs::result(state, theme, frame, area),
+    }
+}
+
+/// Column widths for a body `width` wide: the target column takes what is left.
+struct Columns {
+    app: usize,
+    name: usize,
+    method: usize,
+    target: usize,
+    scope: usize,
+    updated: usize,
+}
+
+impl Columns {
+    fn for_width(width: u16) -> Columns {
+        let width = usize::from(width);
+        // Below 100 columns the time of day gives way to the name.
+        let updated = if width >= 100 { 16 } else { 10 };
+        let (app, method, scope) = (10, 12, 10);
+        let fixed = app + method + scope + updated + 5;
+        let rest = width.saturating_sub(fixed);
+        // The name is what people look for: it gets the larger share.
+        let name = (rest * 3 / 5).max(12);
+        Columns {
+            app,
+            name,
+            method,
+            target: rest.saturating_sub(name),
+            scope,
+            updated,
+        }
+    }
+
+    fn line(&self, cells: [&str; 6]) -> String {
+        let widths = [
+            self.app,
+            self.name,
+            self.method,
+            self.target,
+            self.scope,
+            self.updated,
+        ];
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| fit(c, w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Pads or cuts (with an ellipsis) to exactly `width` characters.
+fn fit(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        format!("{s:<width$}")
+    } else if width == 0 {
+        String::new()
+    } else {
+        let cut: String = s.chars().take(width - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let b = &state.browse;
+    let mut lines = vec![summary(state, b)];
+    let cols = Columns::for_width(area.width);
+    lines.push(Line::from(Span::styled(
+        cols.line(["APP", "NAME", "METHOD", "TARGET", "SCOPE", "UPDATED"]),
+        theme.heading(),
+    )));
+    if let Some(reason) = empty_reason(state, b) {
+        lines.push(Line::default());
+        for (i, text) in reason.into_iter().enumerate() {
+            let style = if i == 0 { theme.warn() } else { Style::new() };
+            lines.extend(wrapped("  ", &text, style, area.width));
+        }
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
+    let height = rows_in_body(area.height);
+    let scope = state.scope.as_ref();
+    for (pos, &i) in b.visible.iter().enumerate().skip(b.offset).take(height) {
+        let row = &b.rows[i];
+        let text = cols.line(
+            cells(row, scope, cols.updated)
+                .each_ref()
+                .map(String::as_str),
+        );
+        let style = if pos == b.selected {
+            theme.selected()
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(Span::styled(text, style)));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The row's cells; a narrow `updated` column keeps the date and drops the time.
+fn cells(row: &Row, scope: Option<&Scope>, updated: usize) -> [String; 6] {
+    [
+        row.app_name.clone(),
+        row.name.clone(),
+        row.method.clone(),
+        row.target.clone(),
+        row.scope(scope),
+        row.updated.chars().take(updated).collect(),
+    ]
+}
+
+/// One line: how many, which filters, the sort, or that it is loading.
+fn summary(state: &State, b: &Browse) -> Line<'static> {
+    let scope = state
+        .scope
+        .as_ref()
+        .map_or_else(|| "no project".to_owned(), Scope::label);
+    if b.loading.is_some() {
+        return Line::from(format!(
+            "{} Loading the connections of {scope}…",
+            spinner(state)
+        ));
+    }
+    let mut parts = vec![if b.visible.len() == b.rows.len() {
+        format!("{} connections in {scope}", b.rows.len())
+    } else {
+        format!(
+            "{} of {} connections in {scope}",
+            b.visible.len(),
+            b.rows.len()
+        )
+    }];
+    if let Some(app) = b.app_filter {
+        parts.push(format!("app: {}", app.name));
+    }
+    if b.filtering || !b.filter.is_empty() {
+        let cursor = if b.filtering { "▏" } else { "" };
+        parts.push(format!("filter: {}{cursor}", b.filter));
+    }
+    parts.push(format!("sorted by {}", b.sort.label()));
+    Line::from(parts.join(" · "))
+}
+
+/// Why nothing is listed, and what to do; `None` when there are rows to show.
+fn empty_reason(state: &State, b: &Browse) -> Option<Vec<String>> {
+    if let Some(g) = &b.error {
+        let org = matches!(state.scope, Some(Scope::Organization));
+        if org && g.headline.starts_with("Permission denied") {
+            return Some(vec![
+                "This identity cannot read organization-level connections.".into(),
+                "Press p to choose a project instead, or give the identity read access to App Connections in the organization.".into(),
+            ]);
+        }
+        let mut v = vec![format!("✗ {}", g.headline)];
+        v.extend(g.hint.clone());
+        v.push("Press r to try again.".into());
+        return Some(v);
+    }
+    if !b.loaded || !b.visible.is_empty() {
+        return None;
+    }
+    if b.rows.is_empty() {
+        return Some(vec![
+            "No connections yet here.".into(),
+            "Press n to create one with the wizard.".into(),
+        ]);
+    }
+    Some(vec![
+        "No connections match the filter.".into(),
+        "Press Esc to clear it, or a to change the app filter.".into(),
+    ])
+}

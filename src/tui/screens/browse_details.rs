@@ -1,0 +1,88 @@
+//! Details of one existing connection: every non-secret field, IDs and times.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::field_row;
+use crate::sanitize::clean_line;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+
+pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(row) = state.browse.selected_row() else {
+        return;
+    };
+    let c = &row.conn;
+    let w = 16;
+    let room = area.width;
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!("{} · {}", row.app_name, row.name),
+            theme.heading(),
+        )),
+        Line::default(),
+        field_row("ID", clean_line(&c.id), w, room, theme),
+        field_row("Name", row.name.clone(), w, room, theme),
+        field_row(
+            "Description",
+            c.description
+                .as_deref()
+                .map_or_else(|| "—".into(), clean_line),
+            w,
+            room,
+            theme,
+        ),
+        field_row("App", clean_line(&c.app), w, room, theme),
+        field_row("Method", row.method.clone(), w, room, theme),
+    ];
+    if let Some(app) = row.app {
+        for (label, value) in app.public_credentials(&c.credentials) {
+            lines.push(field_row(&label, value, w, room, theme));
+        }
+    }
+    lines.push(field_row(
+        "Scope",
+        row.scope(state.scope.as_ref()),
+        w,
+        room,
+        theme,
+    ));
+    if let Some(p) = &c.project_id {
+        lines.push(field_row("Project ID", clean_line(p), w, room, theme));
+    }
+    lines.push(field_row(
+        "Organization",
+        clean_line(&c.org_id),
+        w,
+        room,
+        theme,
+    ));
+    // 64 characters: a line of its own so it is never cut.
+    lines.push(field_row("credentialsHash", "", w, room, theme));
+    lines.push(Line::from(format!(
+        "    {}",
+        clean_line(&c.credentials_hash)
+    )));
+    lines.push(field_row(
+        "Created",
+        clean_line(&c.created_at),
+        w,
+        room,
+        theme,
+    ));
+    lines.push(field_row(
+        "Updated",
+        clean_line(&c.updated_at),
+        w,
+        room,
+        theme,
+    ));
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "The secret is never shown: the server does not send it back.",
+        theme.dim(),
+    )));
+    frame.render_widget(Paragraph::new(lines), area);
+}

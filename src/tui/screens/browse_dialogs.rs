@@ -1,0 +1,181 @@
+//! The browser's dialogs: rotate credentials, edit details, delete, and the result of a change.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{field_row, spinner, wrapped};
+use crate::kms::Guidance;
+use crate::sanitize::clean_line;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+
+pub fn rotate(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(r) = &state.browse.rotate else {
+        return;
+    };
+    let name = state
+        .browse
+        .row_by_id(&r.conn_id)
+        .map_or_else(String::new, |row| row.name.clone());
+    let intro = vec![
+        Line::from(Span::styled(
+            format!("Rotate the credentials of {name} ({})", r.form.app.name),
+            theme.heading(),
+        )),
+        Line::from(Span::styled(
+            "Enter the new secret: it is tested first, then saved with the rest.",
+            theme.dim(),
+        )),
+    ];
+    frame.render_widget(Paragraph::new(intro), Rect { height: 2, ..area });
+    let form_rows = 3 * r.form.fields.len() as u16;
+    super::form::render_fields(&r.form, theme, frame, area, 3);
+    let below = Rect {
+        y: area.y + 3 + form_rows,
+        height: area.height.saturating_sub(3 + form_rows),
+        ..area
+    };
+    let mut lines = Vec::new();
+    if r.testing.is_some() {
+        lines.push(Line::from(format!(
+            "{} Testing the new {}… (Esc cancels)",
+            spinner(state),
+            r.form.app.secret.label.to_lowercase()
+        )));
+    } else if r.saving.is_some() {
+        lines.push(Line::from(format!(
+            "{} Saving; the KMS server checks the credentials too… (Esc stops waiting)",
+            spinner(state)
+        )));
+    } else if let Some(g) = &r.error {
+        lines.extend(guidance(g, theme, area.width));
+    } else if let Some(o) = &r.outcome {
+        let (mark, style) = if o.ok {
+            ("✓ ", theme.ok())
+        } else {
+            ("✗ ", theme.error())
+        };
+        lines.extend(wrapped(mark, &o.message, style, area.width));
+        if let Some(h) = &o.hint {
+            lines.extend(wrapped("  ", h, Style::new(), area.width));
+        }
+        lines.push(Line::from(if o.ok {
+            "Press Enter to save the new credentials."
+        } else {
+            "Press Enter to fix, r to test again, or a to save anyway."
+        }));
+    }
+    frame.render_widget(Paragraph::new(lines), below);
+}
+
+pub fn edit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(e) = &state.browse.edit else { return };
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(Span::styled(
+                "Edit the name and description",
+                theme.heading(),
+            )),
+            Line::from(Span::styled(
+                "The credentials stay as they are.",
+                theme.dim(),
+            )),
+        ]),
+        Rect { height: 2, ..area },
+    );
+    super::form::render_fields(&e.form, theme, frame, area, 3);
+    let below = Rect {
+        y: area.y + 9,
+        height: area.height.saturating_sub(9),
+        ..area
+    };
+    let lines = if e.saving.is_some() {
+        vec![Line::from(format!("{} Saving…", spinner(state)))]
+    } else if let Some(g) = &e.error {
+        guidance(g, theme, area.width)
+    } else {
+        Vec::new()
+    };
+    frame.render_widget(Paragraph::new(lines), below);
+}
+
+pub fn delete(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(d) = &state.browse.delete else {
+        return;
+    };
+    let name = clean_line(&d.name);
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!("Delete the connection {name}?"),
+            theme.heading(),
+        )),
+        Line::default(),
+        Line::from("This cannot be undone. Secret Syncs that use it must be removed first."),
+        Line::from(format!(
+            "Type its name ({name}) and press Enter to delete it."
+        )),
+        Line::default(),
+    ];
+    let matches = d.typed.trim() == d.name;
+    let typed_style = if matches { theme.ok() } else { Style::new() };
+    lines.push(Line::from(vec![
+        Span::styled("  Name: ", theme.dim()),
+        Span::styled(clean_line(&d.typed), typed_style),
+        Span::styled(" ", theme.selected()),
+    ]));
+    lines.push(Line::default());
+    if d.running.is_some() {
+        lines.push(Line::from(format!("{} Deleting…", spinner(state))));
+    } else if let Some(g) = &d.error {
+        lines.extend(guidance(g, theme, area.width));
+    }
+    // Long names wrap rather than hide the end of the instruction.
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+pub fn result(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(r) = &state.browse.result else {
+        return;
+    };
+    let c = &r.conn;
+    let w = 16;
+    let mut lines = vec![
+        Line::from(Span::styled(r.headline.clone(), theme.ok())),
+        Line::default(),
+        field_row("ID", clean_line(&c.id), w, area.width, theme),
+        field_row("Name", clean_line(&c.name), w, area.width, theme),
+        field_row("Updated", clean_line(&c.updated_at), w, area.width, theme),
+    ];
+    if let Some(before) = &r.previous_hash {
+        lines.push(field_row("Hash before", "", w, area.width, theme));
+        lines.push(Line::from(Span::styled(
+            format!("    {}", clean_line(before)),
+            theme.dim(),
+        )));
+        lines.push(field_row("credentialsHash", "", w, area.width, theme));
+        lines.push(Line::from(format!(
+            "    {}",
+            clean_line(&c.credentials_hash)
+        )));
+        if *before == c.credentials_hash {
+            lines.push(Line::from(Span::styled(
+                "  The hash did not change: the server may not have stored new credentials.",
+                theme.warn(),
+            )));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::from("Press Enter to go back to the list."));
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn guidance(g: &Guidance, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let mut lines = wrapped("✗ ", &g.headline, theme.error(), width);
+    if let Some(h) = &g.hint {
+        lines.extend(wrapped("  ", h, Style::new(), width));
+    }
+    lines
+}
