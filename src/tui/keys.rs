@@ -33,7 +33,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             hint("↑↓/jk", "move"),
             hint("Enter", "pick"),
             hint("/", "filter"),
-            hint("b", "browse existing"),
+            hint("b", "browse"),
             hint("p", "project"),
         ],
         Step::Instructions => {

@@ -7,8 +7,8 @@ use crate::tui::state::State;
 pub fn hints(state: &State) -> Vec<KeyHint> {
     let b = &state.browse;
     let acts = [
-        hint("c", "rotate credentials"),
-        hint("e", "edit details"),
+        hint("c", "rotate"),
+        hint("e", "edit"),
         hint("d", "delete"),
         hint("y", "copy ID"),
     ];
@@ -21,14 +21,16 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         ],
         View::List => {
             let mut v = vec![hint("Enter", "details"), hint("/", "filter")];
+            v.extend(acts);
             v.extend([
+                hint("n", "new"),
                 hint("a", "app filter"),
                 hint("s", "sort"),
                 hint("r", "refresh"),
-                hint("n", "new connection"),
+                hint("p", "project"),
+                hint("↑↓/jk PgUp/PgDn", "move"),
+                hint("Esc", "back to the wizard"),
             ]);
-            v.extend(acts);
-            v.extend([hint("p", "project"), hint("↑↓/jk PgUp/PgDn", "move")]);
             v
         }
         View::Details => {

@@ -134,21 +134,25 @@ fn cells(row: &Row, scope: Option<&Scope>, updated: usize) -> [String; 6] {
 
 /// One line: how many, which filters, the sort, or that it is loading.
 fn summary(state: &State, b: &Browse) -> Line<'static> {
-    let scope = state
-        .scope
-        .as_ref()
-        .map_or_else(|| "no project".to_owned(), Scope::label);
+    let scope = match &state.scope {
+        Some(Scope::Organization) => "at organization level".to_owned(),
+        Some(s) => format!("in {}", s.label()),
+        None => String::new(),
+    };
     if b.loading.is_some() {
         return Line::from(format!(
-            "{} Loading the connections of {scope}…",
+            "{} Loading the connections {scope}…",
             spinner(state)
         ));
     }
+    if b.error.is_some() {
+        return Line::from(format!("Connections {scope}"));
+    }
     let mut parts = vec![if b.visible.len() == b.rows.len() {
-        format!("{} connections in {scope}", b.rows.len())
+        format!("{} connections {scope}", b.rows.len())
     } else {
         format!(
-            "{} of {} connections in {scope}",
+            "{} of {} connections {scope}",
             b.visible.len(),
             b.rows.len()
         )

@@ -1,0 +1,569 @@
+//! The connection browser: every action as `update` transitions, and each of its screens at
+//! 80x24 (snapshots in tests/snapshots/, never written by CI).
+
+mod common;
+
+use common::*;
+use crossterm::event::KeyCode;
+use kms_connect::apps::{FieldId, OutcomeCode, TestOutcome};
+use kms_connect::kms::error::Trouble;
+use kms_connect::kms::{AppConnection, Guidance};
+use kms_connect::tui::browse::View;
+use kms_connect::tui::theme::Theme;
+use kms_connect::tui::view::view;
+use kms_connect::tui::{Effect, Msg, Scope, State, Step, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Value, json};
+
+const SECRET: &str = "tok-rotated-secret";
+
+fn conn(id: &str, name: &str, app: &str, credentials: Value) -> AppConnection {
+    let raw = json!({
+        "id": id,
+        "name": name,
+        "description": null,
+        "app": app,
+        "method": match app {
+            "teamcity" => "access-token",
+            "octopus-deploy" => "api-key",
+            _ => "api-token",
+        },
+        "credentials": credentials,
+        "version": 1,
+        "orgId": "6f03caa1-a5de-43ce-b127-95a145d3464c",
+        "projectId": "7ffbb072-2575-495a-b5b0-127f88caef78",
+        "createdAt": "2025-11-02T09:00:00.000Z",
+        "updatedAt": format!("2025-11-{:02}T10:30:00.000Z", 10 + name.len() % 10),
+        "credentialsHash": format!("{:0>64}", name.len()),
+    });
+    let mut c: AppConnection = serde_json::from_value(raw.clone()).unwrap();
+    c.raw = raw;
+    c
+}
+
+fn sample() -> Vec<AppConnection> {
+    vec![
+        conn(
+            "00000000-0000-4000-8000-000000000001",
+            "build-server",
+            "teamcity",
+            json!({ "instanceUrl": "https://ci.example.com" }),
+        ),
+        conn(
+            "00000000-0000-4000-8000-000000000002",
+            "octopus-releases",
+            "octopus-deploy",
+            json!({ "instanceUrl": "https://octopus.example.com" }),
+        ),
+        conn(
+            "00000000-0000-4000-8000-000000000003",
+            "bitbucket-pipelines",
+            "bitbucket",
+            json!({ "email": "dev@example.com" }),
+        ),
+        conn(
+            "00000000-0000-4000-8000-000000000004",
+            "northflank-\u{1b}[31mservices",
+            "northflank",
+            json!({}),
+        ),
+    ]
+}
+
+/// The browser opened from step 1 with the sample list loaded.
+fn browsing() -> State {
+    let mut s = wizard();
+    let id = match press(&mut s, KeyCode::Char('b')).as_slice() {
+        [Effect::LoadConnections(id, Some(project))] => {
+            assert_eq!(project, "7ffbb072-2575-495a-b5b0-127f88caef78");
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(s.step, Step::Browse);
+    update(&mut s, Msg::Connections(id, Ok(sample())));
+    s
+}
+
+fn selected_name(s: &State) -> String {
+    s.browse.selected_row().unwrap().name.clone()
+}
+
+fn screen(state: &State) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| view(state, &Theme { no_color: false }, f))
+        .unwrap();
+    let text = terminal.backend().to_string();
+    assert!(!text.contains(SECRET), "the secret is on screen:\n{text}");
+    assert!(!text.contains('\u{1b}'), "a control character is on screen");
+    text
+}
+
+fn tested(ok: bool) -> TestOutcome {
+    TestOutcome {
+        ok,
+        code: if ok {
+            OutcomeCode::Ok
+        } else {
+            OutcomeCode::TokenRejected
+        },
+        message: if ok {
+            "TeamCity accepted the credential: version 2025.07 (build 197398).".into()
+        } else {
+            "TeamCity rejected the access token (401).".into()
+        },
+        hint: None,
+        learned: Vec::new(),
+        retry_after_secs: None,
+        url: "https://ci.example.com/app/rest/server".into(),
+    }
+}
+
+/// Opens rotation on build-server, types the new secret and submits: the test's id.
+fn rotation_tested(s: &mut State) -> u64 {
+    assert_eq!(selected_name(s), "bitbucket-pipelines");
+    press(s, KeyCode::Down);
+    assert_eq!(selected_name(s), "build-server");
+    press(s, KeyCode::Char('c'));
+    assert_eq!(s.browse.view, View::Rotate);
+    type_text(s, SECRET);
+    match press(s, KeyCode::Enter).as_slice() {
+        [Effect::Test(id, input)] => {
+            assert_eq!(input.app.slug, "teamcity");
+            assert_eq!(input.target.as_deref(), Some("https://ci.example.com"));
+            *id
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn guidance(trouble: Trouble, headline: &str, fields: Vec<(FieldId, String)>) -> Guidance {
+    Guidance {
+        trouble,
+        headline: headline.into(),
+        hint: Some("What to do next.".into()),
+        fields,
+    }
+}
+
+// ---- update transitions ----
+
+#[test]
+fn b_on_step_one_opens_the_browser_and_esc_comes_back() {
+    let mut s = browsing();
+    assert_eq!(s.browse.rows.len(), 4);
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.step, Step::Pick);
+    // Coming back does not fetch the list again.
+    assert!(press(&mut s, KeyCode::Char('b')).is_empty());
+    assert_eq!(s.step, Step::Browse);
+}
+
+#[test]
+fn without_a_project_browse_asks_for_one_first() {
+    let mut s = State::new(session(), None);
+    let effects = kms_connect::tui::browse::actions::open(&mut s);
+    let [Effect::LoadProjects(pid)] = effects[..] else {
+        panic!("{effects:?}")
+    };
+    update(&mut s, Msg::Projects(pid, Ok(Vec::new())));
+    // Only "organization level" is offered.
+    let effects = press(&mut s, KeyCode::Enter);
+    assert_eq!(s.scope, Some(Scope::Organization));
+    assert_eq!(s.step, Step::Browse);
+    assert!(matches!(effects[..], [Effect::LoadConnections(_, None)]));
+}
+
+#[test]
+fn filter_app_filter_and_sort() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('/'));
+    assert!(s.text_focus());
+    type_text(&mut s, "example.com");
+    assert_eq!(s.browse.visible.len(), 3);
+    // q is a letter while filtering.
+    type_text(&mut s, "q");
+    assert!(!s.quit);
+    assert_eq!(s.browse.visible.len(), 0);
+    press(&mut s, KeyCode::Backspace);
+    press(&mut s, KeyCode::Enter);
+    assert!(!s.text_focus());
+    press(&mut s, KeyCode::Char('a')); // TeamCity only
+    assert_eq!(s.browse.visible.len(), 1);
+    assert_eq!(selected_name(&s), "build-server");
+    press(&mut s, KeyCode::Esc); // clears both filters
+    assert_eq!(s.browse.visible.len(), 4);
+    assert_eq!(s.step, Step::Browse);
+    press(&mut s, KeyCode::Char('s'));
+    assert_eq!(s.browse.sort.label(), "app");
+    assert_eq!(selected_name(&s), "bitbucket-pipelines");
+}
+
+#[test]
+fn r_reloads_and_a_late_answer_is_ignored() {
+    let mut s = browsing();
+    let first = match press(&mut s, KeyCode::Char('r')).as_slice() {
+        [Effect::LoadConnections(id, _)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let second = match press(&mut s, KeyCode::Char('r')).as_slice() {
+        [Effect::Cancel(old), Effect::LoadConnections(id, _)] if *old == first => *id,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Connections(first, Ok(Vec::new())));
+    assert_eq!(s.browse.rows.len(), 4, "a cancelled load must not apply");
+    update(&mut s, Msg::Connections(second, Ok(sample()[..1].to_vec())));
+    assert_eq!(s.browse.rows.len(), 1);
+}
+
+#[test]
+fn enter_shows_details_and_y_copies_the_id() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.browse.view, View::Details);
+    let effects = press(&mut s, KeyCode::Char('y'));
+    assert!(matches!(&effects[..], [Effect::Copy(id)] if id == "00000000-0000-4000-8000-000000000003"));
+    assert!(s.notice.as_deref().unwrap().contains("00000000-0000-4000-8000-000000000003"));
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.browse.view, View::List);
+}
+
+#[test]
+fn rotate_tests_then_patches_and_shows_the_new_hash() {
+    let mut s = browsing();
+    let test = rotation_tested(&mut s);
+    update(&mut s, Msg::Tested(test, tested(true)));
+    assert!(s.browse.rotate.as_ref().unwrap().outcome.is_some());
+    let save = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Rotate(id, conn_id, input)] => {
+            assert_eq!(conn_id, "00000000-0000-4000-8000-000000000001");
+            assert_eq!(
+                input.credentials(),
+                json!({ "instanceUrl": "https://ci.example.com", "accessToken": SECRET })
+            );
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    let mut after = sample()[0].clone();
+    after.credentials_hash = "f".repeat(64);
+    update(&mut s, Msg::Changed(save, Ok(after)));
+    assert_eq!(s.browse.view, View::Result);
+    let result = s.browse.result.as_ref().unwrap();
+    assert_eq!(result.conn.credentials_hash, "f".repeat(64));
+    assert!(s.browse.rotate.is_none(), "the typed secret is dropped once saved");
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.browse.view, View::List);
+}
+
+#[test]
+fn a_failed_rotation_test_offers_save_anyway_and_esc_cancels_a_running_one() {
+    let mut s = browsing();
+    let test = rotation_tested(&mut s);
+    // Esc while testing cancels and keeps the input.
+    assert!(matches!(press(&mut s, KeyCode::Esc)[..], [Effect::Cancel(id)] if id == test));
+    update(&mut s, Msg::Tested(test, tested(true)));
+    assert!(s.browse.rotate.as_ref().unwrap().outcome.is_none(), "late result ignored");
+    let retest = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Test(id, _)] => *id,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Tested(retest, tested(false)));
+    // Enter goes back to fixing, nothing is sent.
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+    let retest = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Test(id, _)] => *id,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Tested(retest, tested(false)));
+    assert!(matches!(
+        press(&mut s, KeyCode::Char('a')).as_slice(),
+        [Effect::Rotate(..)]
+    ));
+}
+
+#[test]
+fn esc_from_rotation_keeps_the_draft() {
+    let mut s = browsing();
+    rotation_tested(&mut s);
+    // Back out (cancel the test, then leave the dialog) and come back: the secret is still typed.
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.browse.view, View::Details);
+    press(&mut s, KeyCode::Char('c'));
+    let form = &s.browse.rotate.as_ref().unwrap().form;
+    assert_eq!(form.display(FieldId::Secret).text.chars().count(), SECRET.len());
+}
+
+#[test]
+fn a_rejected_rotation_shows_the_server_error_and_keeps_the_input() {
+    let mut s = browsing();
+    let test = rotation_tested(&mut s);
+    update(&mut s, Msg::Tested(test, tested(true)));
+    let save = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Rotate(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let g = guidance(
+        Trouble::Credential,
+        "The KMS server's credential check failed: Failed to validate credentials",
+        Vec::new(),
+    );
+    update(&mut s, Msg::Changed(save, Err(g)));
+    let r = s.browse.rotate.as_ref().unwrap();
+    assert!(r.error.is_some());
+    assert_eq!(r.form.display(FieldId::Secret).text.chars().count(), SECRET.len());
+    assert_eq!(s.browse.view, View::Rotate);
+}
+
+#[test]
+fn edit_sends_only_what_changed_and_a_taken_name_lands_under_name() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('e'));
+    assert_eq!(s.browse.view, View::Edit);
+    assert!(update(&mut s, ctrl('s')).is_empty(), "nothing changed");
+    assert_eq!(s.notice.as_deref(), Some("Nothing changed."));
+    // Description only.
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "pipelines");
+    let save = match update(&mut s, ctrl('s')).as_slice() {
+        [Effect::UpdateDetails(id, app, conn_id, changes)] => {
+            assert_eq!(app.slug, "bitbucket");
+            assert_eq!(conn_id, "00000000-0000-4000-8000-000000000003");
+            assert_eq!(changes.name, None);
+            assert_eq!(changes.description, Some(Some("pipelines".into())));
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    let message = "An App Connection with the name \"x\" already exists".to_string();
+    let g = guidance(Trouble::Input, &message, vec![(FieldId::Name, message.clone())]);
+    update(&mut s, Msg::Changed(save, Err(g)));
+    let e = s.browse.edit.as_ref().unwrap();
+    assert_eq!(e.form.focused(), FieldId::Name);
+    assert_eq!(e.form.message(FieldId::Name), Some(message));
+    assert_eq!(e.form.display(FieldId::Description).text, "pipelines");
+}
+
+#[test]
+fn edit_validates_the_name_before_sending() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('e'));
+    type_text(&mut s, "_X");
+    assert!(update(&mut s, ctrl('s')).is_empty());
+    let e = s.browse.edit.as_ref().unwrap();
+    assert!(e.form.message(FieldId::Name).is_some());
+}
+
+#[test]
+fn delete_needs_the_exact_name_and_explains_a_connection_in_use() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('d'));
+    assert_eq!(s.browse.view, View::Delete);
+    type_text(&mut s, "bitbucket");
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+    assert!(s.notice.as_deref().unwrap().contains("exactly"));
+    type_text(&mut s, "-pipelines");
+    let del = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Delete(id, app, conn_id)] => {
+            assert_eq!(app.slug, "bitbucket");
+            assert_eq!(conn_id, "00000000-0000-4000-8000-000000000003");
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    let g = guidance(
+        Trouble::Server,
+        "The KMS server refused: this connection is still in use (by a Secret Sync, rotation or data source).",
+        Vec::new(),
+    );
+    update(&mut s, Msg::Deleted(del, Err(g)));
+    assert!(s.browse.delete.as_ref().unwrap().error.is_some());
+    assert_eq!(s.browse.rows.len(), 4);
+    let again = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Delete(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Deleted(again, Ok(sample()[2].clone())));
+    assert_eq!(s.browse.rows.len(), 3);
+    assert_eq!(s.browse.view, View::List);
+}
+
+#[test]
+fn n_starts_a_new_connection_and_ctrl_c_cancels_what_runs() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('n'));
+    assert_eq!(s.step, Step::Pick);
+    let mut s = browsing();
+    let test = rotation_tested(&mut s);
+    let effects = update(&mut s, ctrl('c'));
+    assert!(s.quit);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Cancel(id) if *id == test)));
+}
+
+#[test]
+fn paging_keeps_the_selection_in_view_over_many_rows() {
+    let mut s = wizard();
+    let id = match press(&mut s, KeyCode::Char('b')).as_slice() {
+        [Effect::LoadConnections(id, _)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let many: Vec<AppConnection> = (0..500)
+        .map(|i| {
+            conn(
+                &format!("00000000-0000-4000-8000-{i:012}"),
+                &format!("conn-{i:04}"),
+                "northflank",
+                json!({}),
+            )
+        })
+        .collect();
+    update(&mut s, Msg::Connections(id, Ok(many)));
+    press(&mut s, KeyCode::PageDown);
+    press(&mut s, KeyCode::PageDown);
+    let height = kms_connect::tui::browse::list_height(24);
+    assert_eq!(s.browse.selected, 2 * height);
+    assert!(s.browse.offset <= s.browse.selected);
+    assert!(s.browse.selected < s.browse.offset + height);
+    press(&mut s, KeyCode::End);
+    assert_eq!(selected_name(&s), "conn-0499");
+    assert!(screen(&s).contains("conn-0499"));
+}
+
+// ---- screens at 80x24 ----
+
+#[test]
+fn browse_list() {
+    insta::assert_snapshot!(screen(&browsing()));
+}
+
+#[test]
+fn browse_loading() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Char('b'));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn browse_empty() {
+    let mut s = wizard();
+    let id = match press(&mut s, KeyCode::Char('b')).as_slice() {
+        [Effect::LoadConnections(id, _)] => *id,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Connections(id, Ok(Vec::new())));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn browse_no_match() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "nothing-like-this");
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn browse_org_level_denied() {
+    let mut s = State::new(session(), Some(Scope::Organization));
+    let id = match press(&mut s, KeyCode::Char('b')).as_slice() {
+        [Effect::LoadConnections(id, None)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let g = guidance(
+        Trouble::Server,
+        "Permission denied: You are not allowed to read on app-connections.",
+        Vec::new(),
+    );
+    update(&mut s, Msg::Connections(id, Err(g)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn browse_details() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn browse_rotate_form() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Char('c'));
+    type_text(&mut s, SECRET);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn browse_rotate_tested() {
+    let mut s = browsing();
+    let id = rotation_tested(&mut s);
+    update(&mut s, Msg::Tested(id, tested(true)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn browse_rotate_result() {
+    let mut s = browsing();
+    let id = rotation_tested(&mut s);
+    update(&mut s, Msg::Tested(id, tested(true)));
+    let save = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Rotate(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let mut after = sample()[0].clone();
+    after.credentials_hash = "f".repeat(64);
+    after.updated_at = "2025-11-22T08:00:00.000Z".into();
+    update(&mut s, Msg::Changed(save, Ok(after)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn browse_edit_taken_name() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('e'));
+    press(&mut s, KeyCode::End);
+    type_text(&mut s, "-2");
+    let save = match update(&mut s, ctrl('s')).as_slice() {
+        [Effect::UpdateDetails(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let message = "An App Connection with the name \"bitbucket-pipelines-2\" already exists";
+    let g = guidance(
+        Trouble::Input,
+        message,
+        vec![(FieldId::Name, message.to_string())],
+    );
+    update(&mut s, Msg::Changed(save, Err(g)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn browse_delete_in_use() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('d'));
+    type_text(&mut s, "bitbucket-pipelines");
+    let del = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Delete(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let g = Guidance {
+        trouble: Trouble::Server,
+        headline: "The KMS server refused: this connection is still in use (by a Secret Sync, rotation or data source).".into(),
+        hint: Some("Delete those or point them at another connection first; the server does not say which ones.".into()),
+        fields: Vec::new(),
+    };
+    update(&mut s, Msg::Deleted(del, Err(g)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn browse_help() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('?'));
+    insta::assert_snapshot!(screen(&s));
+}
