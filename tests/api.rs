@@ -13,7 +13,7 @@ use kms_connect::http::{self, BODY_CAP, TransportFailure};
 use kms_connect::kms::auth::Credentials;
 use kms_connect::kms::client::api_base;
 use kms_connect::kms::error::{ApiError, Trouble};
-use kms_connect::kms::{Guidance, KmsClient, KmsError};
+use kms_connect::kms::{Changes, ConnectionRef, Guidance, KmsClient, KmsError};
 use kms_connect::sandbox::{RecordedRequest, Sandbox, demo};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -1514,4 +1514,319 @@ async fn no_guidance_or_outcome_holds_the_secret_in_the_sandbox_flows() {
         }
     }
     assert!(!format!("{client:?}").contains(&sb.token));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Existing connections: list, get, rotate, update, delete
+// ---------------------------------------------------------------------------------------------
+
+/// A TeamCity connection in the sandbox's project; returns its ID.
+fn seed_teamcity(sb: &Sandbox, name: &str) -> String {
+    sb.seed(
+        "teamcity",
+        name,
+        Some(&sb.project_id),
+        &[
+            ("instanceUrl", &sb.teamcity_url),
+            ("accessToken", demo::TEAMCITY_TOKEN),
+        ],
+    )
+    .expect("seed")
+}
+
+#[tokio::test]
+async fn list_and_get_against_the_sandbox() {
+    let sb = start().await;
+    let tc = seed_teamcity(&sb, "build-server");
+    sb.seed("northflank", "org-northflank", None, &[("apiToken", "x")])
+        .unwrap();
+    let kms = signed_in(&sb);
+    let project = kms
+        .list_connections(None, Some(&sb.project_id))
+        .await
+        .unwrap();
+    assert_eq!(project.len(), 1);
+    assert_eq!(project[0].id, tc);
+    assert_eq!(
+        project[0].credentials["instanceUrl"],
+        json!(sb.teamcity_url)
+    );
+    let org = kms.list_connections(None, None).await.unwrap();
+    assert_eq!(org.len(), 2, "the organization view holds both");
+    let only_nf = kms
+        .list_connections(Some(app("northflank")), None)
+        .await
+        .unwrap();
+    assert_eq!(only_nf.len(), 1);
+
+    let by_name = kms
+        .get_connection(
+            app("teamcity"),
+            &ConnectionRef::Name("build-server".into()),
+            Some(&sb.project_id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_name.id, tc);
+    let by_id = kms
+        .get_connection(app("teamcity"), &ConnectionRef::Id(tc.clone()), None)
+        .await
+        .unwrap();
+    assert_eq!(by_id.name, "build-server");
+    assert_eq!(by_id.raw["credentialsHash"], json!(by_id.credentials_hash));
+}
+
+#[tokio::test]
+async fn get_errors_are_translated() {
+    let sb = start().await;
+    let tc = seed_teamcity(&sb, "build-server");
+    let kms = signed_in(&sb);
+    // A project connection is not found by name at organization level.
+    let err = kms
+        .get_connection(
+            app("teamcity"),
+            &ConnectionRef::Name("build-server".into()),
+            None,
+        )
+        .await
+        .unwrap_err();
+    let e = api_error(&err);
+    assert_eq!(e.status, 404);
+    assert_eq!(
+        e.message,
+        "Could not find App Connection with name build-server in organization scope."
+    );
+    let g = err.guidance(Some(app("teamcity")));
+    assert_eq!(g.trouble, Trouble::Input);
+    assert_eq!(g.headline, e.message);
+    assert!(g.hint.unwrap().contains("kms-connect list"));
+
+    let err = kms
+        .get_connection(app("bitbucket"), &ConnectionRef::Id(tc.clone()), None)
+        .await
+        .unwrap_err();
+    assert_eq!(api_error(&err).status, 400);
+    assert_eq!(
+        api_error(&err).message,
+        format!("App Connection with ID {tc} is not for App \"bitbucket\"")
+    );
+    assert_eq!(err.guidance(None).exit_code(), 2);
+}
+
+#[tokio::test]
+async fn rotate_patches_the_complete_credentials_and_changes_the_hash() {
+    let sb = start().await;
+    let tc = seed_teamcity(&sb, "build-server");
+    let kms = signed_in(&sb);
+    let before = kms
+        .get_connection(app("teamcity"), &ConnectionRef::Id(tc.clone()), None)
+        .await
+        .unwrap();
+    let new = input(
+        "teamcity",
+        "unused-name",
+        "",
+        &sb.teamcity_url,
+        demo::TEAMCITY_TOKEN,
+    );
+    let after = kms.rotate_connection(&tc, &new).await.unwrap();
+    assert_ne!(after.credentials_hash, before.credentials_hash);
+    assert_eq!(after.name, "build-server", "the name is not touched");
+    let patch = sb
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PATCH")
+        .unwrap();
+    assert_eq!(
+        patch.body,
+        Some(
+            json!({"credentials": {"instanceUrl": sb.teamcity_url, "accessToken": demo::TEAMCITY_TOKEN}})
+        )
+    );
+
+    // The server re-checks the provider: a rejected token is refused and nothing changes.
+    let bad = input("teamcity", "x", "", &sb.teamcity_url, "wrong-token-5521");
+    let err = kms.rotate_connection(&tc, &bad).await.unwrap_err();
+    let g = err.guidance(Some(app("teamcity")));
+    assert_eq!(g.trouble, Trouble::Credential, "{g:?}");
+    assert_guidance_clean(&g, "wrong-token-5521");
+    let now = kms
+        .get_connection(app("teamcity"), &ConnectionRef::Id(tc), None)
+        .await
+        .unwrap();
+    assert_eq!(now.credentials_hash, after.credentials_hash);
+}
+
+#[tokio::test]
+async fn the_sandbox_refuses_incomplete_credentials_on_update() {
+    let sb = start().await;
+    let tc = seed_teamcity(&sb, "build-server");
+    // Only the token: the server wants the complete object.
+    let resp = http_client()
+        .patch(format!(
+            "{}/api/v1/app-connections/teamcity/{tc}",
+            sb.kms_url
+        ))
+        .bearer_auth(&sb.token)
+        .json(&json!({"credentials": {"accessToken": "t"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        json!("Invalid credential format for TeamCity Connection with method Access Token")
+    );
+}
+
+#[tokio::test]
+async fn update_renames_clears_and_refuses_a_taken_name() {
+    let sb = start().await;
+    let tc = seed_teamcity(&sb, "build-server");
+    seed_teamcity(&sb, "other");
+    let kms = signed_in(&sb);
+    let changes = Changes {
+        name: Some("ci-main".into()),
+        description: Some(Some("main CI".into())),
+    };
+    let after = kms
+        .update_connection(app("teamcity"), &tc, &changes)
+        .await
+        .unwrap();
+    assert_eq!(after.name, "ci-main");
+    assert_eq!(after.description.as_deref(), Some("main CI"));
+    let clear = Changes {
+        name: None,
+        description: Some(None),
+    };
+    let after = kms
+        .update_connection(app("teamcity"), &tc, &clear)
+        .await
+        .unwrap();
+    assert_eq!(after.description, None);
+    assert_eq!(after.name, "ci-main");
+
+    let taken = Changes {
+        name: Some("other".into()),
+        description: None,
+    };
+    let err = kms
+        .update_connection(app("teamcity"), &tc, &taken)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        api_error(&err).message,
+        "An App Connection with the name \"other\" already exists"
+    );
+    let g = err.guidance(Some(app("teamcity")));
+    assert_eq!(g.fields[0].0, FieldId::Name);
+}
+
+#[tokio::test]
+async fn delete_removes_and_a_connection_in_use_stays() {
+    let sb = start().await;
+    let used = seed_teamcity(&sb, "used");
+    let spare = seed_teamcity(&sb, "spare");
+    sb.mark_in_use(&used);
+    let kms = signed_in(&sb);
+    let gone = kms
+        .delete_connection(app("teamcity"), &spare)
+        .await
+        .unwrap();
+    assert_eq!(gone.name, "spare");
+    let err = kms
+        .delete_connection(app("teamcity"), &used)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        api_error(&err).message,
+        "Cannot delete App Connection with existing connections. Remove all existing connections and try again."
+    );
+    let g = err.guidance(None);
+    assert!(g.headline.contains("still in use"), "{}", g.headline);
+    assert_eq!(g.exit_code(), 1);
+    let err = kms
+        .delete_connection(app("teamcity"), &spare)
+        .await
+        .unwrap_err();
+    assert_eq!(api_error(&err).status, 404);
+    assert_eq!(sb.connections().len(), 1);
+}
+
+#[tokio::test]
+async fn org_level_list_denied_and_odd_list_entries() {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "GET",
+        "/api/v1/app-connections",
+        json_reply(
+            403,
+            &json!({"reqId":"req-1","statusCode":403,"error":"PermissionDenied",
+                    "message":"You are not allowed to read on app-connections","details":[]}),
+        ),
+    )
+    .await;
+    mock(
+        &server,
+        "GET",
+        "/api/v1/app-connections/northflank",
+        json_reply(
+            200,
+            &json!({"appConnections": [
+                {"id":"a","name":"ok","app":"northflank","method":"api-token","credentials":{},
+                 "futureField":{"x":1}},
+                {"id": 7, "name": ["not", "a", "string"]},
+            ]}),
+        ),
+    )
+    .await;
+    let kms = token_client(&server);
+    let err = kms.list_connections(None, None).await.unwrap_err();
+    let g = err.guidance(None);
+    assert!(
+        g.headline.starts_with("Permission denied"),
+        "{}",
+        g.headline
+    );
+    let list = kms
+        .list_connections(Some(app("northflank")), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        list.len(),
+        1,
+        "an unreadable entry is skipped, unknown fields ignored"
+    );
+    assert_eq!(list[0].raw["futureField"], json!({"x":1}));
+}
+
+#[tokio::test]
+async fn a_rate_limited_get_says_when_to_retry() {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "GET",
+        "/api/v1/app-connections/teamcity/00000000-0000-4000-8000-000000000001",
+        json_reply(
+            429,
+            &json!({"reqId":"r","statusCode":429,"error":"RateLimitExceeded",
+            "message":"Rate limit exceeded. Please try again in 30 seconds"}),
+        )
+        .insert_header("retry-after", "30"),
+    )
+    .await;
+    let kms = token_client(&server);
+    let err = kms
+        .get_connection(
+            app("teamcity"),
+            &ConnectionRef::Id("00000000-0000-4000-8000-000000000001".into()),
+            None,
+        )
+        .await
+        .unwrap_err();
+    let g = err.guidance(None);
+    assert!(g.headline.contains("429"), "{}", g.headline);
+    assert!(g.hint.unwrap().contains("in 30 s"));
 }

@@ -224,8 +224,15 @@ fn enter_shows_details_and_y_copies_the_id() {
     press(&mut s, KeyCode::Enter);
     assert_eq!(s.browse.view, View::Details);
     let effects = press(&mut s, KeyCode::Char('y'));
-    assert!(matches!(&effects[..], [Effect::Copy(id)] if id == "00000000-0000-4000-8000-000000000003"));
-    assert!(s.notice.as_deref().unwrap().contains("00000000-0000-4000-8000-000000000003"));
+    assert!(
+        matches!(&effects[..], [Effect::Copy(id)] if id == "00000000-0000-4000-8000-000000000003")
+    );
+    assert!(
+        s.notice
+            .as_deref()
+            .unwrap()
+            .contains("00000000-0000-4000-8000-000000000003")
+    );
     press(&mut s, KeyCode::Esc);
     assert_eq!(s.browse.view, View::List);
 }
@@ -253,7 +260,10 @@ fn rotate_tests_then_patches_and_shows_the_new_hash() {
     assert_eq!(s.browse.view, View::Result);
     let result = s.browse.result.as_ref().unwrap();
     assert_eq!(result.conn.credentials_hash, "f".repeat(64));
-    assert!(s.browse.rotate.is_none(), "the typed secret is dropped once saved");
+    assert!(
+        s.browse.rotate.is_none(),
+        "the typed secret is dropped once saved"
+    );
     press(&mut s, KeyCode::Enter);
     assert_eq!(s.browse.view, View::List);
 }
@@ -265,7 +275,10 @@ fn a_failed_rotation_test_offers_save_anyway_and_esc_cancels_a_running_one() {
     // Esc while testing cancels and keeps the input.
     assert!(matches!(press(&mut s, KeyCode::Esc)[..], [Effect::Cancel(id)] if id == test));
     update(&mut s, Msg::Tested(test, tested(true)));
-    assert!(s.browse.rotate.as_ref().unwrap().outcome.is_none(), "late result ignored");
+    assert!(
+        s.browse.rotate.as_ref().unwrap().outcome.is_none(),
+        "late result ignored"
+    );
     let retest = match press(&mut s, KeyCode::Enter).as_slice() {
         [Effect::Test(id, _)] => *id,
         other => panic!("{other:?}"),
@@ -294,7 +307,10 @@ fn esc_from_rotation_keeps_the_draft() {
     assert_eq!(s.browse.view, View::Details);
     press(&mut s, KeyCode::Char('c'));
     let form = &s.browse.rotate.as_ref().unwrap().form;
-    assert_eq!(form.display(FieldId::Secret).text.chars().count(), SECRET.len());
+    assert_eq!(
+        form.display(FieldId::Secret).text.chars().count(),
+        SECRET.len()
+    );
 }
 
 #[test]
@@ -314,7 +330,10 @@ fn a_rejected_rotation_shows_the_server_error_and_keeps_the_input() {
     update(&mut s, Msg::Changed(save, Err(g)));
     let r = s.browse.rotate.as_ref().unwrap();
     assert!(r.error.is_some());
-    assert_eq!(r.form.display(FieldId::Secret).text.chars().count(), SECRET.len());
+    assert_eq!(
+        r.form.display(FieldId::Secret).text.chars().count(),
+        SECRET.len()
+    );
     assert_eq!(s.browse.view, View::Rotate);
 }
 
@@ -339,7 +358,11 @@ fn edit_sends_only_what_changed_and_a_taken_name_lands_under_name() {
         other => panic!("{other:?}"),
     };
     let message = "An App Connection with the name \"x\" already exists".to_string();
-    let g = guidance(Trouble::Input, &message, vec![(FieldId::Name, message.clone())]);
+    let g = guidance(
+        Trouble::Input,
+        &message,
+        vec![(FieldId::Name, message.clone())],
+    );
     update(&mut s, Msg::Changed(save, Err(g)));
     let e = s.browse.edit.as_ref().unwrap();
     assert_eq!(e.form.focused(), FieldId::Name);
@@ -400,7 +423,11 @@ fn n_starts_a_new_connection_and_ctrl_c_cancels_what_runs() {
     let test = rotation_tested(&mut s);
     let effects = update(&mut s, ctrl('c'));
     assert!(s.quit);
-    assert!(effects.iter().any(|e| matches!(e, Effect::Cancel(id) if *id == test)));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Cancel(id) if *id == test))
+    );
 }
 
 #[test]

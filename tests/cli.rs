@@ -998,3 +998,358 @@ fn invalid_kms_url_is_an_input_error() {
         "{run:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// list, get, rotate, update, delete
+// ---------------------------------------------------------------------------------------------
+
+impl Harness {
+    /// Two connections in the sandbox's project and one at organization level.
+    fn seeded(&self) -> [String; 3] {
+        let sb = &self.sb;
+        let project = Some(sb.project_id.as_str());
+        let tc = sb
+            .seed(
+                "teamcity",
+                "build-server",
+                project,
+                &[
+                    ("instanceUrl", &sb.teamcity_url),
+                    ("accessToken", demo::TEAMCITY_TOKEN),
+                ],
+            )
+            .unwrap();
+        let nf = sb
+            .seed(
+                "northflank",
+                "northflank-services",
+                project,
+                &[("apiToken", demo::NORTHFLANK_TOKEN)],
+            )
+            .unwrap();
+        let org = sb
+            .seed(
+                "bitbucket",
+                "org-bitbucket",
+                None,
+                &[
+                    ("email", demo::BITBUCKET_EMAIL),
+                    ("apiToken", demo::BITBUCKET_TOKEN),
+                ],
+            )
+            .unwrap();
+        [tc, nf, org]
+    }
+
+    fn kms_requests(&self, method: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.service == "kms" && r.method == method)
+            .collect()
+    }
+
+    fn hash_of(&self, id: &str) -> String {
+        self.sb
+            .connections()
+            .into_iter()
+            .find(|c| c["id"] == json!(id))
+            .map(|c| c["credentialsHash"].as_str().unwrap().to_owned())
+            .expect("connection exists")
+    }
+}
+
+#[test]
+fn list_shows_the_project_or_the_whole_organization() {
+    let h = Harness::new();
+    let [tc, ..] = h.seeded();
+    let run = h.cli().args(["list"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{:?}", run.stdout);
+    assert!(lines[0].starts_with("APP") && lines[0].contains("UPDATED"));
+    assert!(lines[1].starts_with("teamcity") && lines[1].contains("build-server"));
+    assert!(lines[1].contains(&h.sb.teamcity_url));
+    assert!(lines[2].starts_with("northflank"));
+
+    let run = h.cli().args(["list", "--app", "teamcity", "--json"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let list = run.json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], json!(tc));
+    assert_eq!(
+        list[0]["credentials"],
+        json!({"instanceUrl": h.sb.teamcity_url})
+    );
+
+    // Without a project: every connection of the organization.
+    let run = h.cli().env_remove("KMS_PROJECT_ID").args(["list"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 4, "{:?}", run.stdout);
+    assert!(run.stdout.contains("organization"));
+    let last = h.requests().pop().unwrap();
+    assert_eq!(last.path, "/api/v1/app-connections");
+}
+
+#[test]
+fn list_of_nothing_says_so_and_an_unknown_app_exits_2() {
+    let h = Harness::new();
+    let run = h.cli().args(["list"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.starts_with("No connections in project"),
+        "{run:?}"
+    );
+    let run = h.cli().args(["list", "--app", "jenkins"]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("Unknown app"), "{run:?}");
+}
+
+#[test]
+fn get_by_name_or_id_and_what_is_not_there() {
+    let h = Harness::new();
+    let [tc, ..] = h.seeded();
+    let run = h.cli().args(["get", "teamcity", "build-server"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains(&format!("ID               {tc}")),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("credentialsHash"), "{run:?}");
+    let by_name = h.requests().pop().unwrap();
+    assert_eq!(
+        by_name.path,
+        format!(
+            "/api/v1/app-connections/teamcity/connection-name/build-server?projectId={}",
+            h.sb.project_id
+        )
+    );
+
+    let run = h.cli().args(["get", "teamcity", &tc, "--json"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["name"], json!("build-server"));
+    assert_eq!(
+        h.requests().pop().unwrap().path,
+        format!("/api/v1/app-connections/teamcity/{tc}")
+    );
+
+    let run = h.cli().args(["get", "teamcity", "no-such-thing"]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(
+        run.stderr_lines()[0],
+        "Could not find App Connection with name no-such-thing in project scope."
+    );
+    let run = h.cli().args(["get", "northflank", &tc]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("is not for App \"northflank\""),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn rotate_tests_then_patches_the_complete_credentials() {
+    let h = Harness::new();
+    let [tc, ..] = h.seeded();
+    let before = h.hash_of(&tc);
+    let run = h
+        .cli()
+        .args(["rotate", "teamcity", "build-server"])
+        .secret_env("NEW_TOKEN", demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.starts_with("✓ TeamCity accepted"), "{run:?}");
+    let after = h.hash_of(&tc);
+    assert_ne!(before, after);
+    assert!(
+        run.stdout
+            .contains(&format!("credentialsHash before {before}"))
+    );
+    assert!(run.stdout.contains(&format!("credentialsHash {after}")));
+    let patches = h.kms_requests("PATCH");
+    assert_eq!(patches.len(), 1);
+    assert_eq!(
+        patches[0].path,
+        format!("/api/v1/app-connections/teamcity/{tc}")
+    );
+    assert_eq!(
+        patches[0].body,
+        Some(json!({"credentials": {
+            "instanceUrl": h.sb.teamcity_url,
+            "accessToken": demo::TEAMCITY_TOKEN,
+        }}))
+    );
+}
+
+#[test]
+fn rotate_by_id_with_everything_given_needs_no_lookup() {
+    let h = Harness::new();
+    let [_, nf, _] = h.seeded();
+    let run = h
+        .cli()
+        .args(["rotate", "northflank", &nf, "--skip-test", "--json"])
+        .secret_stdin(demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["id"], json!(nf));
+    let kms: Vec<_> = h
+        .requests()
+        .into_iter()
+        .filter(|r| r.service == "kms")
+        .collect();
+    assert_eq!(kms.len(), 1, "only the PATCH: {kms:?}");
+    assert_eq!(kms[0].method, "PATCH");
+}
+
+#[test]
+fn rotate_with_a_rejected_token_exits_3_and_sends_nothing() {
+    let h = Harness::new();
+    h.seeded();
+    let run = h
+        .cli()
+        .args(["rotate", "northflank", "northflank-services"])
+        .secret_env("NEW_TOKEN", BAD_SECRET)
+        .run();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.starts_with("✗ Northflank rejected"), "{run:?}");
+    assert!(h.kms_requests("PATCH").is_empty());
+
+    // Skipping our test: the KMS server's own check refuses it, also exit 3.
+    let run = h
+        .cli()
+        .args(["rotate", "northflank", "northflank-services", "--skip-test"])
+        .secret_env("NEW_TOKEN", BAD_SECRET)
+        .run();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(h.kms_requests("PATCH").len(), 1);
+}
+
+#[test]
+fn rotate_refuses_a_bad_target_before_sending() {
+    let h = Harness::new();
+    h.seeded();
+    let run = h
+        .cli()
+        .args([
+            "rotate",
+            "teamcity",
+            "build-server",
+            "--instance-url",
+            "not a url",
+        ])
+        .secret_env("NEW_TOKEN", demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.starts_with("--instance-url:"), "{run:?}");
+    assert!(h.requests().is_empty());
+}
+
+#[test]
+fn update_renames_and_explains_a_taken_name() {
+    let h = Harness::new();
+    let [tc, ..] = h.seeded();
+    let run = h
+        .cli()
+        .args(["update", "teamcity", "build-server", "--name", "ci-main"])
+        .args(["--description", "main CI"])
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "Updated TeamCity connection ci-main.\n");
+    let patch = h.kms_requests("PATCH").pop().unwrap();
+    assert_eq!(patch.path, format!("/api/v1/app-connections/teamcity/{tc}"));
+    assert_eq!(
+        patch.body,
+        Some(json!({"name": "ci-main", "description": "main CI"}))
+    );
+
+    let run = h
+        .cli()
+        .args(["update", "teamcity", &tc, "--name", "northflank-services"])
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(
+        run.stderr_lines()[0],
+        "An App Connection with the name \"northflank-services\" already exists."
+    );
+
+    // An empty description clears it.
+    let run = h
+        .cli()
+        .args(["update", "teamcity", &tc, "--description", "", "--json"])
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["description"], Value::Null);
+}
+
+#[test]
+fn update_checks_its_input_before_sending() {
+    let h = Harness::new();
+    let run = h.cli().args(["update", "teamcity", "build-server"]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("Nothing to change"), "{run:?}");
+    let run = h
+        .cli()
+        .args([
+            "update",
+            "teamcity",
+            "build-server",
+            "--name",
+            "Build Server",
+        ])
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.starts_with("--name:"), "{run:?}");
+    assert!(h.requests().is_empty());
+}
+
+#[test]
+fn delete_needs_yes_without_a_terminal() {
+    let h = Harness::new();
+    let [tc, ..] = h.seeded();
+    let run = h.cli().args(["delete", "teamcity", "build-server"]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--yes"), "{run:?}");
+    assert!(h.requests().is_empty());
+
+    let run = h.cli().args(["delete", "teamcity", &tc, "--yes"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        format!("Deleted TeamCity connection build-server ({tc}).\n")
+    );
+    let deletes = h.kms_requests("DELETE");
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(
+        deletes[0].path,
+        format!("/api/v1/app-connections/teamcity/{tc}")
+    );
+    assert_eq!(h.sb.connections().len(), 2);
+}
+
+#[test]
+fn delete_of_a_connection_in_use_is_explained() {
+    let h = Harness::new();
+    let [_, nf, _] = h.seeded();
+    h.sb.mark_in_use(&nf);
+    let run = h
+        .cli()
+        .args(["delete", "northflank", "northflank-services", "--yes"])
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr_lines()[0].contains("still in use"), "{run:?}");
+    assert!(run.stderr_lines()[1].contains("first"), "{run:?}");
+    assert_eq!(h.sb.connections().len(), 3);
+}
+
+#[test]
+fn browse_commands_with_a_rejected_token_exit_1() {
+    let h = Harness::new();
+    h.seeded();
+    let run = h
+        .cli()
+        .env("KMS_TOKEN", "expired-token")
+        .args(["list"])
+        .run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("rejected or has expired"), "{run:?}");
+}
