@@ -493,3 +493,114 @@ fn without_a_project_it_signs_in_with_universal_auth_and_asks_for_one() {
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
 }
+
+/// A sandbox with one TeamCity and one Northflank connection in its project.
+fn seeded_sandbox() -> (tokio::runtime::Runtime, Sandbox, String, String) {
+    let (rt, sb) = runtime_and_sandbox();
+    let project = Some(sb.project_id.clone());
+    let tc = sb
+        .seed(
+            "teamcity",
+            "build-server",
+            project.as_deref(),
+            &[
+                ("instanceUrl", &sb.teamcity_url),
+                ("accessToken", demo::TEAMCITY_TOKEN),
+            ],
+        )
+        .unwrap();
+    let nf = sb
+        .seed(
+            "northflank",
+            "northflank-services",
+            project.as_deref(),
+            &[("apiToken", demo::NORTHFLANK_TOKEN)],
+        )
+        .unwrap();
+    (rt, sb, tc, nf)
+}
+
+#[test]
+fn rotates_a_token_from_the_browser() {
+    let (_rt, sb, tc, _) = seeded_sandbox();
+    let before: String = sb.connections()[0]["credentialsHash"]
+        .as_str()
+        .unwrap()
+        .into();
+    let mut t = Term::spawn(&sb, &[], &[], 80, 24);
+    t.wait_for("Step 1/5");
+    t.send("b");
+    t.wait_for("2 connections in project");
+    // Sorted by name: build-server is first.
+    t.send(ENTER);
+    t.wait_for(&tc);
+    t.send("c");
+    t.wait_for("Rotate the credentials of build-server");
+    t.paste(demo::TEAMCITY_TOKEN);
+    let screen = t.wait_for("•");
+    assert!(!screen.contains(demo::TEAMCITY_TOKEN), "{screen}");
+    t.send(ENTER);
+    t.wait_for("TeamCity accepted the credential");
+    t.send(ENTER);
+    let done = t.wait_for("Credentials of build-server rotated");
+    let after: String = sb.connections()[0]["credentialsHash"]
+        .as_str()
+        .unwrap()
+        .into();
+    assert_ne!(before, after);
+    assert!(done.contains(&after), "the new hash is shown:\n{done}");
+    let patches: Vec<_> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| r.service == "kms" && r.method == "PATCH")
+        .collect();
+    assert_eq!(patches.len(), 1);
+    assert_eq!(
+        patches[0].path,
+        format!("/api/v1/app-connections/teamcity/{tc}")
+    );
+    assert_eq!(
+        patches[0].body,
+        Some(json!({"credentials": {
+            "instanceUrl": sb.teamcity_url,
+            "accessToken": demo::TEAMCITY_TOKEN,
+        }}))
+    );
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn deletes_a_connection_after_typing_its_name() {
+    let (_rt, sb, _, nf) = seeded_sandbox();
+    let mut t = Term::spawn(&sb, &["browse"], &[], 80, 24);
+    t.wait_for("2 connections in project");
+    t.send(DOWN);
+    t.send("d");
+    t.wait_for("Delete the connection northflank-services?");
+    t.send("northflank");
+    t.send(ENTER);
+    t.wait_for("Type the connection's name exactly");
+    assert_eq!(
+        sb.connections().len(),
+        2,
+        "nothing deleted on a partial name"
+    );
+    t.send("-services");
+    t.send(ENTER);
+    t.wait_for("Deleted northflank-services.");
+    t.wait_for("1 connection in project");
+    let deletes: Vec<_> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| r.service == "kms" && r.method == "DELETE")
+        .collect();
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(
+        deletes[0].path,
+        format!("/api/v1/app-connections/northflank/{nf}")
+    );
+    assert_eq!(sb.connections().len(), 1);
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}

@@ -66,6 +66,8 @@ pub struct Row {
     pub target: String,
     /// `YYYY-MM-DD HH:MM` of the last update.
     pub updated: String,
+    /// Lower-case name, for sorting without allocating.
+    name_lower: String,
     /// Lower-case name, app, URL and email, for the filter.
     haystack: String,
 }
@@ -86,6 +88,7 @@ impl Row {
         let name = clean_line(&conn.name);
         let haystack = format!("{name}\n{app_name}\n{}\n{target}", conn.app).to_lowercase();
         Row {
+            name_lower: name.to_lowercase(),
             app,
             app_name,
             method: clean_line(&conn.method),
@@ -174,15 +177,20 @@ pub struct Browse {
     pub loading: Option<RequestId>,
     pub error: Option<Guidance>,
     pub loaded: bool,
-    /// Every connection, kept in the current sort order.
+    /// Every connection, in the order the server sent them.
     pub rows: Vec<Row>,
-    /// Indices into `rows` that pass the filters, in order.
+    /// Indices into `rows` in the current sort order (sorting moves indices, not rows).
+    order: Vec<usize>,
+    /// Indices into `rows` that pass the filters, in sort order.
     pub visible: Vec<usize>,
     /// Index into `visible`.
     pub selected: usize,
     /// First visible row drawn (kept so the list scrolls instead of jumping).
     pub offset: usize,
     pub filter: String,
+    /// The text and app filters `visible` was computed with (a longer text with the same
+    /// app only narrows it).
+    applied_filter: Option<(String, Option<&'static str>)>,
     pub filtering: bool,
     pub app_filter: Option<&'static AppSpec>,
     pub sort: SortBy,
@@ -235,34 +243,52 @@ impl Browse {
     pub fn refilter(&mut self) {
         let f = self.filter.to_lowercase();
         let app = self.app_filter.map(|a| a.slug);
-        self.visible = self
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| app.is_none_or(|slug| r.conn.app == slug) && r.matches(&f))
-            .map(|(i, _)| i)
+        // Typing one more character only narrows the list: search what is visible now.
+        let narrowing = self
+            .applied_filter
+            .as_ref()
+            .is_some_and(|(old, old_app)| *old_app == app && f.starts_with(old.as_str()));
+        let candidates = if narrowing {
+            std::mem::take(&mut self.visible)
+        } else {
+            self.order.clone()
+        };
+        self.applied_filter = Some((f.clone(), app));
+        self.visible = candidates
+            .into_iter()
+            .filter(|&i| {
+                let r = &self.rows[i];
+                app.is_none_or(|slug| r.conn.app == slug) && r.matches(&f)
+            })
             .collect();
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
         self.offset = self.offset.min(self.selected);
     }
 
     pub fn sort_rows(&mut self) {
+        self.applied_filter = None;
+        let rows = &self.rows;
+        self.order = (0..rows.len()).collect();
+        let by_name = |a: &Row, b: &Row| a.name_lower.cmp(&b.name_lower);
         match self.sort {
-            SortBy::Name => self.rows.sort_by_cached_key(|r| r.name.to_lowercase()),
-            SortBy::App => self
-                .rows
-                .sort_by_cached_key(|r| (r.app_name.clone(), r.name.to_lowercase())),
-            SortBy::Updated => self.rows.sort_by(|a, b| {
+            SortBy::Name => self.order.sort_by(|&a, &b| by_name(&rows[a], &rows[b])),
+            SortBy::App => self.order.sort_by(|&a, &b| {
+                let (a, b) = (&rows[a], &rows[b]);
+                a.app_name.cmp(&b.app_name).then_with(|| by_name(a, b))
+            }),
+            SortBy::Updated => self.order.sort_by(|&a, &b| {
+                let (a, b) = (&rows[a], &rows[b]);
                 b.conn
                     .updated_at
                     .cmp(&a.conn.updated_at)
-                    .then_with(|| a.name.cmp(&b.name))
+                    .then_with(|| by_name(a, b))
             }),
         }
     }
 
     /// Next app filter: none, then each app in catalog order.
     pub fn cycle_app_filter(&mut self) {
+        self.applied_filter = None;
         self.app_filter = match self.app_filter {
             None => CATALOG.first().copied(),
             Some(a) => CATALOG
@@ -297,14 +323,19 @@ impl Browse {
 
     /// Puts a changed connection in place of the old one.
     pub fn replace(&mut self, conn: AppConnection) {
+        let id = conn.id.clone();
         if let Some(row) = self.rows.iter_mut().find(|r| r.conn.id == conn.id) {
             *row = Row::new(conn);
         }
+        // A new name or time may move it: re-sort, and keep it selected.
+        self.sort_rows();
         self.refilter();
+        self.select_id(&id);
     }
 
     pub fn remove(&mut self, id: &str) {
         self.rows.retain(|r| r.conn.id != id);
+        self.sort_rows();
         self.refilter();
     }
 

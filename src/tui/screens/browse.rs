@@ -148,14 +148,15 @@ fn summary(state: &State, b: &Browse) -> Line<'static> {
     if b.error.is_some() {
         return Line::from(format!("Connections {scope}"));
     }
-    let mut parts = vec![if b.visible.len() == b.rows.len() {
-        format!("{} connections {scope}", b.rows.len())
+    let noun = if b.rows.len() == 1 {
+        "connection"
     } else {
-        format!(
-            "{} of {} connections {scope}",
-            b.visible.len(),
-            b.rows.len()
-        )
+        "connections"
+    };
+    let mut parts = vec![if b.visible.len() == b.rows.len() {
+        format!("{} {noun} {scope}", b.rows.len())
+    } else {
+        format!("{} of {} {noun} {scope}", b.visible.len(), b.rows.len())
     }];
     if let Some(app) = b.app_filter {
         parts.push(format!("app: {}", app.name));

@@ -1,0 +1,134 @@
+//! Browsing a project with 10,000 connections: every keystroke (move, filter, app filter,
+//! sort) must stay well under 2 ms including the redraw, because only visible rows are drawn
+//! and filtering never re-fetches.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kms_connect::kms::AppConnection;
+use kms_connect::tui::theme::Theme;
+use kms_connect::tui::view::view;
+use kms_connect::tui::{Effect, Msg, Scope, Session, State, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+
+const COUNT: usize = 10_000;
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn connections() -> Vec<AppConnection> {
+    let apps = [
+        (
+            "teamcity",
+            "access-token",
+            json!({"instanceUrl": "https://ci.example.com"}),
+        ),
+        (
+            "octopus-deploy",
+            "api-key",
+            json!({"instanceUrl": "https://octopus.example.com"}),
+        ),
+        (
+            "bitbucket",
+            "api-token",
+            json!({"email": "dev@example.com"}),
+        ),
+        ("northflank", "api-token", json!({})),
+    ];
+    (0..COUNT)
+        .map(|i| {
+            let (app, method, creds) = &apps[i % apps.len()];
+            let raw = json!({
+                "id": format!("00000000-0000-4000-8000-{i:012}"),
+                "name": format!("{app}-connection-{i:05}"),
+                "app": app,
+                "method": method,
+                "credentials": creds,
+                "projectId": "p1",
+                "updatedAt": format!("2025-11-{:02}T10:00:00.000Z", 1 + i % 28),
+                "credentialsHash": "0".repeat(64),
+            });
+            serde_json::from_value(raw).unwrap()
+        })
+        .collect()
+}
+
+/// The browser with the 10,000 connections loaded.
+fn browsing() -> State {
+    let session = Session {
+        server: "kms.example.com".into(),
+        identity: "access token".into(),
+        demo: None,
+    };
+    let scope = Scope::Project {
+        id: "p1".into(),
+        name: "Big project".into(),
+    };
+    let mut state = State::new(session, Some(scope));
+    let effects = update(&mut state, key(KeyCode::Char('b')));
+    let Some(Effect::LoadConnections(id, _)) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    update(&mut state, Msg::Connections(*id, Ok(connections())));
+    state
+}
+
+fn browse(c: &mut Criterion) {
+    let theme = Theme { no_color: false };
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut state = browsing();
+    assert_eq!(state.browse.visible.len(), COUNT);
+
+    c.bench_function("browse 10k: move down + up, draw", |b| {
+        b.iter(|| {
+            update(&mut state, key(KeyCode::Down));
+            update(&mut state, key(KeyCode::Up));
+            terminal
+                .draw(|f| view(black_box(&state), &theme, f))
+                .unwrap();
+        })
+    });
+
+    update(&mut state, key(KeyCode::Char('/')));
+    c.bench_function(
+        "browse 10k: type a filter character + backspace, draw",
+        |b| {
+            b.iter(|| {
+                update(&mut state, key(KeyCode::Char('7')));
+                terminal
+                    .draw(|f| view(black_box(&state), &theme, f))
+                    .unwrap();
+                update(&mut state, key(KeyCode::Backspace));
+                terminal
+                    .draw(|f| view(black_box(&state), &theme, f))
+                    .unwrap();
+            })
+        },
+    );
+    update(&mut state, key(KeyCode::Esc));
+
+    c.bench_function("browse 10k: cycle the app filter, draw", |b| {
+        b.iter(|| {
+            update(&mut state, key(KeyCode::Char('a')));
+            terminal
+                .draw(|f| view(black_box(&state), &theme, f))
+                .unwrap();
+        })
+    });
+
+    c.bench_function("browse 10k: change the sort, draw", |b| {
+        b.iter(|| {
+            update(&mut state, key(KeyCode::Char('s')));
+            terminal
+                .draw(|f| view(black_box(&state), &theme, f))
+                .unwrap();
+        })
+    });
+}
+
+criterion_group!(benches, browse);
+criterion_main!(benches);
