@@ -239,6 +239,8 @@ fn flag_for(app: Option<&AppSpec>, field: FieldId) -> &'static str {
             .and_then(|a| a.target.as_ref())
             .map_or("the target", |t| t.flag),
         FieldId::Secret => "secret",
+        FieldId::CheckProject => "--check-project",
+        FieldId::CaCert => "--ca-cert",
     }
 }
 
