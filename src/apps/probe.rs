@@ -451,11 +451,16 @@ fn rejected(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
 
 /// The human message in a provider's JSON error, whatever its envelope.
 pub(crate) fn provider_message(body: Option<&Value>) -> Option<String> {
+    provider_text(body, 120)
+}
+
+/// The same, cut at `max` characters.
+pub(crate) fn provider_text(body: Option<&Value>, max: usize) -> Option<String> {
     let b = body?;
     ["/ErrorMessage", "/error/message", "/message", "/error"]
         .iter()
         .find_map(|p| b.pointer(p).and_then(Value::as_str))
-        .map(|s| clean_short(s, 120))
+        .map(|s| clean_short(s, max))
 }
 
 /// Seconds to wait: `Retry-After`, else a reset header that counts seconds (a larger number

@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::form::Form;
+use crate::apps::checks::{CheckInputs, CheckLine, Checklist};
 use crate::apps::{AppSpec, CATALOG, ConnectionInput, TestOutcome};
 use crate::kms::{AppConnection, Guidance, Project};
 
@@ -124,6 +125,8 @@ impl AppList {
 pub struct TestState {
     pub running: Option<RequestId>,
     pub outcome: Option<TestOutcome>,
+    /// The checks after the server's own: who, expiry, permissions.
+    pub checks: Vec<CheckLine>,
     /// The user chose to go on although the test failed (or skipped it).
     pub overridden: bool,
 }
@@ -172,6 +175,8 @@ pub enum Msg {
     Tick,
     Projects(RequestId, Result<Vec<Project>, Guidance>),
     Tested(RequestId, TestOutcome),
+    /// The whole checklist (the server's check and the lines after it).
+    Checked(RequestId, Checklist),
     Created(RequestId, Result<AppConnection, Guidance>),
 }
 
@@ -185,6 +190,7 @@ impl std::fmt::Debug for Msg {
             Msg::Tick => write!(f, "Tick"),
             Msg::Projects(id, r) => write!(f, "Projects({id}, {:?})", r.as_ref().map(Vec::len)),
             Msg::Tested(id, o) => write!(f, "Tested({id}, {:?})", o.code),
+            Msg::Checked(id, l) => write!(f, "Checked({id}, {:?})", l.server.code),
             Msg::Created(id, r) => write!(f, "Created({id}, ok: {})", r.is_ok()),
         }
     }
@@ -193,7 +199,7 @@ impl std::fmt::Debug for Msg {
 #[derive(Debug, Clone)]
 pub enum Effect {
     LoadProjects(RequestId),
-    Test(RequestId, ConnectionInput),
+    Test(RequestId, ConnectionInput, CheckInputs),
     Create(RequestId, ConnectionInput, Option<String>),
     Cancel(RequestId),
 }
@@ -289,7 +295,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Tested(id, outcome) => {
-            super::flow::test_finished(state, id, outcome);
+            super::flow::test_finished(state, id, Checklist::server_only(outcome));
+            Vec::new()
+        }
+        Msg::Checked(id, list) => {
+            super::flow::test_finished(state, id, list);
             Vec::new()
         }
         Msg::Created(id, result) => {

@@ -210,15 +210,15 @@ pub struct CheckField {
 
 const PROJECT_FIELD: CheckField = CheckField {
     id: FieldId::CheckProject,
-    label: "Project to check (opt.)",
-    placeholder: "TeamCity project id, e.g. Backend",
+    label: "Project to check",
+    placeholder: "optional: a project id, e.g. Backend",
     help: "checks View settings and Edit project on it",
 };
 const CA_FIELD: CheckField = CheckField {
     id: FieldId::CaCert,
-    label: "CA certificate (opt.)",
-    placeholder: "path to a PEM file",
-    help: "adds a CA to trust; the KMS server must trust it too",
+    label: "CA certificate",
+    placeholder: "optional: path to a PEM file",
+    help: "adds a CA to trust; the KMS server needs it too",
 };
 
 /// The optional check fields each app's form shows, after the secret.
@@ -279,6 +279,19 @@ pub async fn run_checks(
         }
     }
     Checklist { server, extra }
+}
+
+/// The outcome when the CA certificate the user named cannot be used (nothing was sent).
+pub fn ca_unusable(why: String) -> TestOutcome {
+    TestOutcome {
+        ok: false,
+        code: probe::OutcomeCode::Unexpected,
+        message: why,
+        hint: Some("Fix the CA certificate field, or empty it to use this machine's CAs.".into()),
+        learned: Vec::new(),
+        retry_after_secs: None,
+        url: String::new(),
+    }
 }
 
 /// Said plainly whenever the answer was trusted only through a CA the user added.
@@ -371,7 +384,7 @@ fn json_body(f: &Fetched, name: &str) -> Result<Value, String> {
 
 /// "{Provider} answered 403: …", for lines that could not be decided.
 fn answered(name: &str, c: &Captured) -> String {
-    let said = probe::provider_message(c.json().as_ref()).unwrap_or_else(|| c.first_line());
+    let said = probe::provider_text(c.json().as_ref(), 160).unwrap_or_else(|| c.first_line());
     if said.is_empty() {
         format!("{name} answered {}", c.status)
     } else {
@@ -381,10 +394,12 @@ fn answered(name: &str, c: &Captured) -> String {
 
 /// "Could not check …" with the reason.
 fn unknown(check: CheckKind, what: &str, why: &str) -> CheckLine {
+    let why = clean_short(why, 200);
+    let stop = if why.ends_with(['.', '…']) { "" } else { "." };
     CheckLine::new(
         check,
         Status::Unknown,
-        format!("Could not check {what}: {}.", clean_short(why, 120)),
+        format!("Could not check {what}: {why}{stop}"),
     )
 }
 
