@@ -2,8 +2,9 @@
 //! against wiremock replaying the shapes providers.md records: plain-text TeamCity errors,
 //! Octopus `ErrorMessage`, Bitbucket `detail.granted`, Northflank `expiresAt`.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+mod common;
 
 use kms_connect::apps::checks::{
     self, CheckInputs, CheckKind, CheckLine, CheckOptions, Checklist, Status,
@@ -874,36 +875,7 @@ async fn a_check_that_cannot_run_is_unknown_never_a_failure() {
 /// every request with a TeamCity server JSON.
 async fn private_ca_server() -> (u16, String, tokio::task::JoinHandle<()>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio_rustls::rustls;
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .unwrap();
-    let pem = {
-        use base64::Engine as _;
-        let b64 = base64::engine::general_purpose::STANDARD.encode(certified.cert.der());
-        let lines: Vec<&str> = b64
-            .as_bytes()
-            .chunks(64)
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .collect();
-        format!(
-            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-            lines.join("\n")
-        )
-    };
-    let cert = certified.cert.der().clone();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![cert], key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (acceptor, pem) = common::tls::self_signed();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let task = tokio::spawn(async move {

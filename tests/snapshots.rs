@@ -367,63 +367,61 @@ fn check(kind: CheckKind, status: Status, message: &str, hint: Option<&str>) -> 
     }
 }
 
-#[test]
-fn test_checklist_with_warnings() {
+/// The Test step after a passing server check with these lines after it.
+fn checklist_screen(extra: Vec<CheckLine>) -> State {
     let mut s = wizard();
     let id = submitted(&mut s);
     let list = Checklist {
         server: outcome(true),
-        extra: vec![
-            check(
-                CheckKind::Who,
-                Status::Ok,
-                "The token acts as TeamCity user svc-kms (KMS sync).",
-                None,
-            ),
-            check(
-                CheckKind::Expiry,
-                Status::Warn,
-                "The token \"kms-connect\" expires on 2026-11-27 (5 days). Rotate it before then.",
-                None,
-            ),
-            check(
-                CheckKind::Permissions,
-                Status::Warn,
-                "Missing TeamCity permission \"Edit project\" on Backend.",
-                Some(
-                    "Add it to the token (Limit per project) or make a token with the user's rights.",
-                ),
-            ),
-        ],
+        extra,
     };
     update(&mut s, Msg::Checked(id, list));
+    s
+}
+
+#[test]
+fn test_checklist_with_warnings() {
+    let s = checklist_screen(vec![
+        check(
+            CheckKind::Who,
+            Status::Ok,
+            "The token acts as TeamCity user svc-kms (KMS sync).",
+            None,
+        ),
+        check(
+            CheckKind::Expiry,
+            Status::Warn,
+            "The token \"kms-connect\" expires on 2026-11-27 (5 days). Rotate it before then.",
+            None,
+        ),
+        check(
+            CheckKind::Permissions,
+            Status::Warn,
+            "Missing TeamCity permission \"Edit project\" on Backend.",
+            Some("Add it to the token (Limit per project) or make a token with the user's rights."),
+        ),
+    ]);
     insta::assert_snapshot!(screen(&s));
 }
 
 #[test]
 fn test_checklist_unknown_expiry_and_private_ca() {
-    let mut s = wizard();
-    let id = submitted(&mut s);
-    let list = Checklist {
-        server: outcome(true),
-        extra: vec![
-            check(
-                CheckKind::Expiry,
-                Status::Unknown,
-                "Expiry unknown: this token cannot read the user's token list (403).",
-                Some("Check it under Profile → Access Tokens."),
+    let s = checklist_screen(vec![
+        check(
+            CheckKind::Expiry,
+            Status::Unknown,
+            "Expiry unknown: this token cannot read the user's token list (403).",
+            Some("Check it under Profile → Access Tokens."),
+        ),
+        check(
+            CheckKind::Tls,
+            Status::Warn,
+            "TLS was trusted through the CA in /etc/ssl/corp-ca.pem: the KMS server must trust that CA too.",
+            Some(
+                "Self-hosted: install the CA on the KMS server (its CA store or NODE_EXTRA_CA_CERTS); KMS Cloud cannot use a private CA.",
             ),
-            check(
-                CheckKind::Tls,
-                Status::Warn,
-                "TLS was trusted through the CA in /etc/ssl/corp-ca.pem: the KMS server must trust that CA too.",
-                Some(
-                    "Self-hosted: install the CA on the KMS server (its CA store or NODE_EXTRA_CA_CERTS); KMS Cloud cannot use a private CA.",
-                ),
-            ),
-        ],
-    };
-    update(&mut s, Msg::Checked(id, list));
+        ),
+    ]);
     insta::assert_snapshot!(screen(&s));
 }
 
