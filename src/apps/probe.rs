@@ -278,7 +278,7 @@ fn transport_outcome(app: &AppSpec, url: &str, failure: &TransportFailure) -> Te
         TransportFailure::TlsUntrusted(_) => (
             OutcomeCode::TlsUntrusted,
             Some(format!(
-                "The KMS server must trust the {} certificate too: KMS Cloud cannot use a private CA; a self-hosted server needs the CA installed.",
+                "The KMS server must trust the {} certificate too: KMS Cloud cannot use a private CA; a self-hosted server needs the CA installed. To test from here, give the CA with --ca-cert or the CA certificate field.",
                 app.name
             )),
         ),
