@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+use crate::apps::checks::{CheckInputs, CheckOptions, Checklist, Status};
 use crate::apps::{self, AppSpec, CATALOG, FieldId, RawInput, TestOutcome};
 use crate::kms::{Guidance, KmsClient};
 use crate::sanitize::clean_line;
@@ -63,6 +64,12 @@ pub struct CredentialArgs {
     /// Print JSON for scripts.
     #[arg(long)]
     pub json: bool,
+    /// TeamCity: a project id to check "View build configuration settings" and "Edit project" on.
+    #[arg(long, value_name = "ID")]
+    pub check_project: Option<String>,
+    /// A PEM file with a CA to trust for the provider (the KMS server must trust it too).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +133,16 @@ impl Failure {
                 .collect(),
             code: EXIT_TEST_FAILED,
         }
+    }
+
+    /// The server's failure, plus the first further line that failed too (an expiry date
+    /// explains a rejected token).
+    fn from_checklist(list: &Checklist) -> Self {
+        let mut f = Self::from_outcome(&list.server);
+        if let Some(line) = list.extra.iter().find(|l| l.status == Status::Fail) {
+            f.lines.push(format!("✗ {}", line.message));
+        }
+        f
     }
 }
 
@@ -259,6 +276,8 @@ fn flag_for(app: Option<&AppSpec>, field: FieldId) -> &'static str {
             .and_then(|a| a.target.as_ref())
             .map_or("the target", |t| t.flag),
         FieldId::Secret => "secret",
+        FieldId::CheckProject => "--check-project",
+        FieldId::CaCert => "--ca-cert",
     }
 }
 
@@ -278,7 +297,14 @@ fn validated(app: &'static AppSpec, raw: &RawInput) -> Result<apps::ConnectionIn
     })
 }
 
-fn client_for(settings: &Settings, extra_urls: &[&str]) -> Result<reqwest::Client, Failure> {
+fn client_for(
+    settings: &Settings,
+    extra_urls: &[&str],
+    ca_cert: Option<&str>,
+) -> Result<reqwest::Client, Failure> {
+    if let Some(path) = ca_cert {
+        return crate::http::client_with_ca_file(settings.direct, path).map_err(Failure::input);
+    }
     let needs_tls = settings.kms_needs_tls() || crate::http::any_https(extra_urls.iter().copied());
     crate::http::client(needs_tls, settings.direct).map_err(|e| Failure {
         lines: vec![format!(
@@ -289,20 +315,37 @@ fn client_for(settings: &Settings, extra_urls: &[&str]) -> Result<reqwest::Clien
     })
 }
 
-async fn run_test(
+/// What the checks need beyond the credential, from the flags.
+fn check_options(args: &CredentialArgs) -> CheckOptions {
+    CheckOptions::new(
+        CheckInputs {
+            project: args.check_project.clone(),
+            use_name: None,
+            ca_cert: args.ca_cert.clone(),
+        },
+        std::time::SystemTime::now(),
+    )
+}
+
+async fn run_checks(
     http: &reqwest::Client,
     input: &apps::ConnectionInput,
     settings: &Settings,
-    json: bool,
-) -> Result<TestOutcome, Failure> {
-    let outcome = apps::probe::run(http, input, &settings.providers).await;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&outcome).unwrap_or_default()
-        );
+    args: &CredentialArgs,
+) -> Checklist {
+    apps::checks::run_checks(http, input, &settings.providers, &check_options(args)).await
+}
+
+/// The checklist as text: one line each, then what to do for lines that are not ✓.
+fn checklist_text(list: &Checklist) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in list.lines() {
+        out.push(format!("{} {}", line.status.mark(), line.message));
+        if let Some(h) = line.hint.as_ref().filter(|_| line.status != Status::Ok) {
+            out.push(format!("  {h}"));
+        }
     }
-    Ok(outcome)
+    out
 }
 
 async fn test(args: TestArgs, settings: &Settings) -> CliResult {
@@ -317,13 +360,21 @@ async fn test(args: TestArgs, settings: &Settings) -> CliResult {
     };
     let input = validated(app, &raw)?;
     let url = apps::probe::probe_url(app, &input, &settings.providers);
-    let http = client_for(settings, &[&url])?;
-    let outcome = run_test(&http, &input, settings, args.cred.json).await?;
-    if !outcome.ok {
-        return Err(Failure::from_outcome(&outcome));
+    let http = client_for(settings, &[&url], args.cred.ca_cert.as_deref())?;
+    let list = run_checks(&http, &input, settings, &args.cred).await;
+    if args.cred.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        );
+    }
+    if !list.ok() {
+        return Err(Failure::from_checklist(&list));
     }
     if !args.cred.json {
-        println!("✓ {}", outcome.message);
+        for line in checklist_text(&list) {
+            println!("{line}");
+        }
     }
     Ok(())
 }
@@ -348,15 +399,17 @@ async fn create(args: CreateArgs, settings: &Settings) -> CliResult {
     } else {
         vec![probe_url.as_str()]
     };
-    let http = client_for(settings, &extra)?;
+    let http = client_for(settings, &extra, args.cred.ca_cert.as_deref())?;
+    // The checklist goes to stderr (stdout stays the created object), once the connection
+    // exists: a failure is then reported alone, in its two lines.
+    let mut report = Vec::new();
     if !args.skip_test {
-        // The test result goes to stderr so stdout stays the created object.
-        let outcome = apps::probe::run(&http, &input, &settings.providers).await;
-        if !outcome.ok {
-            return Err(Failure::from_outcome(&outcome));
+        let list = run_checks(&http, &input, settings, &args.cred).await;
+        if !list.ok() {
+            return Err(Failure::from_checklist(&list));
         }
         if !args.cred.json {
-            eprintln!("✓ {}", outcome.message);
+            report = checklist_text(&list);
         }
     }
     let client = creds
@@ -367,6 +420,9 @@ async fn create(args: CreateArgs, settings: &Settings) -> CliResult {
         .create_connection(&input, settings.project_id.as_deref())
         .await
         .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))?;
+    for line in report {
+        eprintln!("{line}");
+    }
     if args.cred.json {
         println!(
             "{}",

@@ -14,6 +14,34 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
 /// http://; then no TLS roots are loaded, which keeps a scripted create as cheap as curl.
 /// `direct` ignores proxy variables (for servers on this machine).
 pub fn client(needs_tls: bool, direct: bool) -> reqwest::Result<reqwest::Client> {
+    builder(needs_tls, direct).build()
+}
+
+/// The same client, also trusting the CA certificates in `pem` (a PEM file's contents), for a
+/// provider whose certificate this machine does not trust (`--ca-cert`).
+pub fn client_with_ca(direct: bool, pem: &[u8]) -> Result<reqwest::Client, String> {
+    let certs = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| crate::sanitize::clean_short(&e.to_string(), 100))?;
+    if certs.is_empty() {
+        return Err("it holds no PEM certificate".into());
+    }
+    builder(true, direct)
+        .tls_certs_merge(certs)
+        .build()
+        .map_err(|e| crate::sanitize::clean_short(&e.to_string(), 100))
+}
+
+/// Reads a CA file and builds [`client_with_ca`]; the error names the file and what to do.
+pub fn client_with_ca_file(direct: bool, path: &str) -> Result<reqwest::Client, String> {
+    let shown = crate::sanitize::clean_short(path, 60);
+    let pem = std::fs::read(path)
+        .map_err(|e| format!("Could not read the CA certificate {shown}: {e}."))?;
+    client_with_ca(direct, &pem).map_err(|why| {
+        format!("Could not use the CA certificate {shown}: {why}. Give a PEM file (-----BEGIN CERTIFICATE-----).")
+    })
+}
+
+fn builder(needs_tls: bool, direct: bool) -> reqwest::ClientBuilder {
     let mut b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(REQUEST_TIMEOUT)
@@ -25,7 +53,7 @@ pub fn client(needs_tls: bool, direct: bool) -> reqwest::Result<reqwest::Client>
     if direct {
         b = b.no_proxy();
     }
-    b.build()
+    b
 }
 
 /// True when any of the URLs is https (or unparsable, to be safe).

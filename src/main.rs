@@ -161,14 +161,40 @@ fn demo_info(s: &Sandbox) -> DemoInfo {
         .iter()
         .map(|app| {
             let (target, secret, extra): (Option<&str>, &str, Vec<(&str, &str)>) = match app.slug {
-                "teamcity" => (Some(&s.teamcity_url), demo::TEAMCITY_TOKEN, vec![]),
-                "octopus-deploy" => (Some(&s.octopus_url), demo::OCTOPUS_API_KEY, vec![]),
+                "teamcity" => (
+                    Some(&s.teamcity_url),
+                    demo::TEAMCITY_TOKEN,
+                    vec![
+                        ("Expires in 5 days", demo::EXPIRING_TOKEN),
+                        ("Per-project, no Edit project", demo::TEAMCITY_PROJECT_TOKEN),
+                        ("Project to check", demo::TEAMCITY_PROJECT),
+                    ],
+                ),
+                "octopus-deploy" => (
+                    Some(&s.octopus_url),
+                    demo::OCTOPUS_API_KEY,
+                    vec![
+                        ("Expires in 5 days", demo::EXPIRING_TOKEN),
+                        ("Read-only key", demo::OCTOPUS_READONLY_KEY),
+                    ],
+                ),
                 "bitbucket" => (
                     Some(demo::BITBUCKET_EMAIL),
                     demo::BITBUCKET_TOKEN,
-                    vec![("Token missing a scope", demo::BITBUCKET_TOKEN_NO_USER_SCOPE)],
+                    vec![
+                        ("Token missing a scope", demo::BITBUCKET_TOKEN_NO_USER_SCOPE),
+                        ("No pipeline scopes", demo::BITBUCKET_TOKEN_NO_PIPELINE),
+                    ],
                 ),
-                _ => (None, demo::NORTHFLANK_TOKEN, vec![]),
+                _ => (
+                    None,
+                    demo::NORTHFLANK_TOKEN,
+                    vec![
+                        ("Expires in 5 days", demo::EXPIRING_TOKEN),
+                        ("Expired", demo::EXPIRED_TOKEN),
+                        ("Org-level token", demo::NORTHFLANK_ORG_TOKEN),
+                    ],
+                ),
             };
             let mut rows = Vec::new();
             if let (Some(spec), Some(v)) = (&app.target, target) {
@@ -177,6 +203,20 @@ fn demo_info(s: &Sandbox) -> DemoInfo {
             rows.push((app.secret.label.to_owned(), secret.to_owned()));
             rows.push(("Slow (test Esc)".to_owned(), demo::SLOW_TOKEN.to_owned()));
             rows.extend(extra.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
+            rows.push((
+                "Rate-limited (429)".to_owned(),
+                demo::RATE_LIMITED_TOKEN.to_owned(),
+            ));
+            if let Some(url) = target.filter(|t| t.starts_with("http")) {
+                rows.push((
+                    "Redirecting URL".to_owned(),
+                    format!("{url}{}", demo::REDIRECTING_PATH),
+                ));
+                rows.push((
+                    "Web page URL".to_owned(),
+                    format!("{url}{}", demo::WEB_PAGE_PATH),
+                ));
+            }
             (app.slug, rows)
         })
         .collect();

@@ -2,8 +2,9 @@
 //! sandbox (the realistic path) and against wiremock (the odd answers a real server or proxy
 //! may give). Every assertion names exact codes, messages or fields.
 
-use std::sync::Arc;
 use std::time::Duration;
+
+mod common;
 
 use base64::Engine as _;
 use kms_connect::apps::{
@@ -1348,23 +1349,7 @@ async fn slow_provider_times_out() {
 /// A TLS server on 127.0.0.1 with a fresh self-signed certificate; it completes (or fails)
 /// handshakes and answers nothing.
 async fn self_signed_tls_server() -> (u16, tokio::task::JoinHandle<()>) {
-    use tokio_rustls::rustls;
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .unwrap();
-    let cert = certified.cert.der().clone();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![cert], key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (acceptor, _) = common::tls::self_signed();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let task = tokio::spawn(async move {

@@ -130,7 +130,7 @@ fn rotation_tested(s: &mut State) -> u64 {
     assert_eq!(s.browse.view, View::Rotate);
     type_text(s, SECRET);
     match press(s, KeyCode::Enter).as_slice() {
-        [Effect::Test(id, input)] => {
+        [Effect::Test(id, input, _)] => {
             assert_eq!(input.app.slug, "teamcity");
             assert_eq!(input.target.as_deref(), Some("https://ci.example.com"));
             *id
@@ -280,14 +280,14 @@ fn a_failed_rotation_test_offers_save_anyway_and_esc_cancels_a_running_one() {
         "late result ignored"
     );
     let retest = match press(&mut s, KeyCode::Enter).as_slice() {
-        [Effect::Test(id, _)] => *id,
+        [Effect::Test(id, _, _)] => *id,
         other => panic!("{other:?}"),
     };
     update(&mut s, Msg::Tested(retest, tested(false)));
     // Enter goes back to fixing, nothing is sent.
     assert!(press(&mut s, KeyCode::Enter).is_empty());
     let retest = match press(&mut s, KeyCode::Enter).as_slice() {
-        [Effect::Test(id, _)] => *id,
+        [Effect::Test(id, _, _)] => *id,
         other => panic!("{other:?}"),
     };
     update(&mut s, Msg::Tested(retest, tested(false)));

@@ -316,12 +316,15 @@ fn apps_lists_the_four_apps() {
 #[test]
 fn test_ok_for_each_app() {
     let h = Harness::new();
+    // The server's check first, then who, expiry and permissions.
     let messages = [
         "✓ TeamCity accepted the credential: version 2025.07 (build 197398).",
         "✓ Octopus Deploy accepted the credential: user svc-kms (KMS sync).",
         "✓ Bitbucket accepted the credential: user KMS Demo (kms-demo).",
         "✓ Northflank accepted the credential: projects visible 1.",
     ];
+    let line_counts = [4, 4, 6, 4];
+    let reads = [4, 3, 1, 2];
     for (i, slug) in SLUGS.into_iter().enumerate() {
         let secret = good_secret(slug);
         let run = h
@@ -331,8 +334,15 @@ fn test_ok_for_each_app() {
             .secret_stdin(secret)
             .run();
         assert_eq!(run.code, 0, "{slug}: {run:?}");
-        assert!(run.stdout.starts_with("✓"), "{run:?}");
-        assert_eq!(run.stdout, format!("{}\n", messages[i]));
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines[0], messages[i]);
+        assert_eq!(lines.len(), line_counts[i], "{slug}: {run:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| !l.starts_with('⚠') && !l.starts_with('✗')),
+            "{run:?}"
+        );
         assert_eq!(run.stderr, "");
 
         let reqs: Vec<_> = h
@@ -340,9 +350,12 @@ fn test_ok_for_each_app() {
             .into_iter()
             .filter(|r| r.service == slug)
             .collect();
-        assert_eq!(reqs.len(), 1, "{slug}");
-        assert_eq!(reqs[0].path, probe_path(slug));
-        assert_eq!(header(&reqs[0], "user-agent"), Some(USER_AGENT));
+        assert_eq!(reqs.len(), reads[i], "{slug}: a handful of reads");
+        assert!(reqs.iter().any(|r| r.path == probe_path(slug)));
+        assert!(
+            reqs.iter()
+                .all(|r| r.method == "GET" && header(r, "user-agent") == Some(USER_AGENT))
+        );
     }
     // `test` never talks to the KMS server.
     assert!(h.requests().iter().all(|r| r.service != "kms"));
@@ -358,8 +371,8 @@ fn test_with_secret_env_sends_the_secret_from_the_variable() {
         .run();
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
-        run.stdout,
-        "✓ Northflank accepted the credential: projects visible 1.\n"
+        run.stdout.lines().next(),
+        Some("✓ Northflank accepted the credential: projects visible 1.")
     );
     let r = h.requests().pop().unwrap();
     assert_eq!(r.service, "northflank");
@@ -462,6 +475,111 @@ fn test_json_output_parses() {
         h.requests().pop().unwrap().authorization,
         Some(format!("Basic {b64}"))
     );
+}
+
+#[test]
+fn test_json_lists_every_check_in_a_stable_shape() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["test", "teamcity", "--json", "--check-project", "Backend"])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_PROJECT_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "a warning never fails the test: {run:?}");
+    let v = run.json();
+    // The server's outcome stays at the top level, as before.
+    assert_eq!(v["ok"], json!(true));
+    assert_eq!(v["code"], json!("ok"));
+    assert_eq!(
+        v["url"],
+        json!(format!("{}/app/rest/server", h.sb.teamcity_url))
+    );
+    assert_eq!(v["warnings"], json!(1));
+    let checks = v["checks"].as_array().expect("checks array");
+    let shape: Vec<(&str, &str)> = checks
+        .iter()
+        .map(|c| (c["check"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("server", "ok"),
+            ("who", "ok"),
+            ("expiry", "ok"),
+            ("permissions", "warn")
+        ]
+    );
+    assert_eq!(checks[0]["message"], v["message"]);
+    assert_eq!(
+        checks[3],
+        json!({
+            "check": "permissions",
+            "status": "warn",
+            "message": "Missing TeamCity permission \"Edit project\" on Backend.",
+            "hint": "Add it to the token (Limit per project) or make a token with the user's rights.",
+            "missing": ["Edit project"],
+        })
+    );
+    assert!(
+        checks[2]["expires_at"]
+            .as_str()
+            .is_some_and(|e| e.ends_with('Z')),
+        "{v}"
+    );
+    let project_reads: Vec<_> = h
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/app/rest/projects/id:Backend"))
+        .collect();
+    assert_eq!(project_reads.len(), 2, "view settings and edit project");
+
+    // The text form: one line per check, what to do under the warning.
+    let run = h
+        .cli()
+        .args(["test", "northflank"])
+        .secret_stdin(demo::EXPIRING_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[2].starts_with("⚠ The token expires on ")
+            && lines[2].ends_with("(5 days). Rotate it before then."),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn an_expired_token_fails_with_its_date_in_three_lines() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["test", "northflank"])
+        .secret_stdin(demo::EXPIRED_TOKEN)
+        .run();
+    assert_eq!(run.code, 3, "{run:?}");
+    let lines = run.stderr_lines();
+    assert_eq!(lines.len(), 3, "{run:?}");
+    assert!(lines[0].starts_with("✗ Northflank rejected the api token (401)."));
+    assert!(lines[2].starts_with("✗ The token expired on "), "{run:?}");
+}
+
+#[test]
+fn ca_cert_that_cannot_be_read_is_an_input_error() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["test", "teamcity", "--ca-cert", "/nonexistent/ca.pem"])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("Could not read the CA certificate /nonexistent/ca.pem: "),
+        "{run:?}"
+    );
+    assert!(h.requests().is_empty(), "nothing is sent");
 }
 
 #[test]
@@ -608,17 +726,19 @@ fn create_json_for_each_app() {
             Some(format!("Bearer {}", h.sb.token))
         );
 
-        // The CLI tested the credential itself first, then the KMS server checked it again.
+        // The CLI checked the credential itself first (the server's check and a few reads),
+        // then the KMS server checked it once.
         let order: Vec<(&str, bool)> = h.requests()[before..]
             .iter()
             .filter(|r| r.service == slug || r.service == "kms")
             .map(|r| (r.service, header(r, "user-agent") == Some(USER_AGENT)))
             .collect();
-        assert_eq!(
-            order,
-            [(slug, true), ("kms", true), (slug, false)],
-            "{slug}"
+        let kms_at = order.iter().position(|(s, _)| *s == "kms").unwrap();
+        assert!(
+            kms_at >= 1 && order[..kms_at].iter().all(|o| *o == (slug, true)),
+            "{slug}: {order:?}"
         );
+        assert_eq!(order[kms_at..], [("kms", true), (slug, false)], "{slug}");
     }
     assert_eq!(h.kms_posts().len(), 4);
 }
@@ -642,7 +762,10 @@ fn create_text_output_with_description() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         run.stderr,
-        "✓ TeamCity accepted the credential: version 2025.07 (build 197398).\n"
+        "✓ TeamCity accepted the credential: version 2025.07 (build 197398).\n\
+         ✓ The token acts as TeamCity user svc-kms (KMS sync).\n\
+         ✓ The token \"kms-connect\" never expires.\n\
+         ✓ The token sees 1 project.\n"
     );
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{run:?}");
@@ -946,15 +1069,14 @@ fn create_with_a_rejected_kms_token_exits_1() {
         .run();
     assert_eq!(run.code, 1, "{run:?}");
     let lines = run.stderr_lines();
-    // Line 1 is the CLI's own successful credential test.
-    assert_eq!(
-        lines[0],
-        "✓ Northflank accepted the credential: projects visible 1."
-    );
+    // The failure alone: the passing checklist is only printed once a connection exists.
     assert!(
-        lines[1].starts_with("Your KMS token was rejected or has expired"),
+        lines[0].starts_with("Your KMS token was rejected or has expired"),
         "{run:?}"
     );
+    assert!(!run.stderr.contains('✓'), "{run:?}");
+    // The CLI's own checks did run first.
+    assert!(h.requests().iter().any(|r| r.path == "/v1/auth"));
     assert!(h.sb.connections().is_empty());
 }
 

@@ -262,13 +262,14 @@ fn creates_one_connection_per_app_through_the_keys() {
         t.send("n");
     }
     assert_eq!(posts(&sandbox).len(), 4, "exactly one create per app");
-    // One provider request per test, and one more by the KMS server's own check.
+    // Per test the server's check and a few reads (TeamCity 3, Octopus 2, Bitbucket 0,
+    // Northflank 1), and one more request by the KMS server's own check.
     let provider_calls = sandbox
         .requests()
         .iter()
         .filter(|r| r.service != "kms")
         .count();
-    assert_eq!(provider_calls, 8);
+    assert_eq!(provider_calls, 4 + 6 + 4);
     t.wait_for("Step 1/5");
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
@@ -603,4 +604,68 @@ fn deletes_a_connection_after_typing_its_name() {
     assert_eq!(sb.connections().len(), 1);
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
+}
+
+/// Fills the TeamCity form (URL, token, then the optional project) and starts the test.
+fn test_teamcity(t: &mut Term, url: &str, token: &str, project: Option<&str>) -> String {
+    t.wait_for("Step 1/5");
+    t.send(ENTER);
+    t.wait_for("Step 2/5");
+    t.send(ENTER);
+    t.wait_for("Step 3/5");
+    t.send("ci-teamcity");
+    t.send(TAB);
+    t.send(TAB);
+    t.send(url);
+    t.send(TAB);
+    t.paste(token);
+    if let Some(p) = project {
+        t.send(TAB);
+        t.send(p);
+    }
+    t.send(ENTER);
+    t.wait_for("Checked: GET")
+}
+
+#[test]
+fn the_test_step_warns_about_expiry_and_a_missing_permission() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+
+    let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
+    let screen = test_teamcity(&mut t, &sandbox.teamcity_url, demo::EXPIRING_TOKEN, None);
+    assert!(
+        screen.contains("✓ TeamCity accepted the credential"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("⚠ The token \"kms-connect\" expires on ")
+            && screen.contains("(5 days). Rotate it"),
+        "{screen}"
+    );
+    assert!(screen.contains("Press Enter to review"), "{screen}");
+    t.send("\x03");
+    assert_eq!(t.wait_exit(), 0);
+
+    let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
+    let screen = test_teamcity(
+        &mut t,
+        &sandbox.teamcity_url,
+        demo::TEAMCITY_PROJECT_TOKEN,
+        Some(demo::TEAMCITY_PROJECT),
+    );
+    assert!(
+        screen.contains("⚠ Missing TeamCity permission \"Edit project\" on Backend."),
+        "{screen}"
+    );
+    assert!(!screen.contains(demo::TEAMCITY_PROJECT_TOKEN), "{screen}");
+    // A warning does not stop the way to create.
+    t.send(ENTER);
+    t.wait_for("Step 5/5");
+    t.send("\x03");
+    assert_eq!(t.wait_exit(), 0);
+    let checked_edit = sandbox
+        .requests()
+        .iter()
+        .any(|r| r.path.starts_with("/app/rest/projects/id:Backend?"));
+    assert!(checked_edit, "the named project was checked");
 }

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use crossterm::event::KeyCode;
+use kms_connect::apps::checks::{CheckKind, CheckLine, Checklist, Status};
 use kms_connect::apps::{OutcomeCode, TestOutcome};
 use kms_connect::kms::error::Trouble;
 use kms_connect::kms::{AppConnection, Guidance, Project};
@@ -34,7 +35,7 @@ fn submitted(s: &mut State) -> u64 {
     to_form(s, 0);
     fill_teamcity(s, SECRET);
     match update(s, ctrl('s')).as_slice() {
-        [Effect::Test(id, _)] => *id,
+        [Effect::Test(id, ..)] => *id,
         other => panic!("{other:?}"),
     }
 }
@@ -334,7 +335,7 @@ fn done_bitbucket_offers_sync_and_scanning() {
     type_text(&mut s, "ci@example.com");
     press(&mut s, KeyCode::Tab);
     update(&mut s, Msg::Paste(SECRET.into()));
-    let [Effect::Test(id, _)] = update(&mut s, ctrl('s'))[..] else {
+    let [Effect::Test(id, ..)] = update(&mut s, ctrl('s'))[..] else {
         panic!()
     };
     update(&mut s, Msg::Tested(id, outcome(true)));
@@ -355,5 +356,82 @@ fn done_bitbucket_offers_sync_and_scanning() {
         ..Default::default()
     };
     update(&mut s, Msg::Created(id, Ok(conn)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+fn check(kind: CheckKind, status: Status, message: &str, hint: Option<&str>) -> CheckLine {
+    let line = CheckLine::new(kind, status, message);
+    match hint {
+        Some(h) => line.hint(h),
+        None => line,
+    }
+}
+
+/// The Test step after a passing server check with these lines after it.
+fn checklist_screen(extra: Vec<CheckLine>) -> State {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    let list = Checklist {
+        server: outcome(true),
+        extra,
+    };
+    update(&mut s, Msg::Checked(id, list));
+    s
+}
+
+#[test]
+fn test_checklist_with_warnings() {
+    let s = checklist_screen(vec![
+        check(
+            CheckKind::Who,
+            Status::Ok,
+            "The token acts as TeamCity user svc-kms (KMS sync).",
+            None,
+        ),
+        check(
+            CheckKind::Expiry,
+            Status::Warn,
+            "The token \"kms-connect\" expires on 2026-11-27 (5 days). Rotate it before then.",
+            None,
+        ),
+        check(
+            CheckKind::Permissions,
+            Status::Warn,
+            "Missing TeamCity permission \"Edit project\" on Backend.",
+            Some("Add it to the token (Limit per project) or make a token with the user's rights."),
+        ),
+    ]);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn test_checklist_unknown_expiry_and_private_ca() {
+    let s = checklist_screen(vec![
+        check(
+            CheckKind::Expiry,
+            Status::Unknown,
+            "Expiry unknown: this token cannot read the user's token list (403).",
+            Some("Check it under Profile → Access Tokens."),
+        ),
+        check(
+            CheckKind::Tls,
+            Status::Warn,
+            "TLS was trusted through the CA in /etc/ssl/corp-ca.pem: the KMS server must trust that CA too.",
+            Some(
+                "Self-hosted: install the CA on the KMS server (its CA store or NODE_EXTRA_CA_CERTS); KMS Cloud cannot use a private CA.",
+            ),
+        ),
+    ]);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn form_teamcity_optional_check_fields() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    fill_teamcity(&mut s, SECRET);
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "Backend");
+    press(&mut s, KeyCode::Tab);
     insta::assert_snapshot!(screen(&s));
 }

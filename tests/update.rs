@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use crossterm::event::KeyCode;
+use kms_connect::apps::checks::{CheckInputs, CheckKind, CheckLine, Checklist, Status};
 use kms_connect::apps::{FieldId, OutcomeCode, TestOutcome};
 use kms_connect::kms::error::Trouble;
 use kms_connect::kms::{AppConnection, Guidance, Project};
@@ -31,7 +32,7 @@ fn outcome(ok: bool) -> TestOutcome {
 
 fn test_id(effects: &[Effect]) -> u64 {
     match effects {
-        [Effect::Test(id, _)] => *id,
+        [Effect::Test(id, ..)] => *id,
         other => panic!("expected one Test effect, got {other:?}"),
     }
 }
@@ -252,7 +253,7 @@ fn a_valid_form_starts_the_test_with_the_normalised_input() {
     to_form(&mut s, 0);
     fill_teamcity(&mut s, "  tok-123 \n");
     let effects = update(&mut s, ctrl('s'));
-    let [Effect::Test(_, input)] = effects.as_slice() else {
+    let [Effect::Test(_, input, _)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(input.target.as_deref(), Some("https://ci.example.com"));
@@ -547,4 +548,115 @@ fn pasted_control_characters_never_reach_a_field() {
     to_form(&mut s, 0);
     update(&mut s, Msg::Paste("ci\t-\x1bteam\ncity".into()));
     assert_eq!(s.form.as_ref().unwrap().raw().name, "ci-teamcity");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checklist
+// ---------------------------------------------------------------------------------------------
+
+fn checklist(ok: bool, extra: Vec<CheckLine>) -> Checklist {
+    Checklist {
+        server: outcome(ok),
+        extra,
+    }
+}
+
+fn warn_line() -> CheckLine {
+    CheckLine::new(
+        CheckKind::Permissions,
+        Status::Warn,
+        "Missing TeamCity permission \"Edit project\" on Backend.",
+    )
+}
+
+#[test]
+fn enter_on_the_token_submits_though_optional_check_fields_follow() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    fill_teamcity(&mut s, "tok-123");
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(form.focused(), FieldId::Secret);
+    assert!(
+        form.fields
+            .ends_with(&[FieldId::CheckProject, FieldId::CaCert])
+    );
+    let effects = press(&mut s, KeyCode::Enter);
+    let [Effect::Test(_, _, inputs)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*inputs, CheckInputs::default());
+}
+
+#[test]
+fn the_project_and_ca_fields_go_to_the_checks_not_to_the_server() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    fill_teamcity(&mut s, "tok-123");
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, " Backend ");
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "/etc/ssl/corp-ca.pem");
+    // On the last field Enter submits.
+    let effects = press(&mut s, KeyCode::Enter);
+    let [Effect::Test(_, input, inputs)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(inputs.project.as_deref(), Some("Backend"));
+    assert_eq!(inputs.ca_cert.as_deref(), Some("/etc/ssl/corp-ca.pem"));
+    assert_eq!(inputs.use_name, None, "TeamCity has one use");
+    let body = input.create_body(None);
+    assert!(!body.to_string().contains("Backend"), "{body}");
+    assert!(!body.to_string().contains("corp-ca"), "{body}");
+}
+
+#[test]
+fn bitbucket_scopes_are_checked_for_the_use_shown_in_the_instructions() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('s'));
+    press(&mut s, KeyCode::Enter);
+    type_text(&mut s, "bb");
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "jane@example.com");
+    press(&mut s, KeyCode::Tab);
+    update(&mut s, Msg::Paste("tok".into()));
+    let effects = press(&mut s, KeyCode::Enter);
+    let [Effect::Test(_, _, inputs)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(inputs.use_name.as_deref(), Some("Secret Scanning"));
+}
+
+#[test]
+fn a_checklist_with_warnings_still_passes_to_review() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    update(&mut s, Msg::Checked(id, checklist(true, vec![warn_line()])));
+    assert!(s.test.running.is_none());
+    assert_eq!(s.test.checks, [warn_line()]);
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Review);
+    assert!(!s.test.overridden, "a warning is not a failure");
+}
+
+#[test]
+fn a_late_checklist_is_ignored_and_a_new_test_clears_the_old_lines() {
+    let mut s = wizard();
+    let first = submitted(&mut s);
+    update(
+        &mut s,
+        Msg::Checked(first, checklist(false, vec![warn_line()])),
+    );
+    let again = test_id(&press(&mut s, KeyCode::Char('r')));
+    assert!(s.test.checks.is_empty(), "old lines go with a new test");
+    update(
+        &mut s,
+        Msg::Checked(first, checklist(true, vec![warn_line()])),
+    );
+    assert!(s.test.outcome.is_none() && s.test.checks.is_empty());
+    update(&mut s, Msg::Checked(again, checklist(true, Vec::new())));
+    assert!(s.test.outcome.as_ref().is_some_and(|o| o.ok));
 }

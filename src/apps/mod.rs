@@ -2,6 +2,7 @@
 //! file beside this one, one instructions asset and one line in [`CATALOG`].
 
 mod bitbucket;
+pub mod checks;
 mod northflank;
 mod octopus_deploy;
 pub mod probe;
@@ -122,6 +123,7 @@ impl AppSpec {
             f.push(FieldId::Target);
         }
         f.push(FieldId::Secret);
+        f.extend(checks::check_fields(self).iter().map(|c| c.id));
         f
     }
 
@@ -131,6 +133,10 @@ impl AppSpec {
             FieldId::Description => "Description (optional)",
             FieldId::Target => self.target.as_ref().map_or("", |t| t.label),
             FieldId::Secret => self.secret.label,
+            FieldId::CheckProject | FieldId::CaCert => checks::check_fields(self)
+                .iter()
+                .find(|c| c.id == field)
+                .map_or("", |c| c.label),
         }
     }
 
@@ -200,7 +206,10 @@ mod tests {
     fn fields_follow_the_form_order() {
         use FieldId::*;
         let tc = AppSpec::by_slug("teamcity").unwrap();
-        assert_eq!(tc.fields(), [Name, Description, Target, Secret]);
+        assert_eq!(
+            tc.fields(),
+            [Name, Description, Target, Secret, CheckProject, CaCert]
+        );
         let nf = AppSpec::by_slug("northflank").unwrap();
         assert_eq!(nf.fields(), [Name, Description, Secret]);
         assert_eq!(

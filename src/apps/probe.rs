@@ -141,9 +141,47 @@ pub async fn run(
     input: &ConnectionInput,
     endpoints: &ProviderEndpoints,
 ) -> TestOutcome {
+    run_captured(client, input, endpoints).await.0
+}
+
+/// The same test, also handing back the provider's answer (when there was one) so further
+/// checks can read what it said (Bitbucket's scope headers, the Octopus user id).
+pub async fn run_captured(
+    client: &reqwest::Client,
+    input: &ConnectionInput,
+    endpoints: &ProviderEndpoints,
+) -> (TestOutcome, Option<Captured>) {
     let app = input.app;
     let url = probe_url(app, input, endpoints);
-    let mut req = client.get(&url).header(ACCEPT, "application/json");
+    let req = match authorized(client.get(&url), input, &url) {
+        Ok(req) => req,
+        Err(o) => return (*o, None),
+    };
+    let (outcome, captured) = match req.send().await {
+        Err(e) => (
+            transport_outcome(app, &url, &TransportFailure::classify(&e)),
+            None,
+        ),
+        Ok(resp) => match http::capture(resp).await {
+            Ok(captured) => (classify(app, &url, &captured), Some(captured)),
+            Err(e) => (
+                transport_outcome(app, &url, &TransportFailure::classify(&e)),
+                None,
+            ),
+        },
+    };
+    (redact(outcome, &secret_forms(input)), captured)
+}
+
+/// Adds `Accept: application/json` and the app's credential headers (marked sensitive) to a
+/// request; fails with a test outcome when the secret cannot be sent in a header.
+pub(crate) fn authorized(
+    mut req: reqwest::RequestBuilder,
+    input: &ConnectionInput,
+    url: &str,
+) -> Result<reqwest::RequestBuilder, Box<TestOutcome>> {
+    let app = input.app;
+    req = req.header(ACCEPT, "application/json");
     let secret = input.secret.expose_secret();
     let auth = match app.probe_auth {
         ProbeAuth::Bearer => Some((AUTHORIZATION.as_str(), format!("Bearer {secret}"))),
@@ -166,44 +204,47 @@ pub async fn run(
     }
     for (name, value) in headers {
         let Ok(mut v) = HeaderValue::from_str(&value) else {
-            return TestOutcome::fail(
+            return Err(Box::new(TestOutcome::fail(
                 OutcomeCode::Unexpected,
-                &url,
+                url,
                 format!(
                     "The {} contains characters that cannot be sent in a header.",
                     app.secret.label
                 ),
                 Some("Paste it again; it may have picked up a stray character.".into()),
-            );
+            )));
         };
         v.set_sensitive(true);
         req = req.header(name, v);
     }
-    let outcome = match req.send().await {
-        Err(e) => transport_outcome(app, &url, &TransportFailure::classify(&e)),
-        Ok(resp) => match http::capture(resp).await {
-            Ok(captured) => classify(app, &url, &captured),
-            Err(e) => transport_outcome(app, &url, &TransportFailure::classify(&e)),
-        },
-    };
+    Ok(req)
+}
+
+/// Every form in which the secret could be echoed back: as typed, and for Basic auth the
+/// base64 of `email:token`.
+pub(crate) fn secret_forms(input: &ConnectionInput) -> Vec<String> {
+    let secret = input.secret.expose_secret();
     let mut forms = vec![secret.trim().to_owned()];
-    if app.probe_auth == ProbeAuth::BasicEmailToken {
+    if input.app.probe_auth == ProbeAuth::BasicEmailToken {
         let pair = format!("{}:{secret}", input.target.as_deref().unwrap_or(""));
         forms.push(base64::engine::general_purpose::STANDARD.encode(pair));
     }
-    redact(outcome, &forms)
+    forms
+}
+
+/// Replaces every form of the secret in `s`.
+pub(crate) fn scrub(s: &mut String, secrets: &[String]) {
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        if s.contains(secret.as_str()) {
+            *s = s.replace(secret.as_str(), "[secret]");
+        }
+    }
 }
 
 /// A provider may echo the credential back (in an error, a redirect, a body): it is replaced
 /// before the outcome goes anywhere, so messages can be shown and printed safely.
-fn redact(mut o: TestOutcome, secrets: &[String]) -> TestOutcome {
-    let scrub = |s: &mut String| {
-        for secret in secrets.iter().filter(|s| s.len() >= 4) {
-            if s.contains(secret.as_str()) {
-                *s = s.replace(secret.as_str(), "[secret]");
-            }
-        }
-    };
+pub(crate) fn redact(mut o: TestOutcome, secrets: &[String]) -> TestOutcome {
+    let scrub = |s: &mut String| scrub(s, secrets);
     scrub(&mut o.message);
     scrub(&mut o.url);
     if let Some(h) = o.hint.as_mut() {
@@ -237,7 +278,7 @@ fn transport_outcome(app: &AppSpec, url: &str, failure: &TransportFailure) -> Te
         TransportFailure::TlsUntrusted(_) => (
             OutcomeCode::TlsUntrusted,
             Some(format!(
-                "The KMS server must trust the {} certificate too: KMS Cloud cannot use a private CA; a self-hosted server needs the CA installed.",
+                "The KMS server must trust the {} certificate too: KMS Cloud cannot use a private CA; a self-hosted server needs the CA installed. To test from here, give the CA with --ca-cert or the CA certificate field.",
                 app.name
             )),
         ),
@@ -409,22 +450,27 @@ fn rejected(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
 }
 
 /// The human message in a provider's JSON error, whatever its envelope.
-fn provider_message(body: Option<&Value>) -> Option<String> {
+pub(crate) fn provider_message(body: Option<&Value>) -> Option<String> {
+    provider_text(body, 120)
+}
+
+/// The same, cut at `max` characters.
+pub(crate) fn provider_text(body: Option<&Value>, max: usize) -> Option<String> {
     let b = body?;
     ["/ErrorMessage", "/error/message", "/message", "/error"]
         .iter()
         .find_map(|p| b.pointer(p).and_then(Value::as_str))
-        .map(|s| clean_short(s, 120))
+        .map(|s| clean_short(s, max))
 }
 
 /// Seconds to wait: `Retry-After`, else a reset header that counts seconds (a larger number
 /// would be a timestamp, which we cannot turn into a wait without a clock).
-fn retry_after(r: &Captured) -> Option<u64> {
+pub(crate) fn retry_after(r: &Captured) -> Option<u64> {
     let secs = |h: &str| r.header(h).and_then(|v| v.trim().parse::<u64>().ok());
     secs("retry-after").or_else(|| secs("x-ratelimit-reset").filter(|s| *s <= 86_400))
 }
 
-fn absolute(base: &str, location: &str) -> String {
+pub(crate) fn absolute(base: &str, location: &str) -> String {
     url::Url::parse(base)
         .and_then(|b| b.join(location))
         .map(|u| u.to_string())

@@ -17,6 +17,10 @@ pub enum FieldId {
     /// The app's non-secret credential (instance URL or email).
     Target,
     Secret,
+    /// Optional, only for the deep checks: a project to check permissions on.
+    CheckProject,
+    /// Optional, only for the deep checks: a CA certificate file to trust.
+    CaCert,
 }
 
 impl FieldId {
@@ -26,7 +30,14 @@ impl FieldId {
             FieldId::Description => "description",
             FieldId::Target => "target",
             FieldId::Secret => "secret",
+            FieldId::CheckProject => "check_project",
+            FieldId::CaCert => "ca_cert",
         }
+    }
+
+    /// Fields that only feed the checks: never required, never sent to the KMS server.
+    pub fn is_optional_check(self) -> bool {
+        matches!(self, FieldId::CheckProject | FieldId::CaCert)
     }
 }
 
@@ -195,6 +206,8 @@ pub fn field(app: &AppSpec, id: FieldId, raw: &RawInput) -> Result<(), String> {
             None => Ok(()),
         },
         FieldId::Secret => secret(&raw.secret, &app.secret).map(drop),
+        // Checked when the test runs (a file that cannot be read is reported there).
+        FieldId::CheckProject | FieldId::CaCert => Ok(()),
     }
 }
 

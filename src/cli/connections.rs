@@ -7,8 +7,8 @@ use clap::Args;
 use serde_json::Value;
 
 use super::{
-    CliResult, CredentialArgs, Failure, RawInput, app_for, client_for, read_secret, target_value,
-    validated,
+    CliResult, CredentialArgs, Failure, RawInput, app_for, checklist_text, client_for, read_secret,
+    run_checks, target_value, validated,
 };
 use crate::apps::{self, AppSpec};
 use crate::kms::{AppConnection, Changes, ConnectionRef, KmsClient};
@@ -76,7 +76,7 @@ async fn signed_in(settings: &Settings, extra: &[&str]) -> Result<KmsClient, Fai
     let Some(creds) = &settings.credentials else {
         return Err(Failure::input(NO_CREDENTIALS));
     };
-    let http = client_for(settings, extra)?;
+    let http = client_for(settings, extra, None)?;
     creds
         .sign_in(KmsClient::new(http, settings.api_base.clone()))
         .await
@@ -240,13 +240,16 @@ pub async fn rotate(args: RotateArgs, settings: &Settings) -> CliResult {
     if !args.skip_test {
         let url = apps::probe::probe_url(app, &input, &settings.providers);
         // Its own client: TLS roots are loaded only when the provider's URL needs them.
-        let http = client_for(settings, &[&url])?;
-        let outcome = apps::probe::run(&http, &input, &settings.providers).await;
-        if !outcome.ok {
-            return Err(Failure::from_outcome(&outcome));
+        let http = client_for(settings, &[&url], args.cred.ca_cert.as_deref())?;
+        // The same checklist as `test` and `create`; on stderr, so stdout stays the result.
+        let list = run_checks(&http, &input, settings, &args.cred).await;
+        if !list.ok() {
+            return Err(Failure::from_checklist(&list));
         }
         if !args.cred.json {
-            eprintln!("✓ {}", outcome.message);
+            for line in checklist_text(&list) {
+                eprintln!("{line}");
+            }
         }
     }
     let updated = client

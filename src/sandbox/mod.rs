@@ -39,6 +39,26 @@ pub mod demo {
     pub const NORTHFLANK_TOKEN: &str = "demo-northflank-token";
     /// Any provider: answers 200 only after 5 seconds (to exercise cancellation).
     pub const SLOW_TOKEN: &str = "demo-slow-token";
+    /// TeamCity, Octopus Deploy, Northflank: accepted, but it expires in 5 days.
+    pub const EXPIRING_TOKEN: &str = "demo-expiring-token";
+    /// Northflank: rejected, and `/v1/auth` says it expired 3 days ago.
+    pub const EXPIRED_TOKEN: &str = "demo-expired-token";
+    /// TeamCity: a "Limit per project" token on project `Backend` without *Edit project*.
+    pub const TEAMCITY_PROJECT_TOKEN: &str = "demo-project-token";
+    /// The TeamCity project the demo tokens can see.
+    pub const TEAMCITY_PROJECT: &str = "Backend";
+    /// Octopus Deploy: a read-only API key.
+    pub const OCTOPUS_READONLY_KEY: &str = "API-DEMOREADONLY";
+    /// Bitbucket: accepted, but without the pipeline scopes Secret Sync needs.
+    pub const BITBUCKET_TOKEN_NO_PIPELINE: &str = "demo-nopipeline-token";
+    /// Northflank: an org-level token instead of a team token.
+    pub const NORTHFLANK_ORG_TOKEN: &str = "demo-org-token";
+    /// Any provider: 429 with `Retry-After: 30`.
+    pub const RATE_LIMITED_TOKEN: &str = "demo-ratelimited-token";
+    /// Appended to the TeamCity or Octopus Deploy URL: the server redirects from there.
+    pub const REDIRECTING_PATH: &str = "/old";
+    /// Appended to the TeamCity or Octopus Deploy URL: a web page, not the API.
+    pub const WEB_PAGE_PATH: &str = "/web";
 }
 
 /// One request as received by one of the five sandbox servers.

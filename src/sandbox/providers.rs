@@ -52,6 +52,9 @@ pub(crate) struct Provider {
     pub rows: Vec<Row>,
     /// Missing credential, wrong scheme, or no matching row.
     pub rejected: Reply,
+    /// Further authenticated read-only routes (the deep checks), each with its own rows; a
+    /// credential without a row gets `rejected`.
+    pub routes: Vec<(&'static str, Vec<Row>)>,
     /// Other fixed paths (web UI pages, API roots).
     pub pages: Vec<(&'static str, Reply)>,
     pub not_found: Reply,
@@ -121,6 +124,12 @@ impl Provider {
                 .and_then(|p| self.rows.iter().find(|row| row.matches(&p)))
                 .map_or_else(|| self.rejected.clone(), |row| row.reply.clone());
         }
+        if let Some((_, rows)) = self.routes.iter().find(|(route, _)| *route == path) {
+            let presented = self.scheme.read(headers);
+            return presented
+                .and_then(|p| rows.iter().find(|row| row.matches(&p)))
+                .map_or_else(|| self.rejected.clone(), |row| row.reply.clone());
+        }
         self.pages
             .iter()
             .find(|(page, _)| *page == path)
@@ -143,6 +152,43 @@ const SLOW: Duration = Duration::from_secs(5);
 fn good_rows(good: Row) -> Vec<Row> {
     let slow = Row::secret(demo::SLOW_TOKEN, good.reply.clone().after(SLOW));
     vec![good, slow]
+}
+
+/// A route's rows: the good credential's reply (also for the slow token), then special ones.
+fn route(
+    path: &'static str,
+    good: (&'static str, Reply),
+    special: Vec<(&'static str, Reply)>,
+) -> (&'static str, Vec<Row>) {
+    let mut rows = vec![
+        Row::secret(good.0, good.1.clone()),
+        Row::secret(demo::SLOW_TOKEN, good.1),
+    ];
+    rows.extend(special.into_iter().map(|(s, r)| Row::secret(s, r)));
+    (path, rows)
+}
+
+/// A time `days` from now (negative: ago), as RFC 3339 in UTC.
+fn in_days(days: i64) -> String {
+    let now = std::time::SystemTime::now();
+    let shift = Duration::from_secs(days.unsigned_abs() * 86_400);
+    let at = if days >= 0 { now + shift } else { now - shift };
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
+/// The same time in TeamCity's `yyyyMMdd'T'HHmmss+0000`.
+fn teamcity_time(days: i64) -> String {
+    in_days(days).replace(['-', ':'], "").replace('Z', "+0000")
+}
+
+/// `429 Too Many Requests` with `Retry-After: 30`.
+fn rate_limited(body: Reply) -> Row {
+    Row::secret(demo::RATE_LIMITED_TOKEN, body.header("retry-after", "30"))
+}
+
+/// A redirect to `to` (relative), as proxies and http→https setups answer.
+fn moved(to: &str) -> Reply {
+    Reply::text(StatusCode::MOVED_PERMANENTLY, "").header("location", to)
 }
 
 fn page(title: &str) -> Reply {
@@ -169,17 +215,102 @@ pub(crate) fn teamcity(base_url: &str) -> Provider {
         }),
     )
     .header(node.0, node.1);
+    let json = |body| Reply::json(StatusCode::OK, body).header(node.0, node.1);
+    let user = json(
+        json!({ "id": 7, "username": "svc-kms", "name": "KMS sync", "email": "ci@example.com" }),
+    );
+    let restriction = |perm: &str, name: &str| {
+        json!({ "isGlobalScope": false, "project": { "id": "Backend", "name": "Backend" },
+                "permission": { "id": perm, "name": name } })
+    };
+    let tokens = |token| json(json!({ "count": 1, "token": [token] }));
+    let project_token = tokens(json!({
+        "name": "kms-backend", "creationTime": teamcity_time(-30), "expirationTime": teamcity_time(335),
+        "permissionRestrictions": { "permissionRestriction": [
+            restriction("view_project", "View project"),
+            restriction("view_build_configuration_settings", "View build configuration settings"),
+        ] },
+    }));
+    let projects = json(json!({ "project": [
+        { "id": "_Root", "name": "<Root project>" }, { "id": "Backend", "name": "Backend" } ] }));
+    let backend_links = |types: &[&str]| {
+        let links: Vec<_> = types.iter().map(|t| json!({ "type": t })).collect();
+        json!({ "id": "Backend", "name": "Backend", "links": { "link": links } })
+    };
+    let mut editable = backend_links(&["webView", "webViewSettings", "webEdit"]);
+    editable["uuid"] = json!("8d1c7bd4-0a34-4a5e-9d7c-0d3a3b2f1e11");
+    let mut rows = good_rows(Row::secret(demo::TEAMCITY_TOKEN, server.clone()));
+    rows.push(Row::secret(demo::EXPIRING_TOKEN, server.clone()));
+    rows.push(Row::secret(demo::TEAMCITY_PROJECT_TOKEN, server));
+    rows.push(rate_limited(Reply::text(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many requests",
+    )));
+    let both = |reply: Reply| {
+        vec![
+            (demo::EXPIRING_TOKEN, reply.clone()),
+            (demo::TEAMCITY_PROJECT_TOKEN, reply),
+        ]
+    };
     Provider {
         check_path: "/app/rest/server",
         scheme: Scheme::Bearer,
-        rows: good_rows(Row::secret(demo::TEAMCITY_TOKEN, server)),
+        rows,
+        routes: vec![
+            route(
+                "/app/rest/users/current",
+                (demo::TEAMCITY_TOKEN, user.clone()),
+                both(user),
+            ),
+            route(
+                "/app/rest/users/current/tokens",
+                (
+                    demo::TEAMCITY_TOKEN,
+                    tokens(json!({ "name": "kms-connect", "creationTime": teamcity_time(-30) })),
+                ),
+                vec![
+                    (
+                        demo::EXPIRING_TOKEN,
+                        tokens(
+                            json!({ "name": "kms-connect", "creationTime": teamcity_time(-30), "expirationTime": teamcity_time(5) }),
+                        ),
+                    ),
+                    (demo::TEAMCITY_PROJECT_TOKEN, project_token),
+                ],
+            ),
+            route(
+                "/app/rest/projects",
+                (demo::TEAMCITY_TOKEN, projects.clone()),
+                both(projects),
+            ),
+            route(
+                "/app/rest/projects/id:Backend/parameters",
+                (demo::TEAMCITY_TOKEN, json(json!({ "count": 3 }))),
+                both(json(json!({ "count": 3 }))),
+            ),
+            route(
+                "/app/rest/projects/id:Backend",
+                (demo::TEAMCITY_TOKEN, json(editable.clone())),
+                vec![
+                    (demo::EXPIRING_TOKEN, json(editable)),
+                    (
+                        demo::TEAMCITY_PROJECT_TOKEN,
+                        json(backend_links(&["webView", "webViewSettings"])),
+                    ),
+                ],
+            ),
+        ],
         rejected: Reply::text(
             StatusCode::UNAUTHORIZED,
             "Authentication required\nTo login manually go to \"/login.html\" page",
         )
         .header(node.0, node.1)
         .header("www-authenticate", "Bearer realm=\"TeamCity\""),
-        pages: vec![("/", page("TeamCity"))],
+        pages: vec![
+            ("/", page("TeamCity")),
+            ("/old/app/rest/server", moved("/app/rest/server")),
+            ("/web/app/rest/server", page("TeamCity")),
+        ],
         not_found: Reply::text(
             StatusCode::NOT_FOUND,
             "Could not find the entity requested. Check the reference is correct and the user has permissions to access the entity.",
@@ -212,16 +343,66 @@ pub(crate) fn octopus() -> Provider {
         StatusCode::OK,
         json!({ "Application": "Octopus Deploy", "Version": "2025.3.12345", "ApiVersion": "3.0.0" }),
     );
+    let keys = |purpose: &str, expires: i64, access: &str| {
+        Reply::json(
+            StatusCode::OK,
+            json!({ "ItemType": "ApiKey", "TotalResults": 1, "Items": [{
+                "Id": "apikeys-demo", "Purpose": purpose, "UserId": "Users-42",
+                "Created": in_days(-30), "Expires": in_days(expires), "AccessLevel": access,
+                "ActorType": "User", "IsLastUsedTimestampKnown": true, "LastUsedTimeStamp": in_days(0),
+                "ApiKey": { "HasValue": true, "Hint": "API-DEM…" } }] }),
+        )
+    };
+    let space = json!([{ "SpaceId": "Spaces-1", "RestrictedToProjectIds": [], "RestrictedToEnvironmentIds": [] }]);
+    let permissions = Reply::json(
+        StatusCode::OK,
+        json!({ "SpacePermissions": { "ProjectView": space, "VariableView": space, "VariableEdit": space },
+                "SystemPermissions": [], "Teams": [{ "Id": "Teams-2", "Name": "KMS sync" }],
+                "IsPermissionsComplete": true }),
+    );
+    let mut rows = good_rows(Row::secret(demo::OCTOPUS_API_KEY, me.clone()));
+    rows.push(Row::secret(demo::EXPIRING_TOKEN, me.clone()));
+    rows.push(Row::secret(demo::OCTOPUS_READONLY_KEY, me));
+    rows.push(rate_limited(error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Rate limit exceeded. Please try again later.",
+    )));
     Provider {
         check_path: "/api/users/me",
         scheme: Scheme::Header("x-octopus-apikey"),
-        rows: good_rows(Row::secret(demo::OCTOPUS_API_KEY, me)),
+        rows,
+        routes: vec![
+            route(
+                "/api/users/Users-42/apikeys",
+                (
+                    demo::OCTOPUS_API_KEY,
+                    keys("kms-connect", 180, "FullAccess"),
+                ),
+                vec![
+                    (demo::EXPIRING_TOKEN, keys("kms-connect", 5, "FullAccess")),
+                    (
+                        demo::OCTOPUS_READONLY_KEY,
+                        keys("kms-readonly", 180, "ReadOnly"),
+                    ),
+                ],
+            ),
+            route(
+                "/api/users/Users-42/permissions",
+                (demo::OCTOPUS_API_KEY, permissions.clone()),
+                vec![
+                    (demo::EXPIRING_TOKEN, permissions.clone()),
+                    (demo::OCTOPUS_READONLY_KEY, permissions),
+                ],
+            ),
+        ],
         rejected: error(
             StatusCode::UNAUTHORIZED,
             "Either your API key is invalid, or your account has been disabled. Please contact your Octopus administrator.",
         ),
         pages: vec![
             ("/app", page("Octopus Deploy")),
+            ("/old/api/users/me", moved("/api/users/me")),
+            ("/web/api/users/me", page("Octopus Deploy")),
             ("/api", root.clone()),
             ("/api/", root),
         ],
@@ -232,8 +413,8 @@ pub(crate) fn octopus() -> Provider {
     }
 }
 
-/// Scopes a Bitbucket API token needs for Secret Sync (Infisical docs).
-const BITBUCKET_SYNC_SCOPES: [&str; 7] = [
+/// Scopes of the good demo token: what Secret Sync and Secret Scanning need (Infisical docs).
+const BITBUCKET_SCOPES: [&str; 10] = [
     "read:workspace:bitbucket",
     "admin:workspace:bitbucket",
     "read:user:bitbucket",
@@ -241,6 +422,9 @@ const BITBUCKET_SYNC_SCOPES: [&str; 7] = [
     "read:pipeline:bitbucket",
     "write:pipeline:bitbucket",
     "admin:pipeline:bitbucket",
+    "read:webhook:bitbucket",
+    "write:webhook:bitbucket",
+    "delete:webhook:bitbucket",
 ];
 
 /// Bitbucket Cloud: `GET /2.0/user` with Basic email:apiToken. Scopes are reported in
@@ -258,8 +442,17 @@ pub(crate) fn bitbucket() -> Provider {
             "nickname": "kms-demo",
         }),
     )
-    .header("x-credential-type", "api_token")
-    .header("x-oauth-scopes", BITBUCKET_SYNC_SCOPES.join(", "));
+    .header("x-credential-type", "api_token");
+    let no_pipeline = user.clone().header(
+        "x-oauth-scopes",
+        BITBUCKET_SCOPES
+            .iter()
+            .filter(|s| !s.contains("pipeline"))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let user = user.header("x-oauth-scopes", BITBUCKET_SCOPES.join(", "));
     let missing_scope = error(
         StatusCode::FORBIDDEN,
         json!({
@@ -280,10 +473,20 @@ pub(crate) fn bitbucket() -> Provider {
         demo::BITBUCKET_TOKEN_NO_USER_SCOPE,
         missing_scope,
     ));
+    rows.push(Row::user(
+        demo::BITBUCKET_EMAIL,
+        demo::BITBUCKET_TOKEN_NO_PIPELINE,
+        no_pipeline,
+    ));
+    rows.push(rate_limited(error(
+        StatusCode::TOO_MANY_REQUESTS,
+        json!({ "message": "Rate limit for this resource has been exceeded." }),
+    )));
     Provider {
         check_path: "/2.0/user",
         scheme: Scheme::Basic,
         rows,
+        routes: Vec::new(),
         rejected: error(
             StatusCode::UNAUTHORIZED,
             json!({ "message": "Token is invalid, expired, or not supported for this endpoint." }),
@@ -314,10 +517,43 @@ pub(crate) fn northflank() -> Provider {
     .header("x-ratelimit-limit", "1000")
     .header("x-ratelimit-remaining", "999")
     .header("x-ratelimit-reset", "3600");
+    let sync_permissions = json!({ "orgScope": [], "teamScope": [], "projectScope": [
+        "Project:Manage:Read", "Project:Secrets:SecretGroups:List",
+        "Project:Secrets:SecretGroups:ReadValues", "Project:Secrets:SecretGroups:Update" ] });
+    let auth = |entity: &str, expires: Option<String>| {
+        Reply::json(
+            StatusCode::OK,
+            json!({ "data": {
+                "tokenKind": "api", "id": "kms-sync", "name": "KMS sync", "entityType": entity,
+                "entityId": "acme", "role": { "name": "KMS", "roleId": "kms", "roleType": entity, "entityType": entity },
+                "permissions": sync_permissions, "createdAt": in_days(-30), "expiresAt": expires } }),
+        )
+    };
+    let mut rows = good_rows(Row::secret(demo::NORTHFLANK_TOKEN, projects.clone()));
+    rows.push(Row::secret(demo::EXPIRING_TOKEN, projects.clone()));
+    rows.push(Row::secret(demo::NORTHFLANK_ORG_TOKEN, projects));
+    rows.push(rate_limited(
+        error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests",
+            "rate-limited",
+        )
+        .header("x-ratelimit-limit", "1000")
+        .header("x-ratelimit-remaining", "0"),
+    ));
     Provider {
         check_path: "/v1/projects",
         scheme: Scheme::Bearer,
-        rows: good_rows(Row::secret(demo::NORTHFLANK_TOKEN, projects)),
+        rows,
+        routes: vec![route(
+            "/v1/auth",
+            (demo::NORTHFLANK_TOKEN, auth("team", None)),
+            vec![
+                (demo::EXPIRING_TOKEN, auth("team", Some(in_days(5)))),
+                (demo::EXPIRED_TOKEN, auth("team", Some(in_days(-3)))),
+                (demo::NORTHFLANK_ORG_TOKEN, auth("org", None)),
+            ],
+        )],
         rejected: error(
             StatusCode::UNAUTHORIZED,
             "Unauthenticated",

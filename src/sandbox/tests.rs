@@ -630,7 +630,7 @@ async fn providers_answer_with_their_markers() {
         .unwrap();
     assert_eq!(bb.headers()["x-credential-type"], "api_token");
     let scopes = bb.headers()["x-oauth-scopes"].to_str().unwrap().to_string();
-    assert_eq!(scopes.split(',').count(), 7);
+    assert_eq!(scopes.split(',').count(), 10);
     assert!(scopes.contains("read:user:bitbucket"));
 
     let nf = h

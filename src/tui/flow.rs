@@ -7,7 +7,7 @@ use super::form::Form;
 use super::state::{
     Effect, RequestId, Scope, State, Step, cancel_running, fresh_id, load_projects,
 };
-use crate::apps::TestOutcome;
+use crate::apps::checks::Checklist;
 use crate::kms::{AppConnection, Guidance, Project, error::Trouble};
 
 pub(super) fn on_step_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -228,6 +228,17 @@ fn start_test(state: &mut State) -> Vec<Effect> {
     let Some(input) = state.input.clone() else {
         return Vec::new();
     };
+    let mut inputs = state
+        .form
+        .as_ref()
+        .map(|f| f.check_inputs())
+        .unwrap_or_default();
+    // Scopes are judged for the use the instructions showed (Bitbucket: sync or scanning).
+    inputs.use_name = input
+        .app
+        .scope_sets
+        .get(state.scope_set)
+        .map(|s| s.use_name.to_owned());
     let mut effects: Vec<Effect> = state
         .test
         .running
@@ -241,7 +252,7 @@ fn start_test(state: &mut State) -> Vec<Effect> {
     state.create = Default::default();
     state.test.running = Some(id);
     state.step = Step::Test;
-    effects.push(Effect::Test(id, input));
+    effects.push(Effect::Test(id, input, inputs));
     effects
 }
 
@@ -341,12 +352,13 @@ pub(super) fn projects_arrived(
     }
 }
 
-pub(super) fn test_finished(state: &mut State, id: RequestId, outcome: TestOutcome) {
+pub(super) fn test_finished(state: &mut State, id: RequestId, list: Checklist) {
     if state.test.running != Some(id) {
         return; // cancelled or superseded
     }
     state.test.running = None;
-    state.test.outcome = Some(outcome);
+    state.test.outcome = Some(list.server);
+    state.test.checks = list.extra;
 }
 
 pub(super) fn create_finished(

@@ -59,6 +59,10 @@ impl Form {
                     FieldId::Target => {
                         ta.set_placeholder_text(app.target.as_ref().map_or("", |t| t.placeholder))
                     }
+                    FieldId::CheckProject | FieldId::CaCert => {
+                        let spec = apps::checks::check_fields(app).iter().find(|c| c.id == id);
+                        ta.set_placeholder_text(spec.map_or("", |c| c.placeholder));
+                    }
                     FieldId::Secret => {
                         ta.set_placeholder_text(app.secret.placeholder);
                         ta.set_mask_char(MASK);
@@ -89,7 +93,7 @@ impl Form {
         form.fields = app
             .fields()
             .into_iter()
-            .filter(|f| matches!(f, FieldId::Target | FieldId::Secret))
+            .filter(|f| !matches!(f, FieldId::Name | FieldId::Description))
             .collect();
         if app.target.is_some() {
             form.set_text(FieldId::Target, target);
@@ -145,8 +149,22 @@ impl Form {
         self.fields[self.focus]
     }
 
+    /// True when no required field follows the focused one (Enter then submits; the optional
+    /// check fields after the secret are reached with Tab).
     pub fn is_last(&self) -> bool {
-        self.focus + 1 == self.fields.len()
+        self.fields[self.focus + 1..]
+            .iter()
+            .all(|f| f.is_optional_check())
+    }
+
+    /// The optional check fields as typed (trimmed; empty ones left out).
+    pub fn check_inputs(&self) -> apps::checks::CheckInputs {
+        let value = |id| Some(self.text(id).trim().to_owned()).filter(|v| !v.is_empty());
+        apps::checks::CheckInputs {
+            project: value(FieldId::CheckProject),
+            use_name: None,
+            ca_cert: value(FieldId::CaCert),
+        }
     }
 
     pub fn next(&mut self) {

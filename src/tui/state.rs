@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::form::Form;
+use crate::apps::checks::{CheckInputs, CheckLine, Checklist};
 use crate::apps::{AppSpec, CATALOG, ConnectionInput, TestOutcome};
 use crate::kms::{AppConnection, Changes, Guidance, Project};
 
@@ -127,6 +128,8 @@ impl AppList {
 pub struct TestState {
     pub running: Option<RequestId>,
     pub outcome: Option<TestOutcome>,
+    /// The checks after the server's own: who, expiry, permissions.
+    pub checks: Vec<CheckLine>,
     /// The user chose to go on although the test failed (or skipped it).
     pub overridden: bool,
 }
@@ -176,6 +179,8 @@ pub enum Msg {
     Tick,
     Projects(RequestId, Result<Vec<Project>, Guidance>),
     Tested(RequestId, TestOutcome),
+    /// The whole checklist (the server's check and the lines after it).
+    Checked(RequestId, Checklist),
     Created(RequestId, Result<AppConnection, Guidance>),
     Connections(RequestId, Result<Vec<AppConnection>, Guidance>),
     /// A rotation or an edit of details finished.
@@ -193,6 +198,7 @@ impl std::fmt::Debug for Msg {
             Msg::Tick => write!(f, "Tick"),
             Msg::Projects(id, r) => write!(f, "Projects({id}, {:?})", r.as_ref().map(Vec::len)),
             Msg::Tested(id, o) => write!(f, "Tested({id}, {:?})", o.code),
+            Msg::Checked(id, l) => write!(f, "Checked({id}, {:?})", l.server.code),
             Msg::Created(id, r) => write!(f, "Created({id}, ok: {})", r.is_ok()),
             Msg::Connections(id, r) => {
                 write!(f, "Connections({id}, {:?})", r.as_ref().map(Vec::len))
@@ -206,7 +212,7 @@ impl std::fmt::Debug for Msg {
 #[derive(Debug, Clone)]
 pub enum Effect {
     LoadProjects(RequestId),
-    Test(RequestId, ConnectionInput),
+    Test(RequestId, ConnectionInput, CheckInputs),
     Create(RequestId, ConnectionInput, Option<String>),
     /// The connections of a project (or of the organization with `None`).
     LoadConnections(RequestId, Option<String>),
@@ -313,9 +319,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Tested(id, outcome) => {
-            if !super::browse::actions::tested(state, id, &outcome) {
-                super::flow::test_finished(state, id, outcome);
-            }
+            on_checked(state, id, Checklist::server_only(outcome));
+            Vec::new()
+        }
+        Msg::Checked(id, list) => {
+            on_checked(state, id, list);
             Vec::new()
         }
         Msg::Connections(id, result) => {
@@ -334,6 +342,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             super::flow::create_finished(state, id, result);
             Vec::new()
         }
+    }
+}
+
+/// A test result goes to the rotation dialog that asked for it, or to the wizard's step 4.
+fn on_checked(state: &mut State, id: RequestId, list: Checklist) {
+    if !super::browse::actions::tested(state, id, &list) {
+        super::flow::test_finished(state, id, list);
     }
 }
 

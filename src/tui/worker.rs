@@ -9,6 +9,7 @@ use tokio::sync::{Mutex, OnceCell, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::state::{Effect, Msg, RequestId};
+use crate::apps::checks::{self, CheckInputs, CheckOptions};
 use crate::apps::{ProviderEndpoints, probe};
 use crate::kms::auth::Credentials;
 use crate::kms::error::Trouble;
@@ -73,7 +74,7 @@ impl Worker {
                 (id, Job::Update(app, conn_id, changes))
             }
             Effect::Delete(id, app, conn_id) => (id, Job::Delete(app, conn_id)),
-            Effect::Test(id, input) => (id, Job::Test(Box::new(input))),
+            Effect::Test(id, input, inputs) => (id, Job::Test(Box::new(input), inputs)),
             Effect::Create(id, input, project) => (id, Job::Create(Box::new(input), project)),
         };
         let token = CancellationToken::new();
@@ -105,7 +106,7 @@ impl Worker {
 
 enum Job {
     Projects,
-    Test(Box<crate::apps::ConnectionInput>),
+    Test(Box<crate::apps::ConnectionInput>, CheckInputs),
     Create(Box<crate::apps::ConnectionInput>, Option<String>),
     Connections(Option<String>),
     Rotate(String, Box<crate::apps::ConnectionInput>),
@@ -124,7 +125,7 @@ impl Job {
         };
         match self {
             Job::Projects => Msg::Projects(id, Err(g)),
-            Job::Test(input) => Msg::Tested(id, probe::setup_failed(input, "internal error")),
+            Job::Test(input, _) => Msg::Tested(id, probe::setup_failed(input, "internal error")),
             Job::Create(..) => Msg::Created(id, Err(g)),
             Job::Connections(_) => Msg::Connections(id, Err(g)),
             Job::Rotate(..) | Job::Update(..) => Msg::Changed(id, Err(g)),
@@ -141,12 +142,26 @@ impl Job {
                 };
                 Msg::Projects(id, result)
             }
-            Job::Test(input) => {
-                let http = match shared.http().await {
-                    Ok(h) => h,
-                    Err(e) => return Msg::Tested(id, probe::setup_failed(&input, &e)),
+            Job::Test(input, inputs) => {
+                // A CA the user named gets a client of its own; the shared one stays as it is.
+                let own;
+                let http = match inputs.ca_cert.as_deref() {
+                    Some(path) => match crate::http::client_with_ca_file(shared.reach.direct, path)
+                    {
+                        Ok(c) => {
+                            own = c;
+                            &own
+                        }
+                        Err(e) => return Msg::Tested(id, checks::ca_unusable(e)),
+                    },
+                    None => match shared.http().await {
+                        Ok(h) => h,
+                        Err(e) => return Msg::Tested(id, probe::setup_failed(&input, &e)),
+                    },
                 };
-                Msg::Tested(id, probe::run(http, &input, &shared.reach.providers).await)
+                let opts = CheckOptions::new(inputs, std::time::SystemTime::now());
+                let list = checks::run_checks(http, &input, &shared.reach.providers, &opts).await;
+                Msg::Checked(id, list)
             }
             Job::Create(input, project) => {
                 let result = match shared.client().await {

@@ -1,6 +1,8 @@
 //! Helpers shared by the test files.
 #![allow(dead_code)]
 
+pub mod tls;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kms_connect::tui::{DemoInfo, Effect, Msg, Scope, Session, State, update};
 

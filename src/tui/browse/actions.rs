@@ -4,7 +4,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{ChangeResult, DeleteState, EditState, RotateState, View};
-use crate::apps::{FieldId, TestOutcome};
+use crate::apps::FieldId;
+use crate::apps::checks::Checklist;
 use crate::kms::error::Trouble;
 use crate::kms::{AppConnection, Changes, Guidance};
 use crate::tui::form::Form;
@@ -105,6 +106,7 @@ pub fn open_rotate(state: &mut State) -> Vec<Effect> {
             form,
             testing: None,
             outcome: None,
+            checks: Vec::new(),
             saving: None,
             error: None,
             input: None,
@@ -146,6 +148,7 @@ pub fn rotate_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Char('r') => return start_rotation_test(state),
             KeyCode::Enter | KeyCode::Esc | KeyCode::Char('e') => {
                 r.outcome = None;
+                r.checks.clear();
                 r.error = None;
             }
             _ => {}
@@ -191,9 +194,11 @@ fn start_rotation_test(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     r.outcome = None;
+    r.checks.clear();
     r.error = None;
     r.testing = Some(id);
-    vec![Effect::Test(id, input)]
+    let inputs = r.form.check_inputs();
+    vec![Effect::Test(id, input, inputs)]
 }
 
 fn save_rotation(state: &mut State) -> Vec<Effect> {
@@ -210,7 +215,7 @@ fn save_rotation(state: &mut State) -> Vec<Effect> {
 }
 
 /// A test result for the rotation dialog; false if it was not ours.
-pub fn tested(state: &mut State, id: RequestId, outcome: &TestOutcome) -> bool {
+pub fn tested(state: &mut State, id: RequestId, list: &Checklist) -> bool {
     let Some(r) = state.browse.rotate.as_mut() else {
         return false;
     };
@@ -218,7 +223,8 @@ pub fn tested(state: &mut State, id: RequestId, outcome: &TestOutcome) -> bool {
         return false;
     }
     r.testing = None;
-    r.outcome = Some(outcome.clone());
+    r.outcome = Some(list.server.clone());
+    r.checks = list.extra.clone();
     true
 }
 

@@ -137,6 +137,8 @@ pub struct RotateState {
     pub form: Form,
     pub testing: Option<RequestId>,
     pub outcome: Option<TestOutcome>,
+    /// The checks after the server's own (who, expiry, permissions).
+    pub checks: Vec<crate::apps::checks::CheckLine>,
     pub saving: Option<RequestId>,
     pub error: Option<Guidance>,
     /// The validated input being tested and saved.

@@ -20,7 +20,7 @@ pub fn rotate(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .browse
         .row_by_id(&r.conn_id)
         .map_or_else(String::new, |row| row.name.clone());
-    let intro = vec![
+    let mut lines = vec![
         Line::from(Span::styled(
             format!("Rotate the credentials of {name} ({})", r.form.app.name),
             theme.heading(),
@@ -29,16 +29,40 @@ pub fn rotate(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             "Enter the new secret: it is tested first, then saved with the rest.",
             theme.dim(),
         )),
+        Line::default(),
     ];
-    frame.render_widget(Paragraph::new(intro), Rect { height: 2, ..area });
-    let form_rows = 3 * r.form.fields.len() as u16;
-    super::form::render_fields(&r.form, theme, frame, area, 3);
-    let below = Rect {
-        y: area.y + 3 + form_rows,
-        height: area.height.saturating_sub(3 + form_rows),
-        ..area
-    };
-    let mut lines = Vec::new();
+    let editing = r.testing.is_none() && r.saving.is_none() && r.outcome.is_none();
+    if editing && r.error.is_none() {
+        frame.render_widget(Paragraph::new(lines), area);
+        super::form::render_fields(&r.form, theme, frame, area, 3);
+        return;
+    }
+    if editing {
+        // A server error: the form to fix, and the error under it.
+        let form_rows = 3 * r.form.fields.len() as u16;
+        frame.render_widget(Paragraph::new(lines), area);
+        super::form::render_fields(&r.form, theme, frame, area, 3);
+        let below = Rect {
+            y: area.y + 3 + form_rows,
+            height: area.height.saturating_sub(3 + form_rows),
+            ..area
+        };
+        if let Some(g) = &r.error {
+            frame.render_widget(Paragraph::new(guidance(g, theme, area.width)), below);
+        }
+        return;
+    }
+    // Testing, tested or saving: what is being sent in one line, the results below it.
+    let summary: Vec<String> = r
+        .form
+        .fields
+        .iter()
+        .map(|&id| (id, r.form.display(id).text))
+        .filter(|(_, text)| !text.is_empty())
+        .map(|(id, text)| format!("{} {text}", r.form.app.field_label(id)))
+        .collect();
+    lines.extend(wrapped("  ", &summary.join(" · "), theme.dim(), area.width));
+    lines.push(Line::default());
     if r.testing.is_some() {
         lines.push(Line::from(format!(
             "{} Testing the new {}… (Esc cancels)",
@@ -50,8 +74,6 @@ pub fn rotate(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             "{} Saving; the KMS server checks the credentials too… (Esc stops waiting)",
             spinner(state)
         )));
-    } else if let Some(g) = &r.error {
-        lines.extend(guidance(g, theme, area.width));
     } else if let Some(o) = &r.outcome {
         let (mark, style) = if o.ok {
             ("✓ ", theme.ok())
@@ -62,13 +84,18 @@ pub fn rotate(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         if let Some(h) = &o.hint {
             lines.extend(wrapped("  ", h, Style::new(), area.width));
         }
+        lines.extend(super::test::checklist(&r.checks, theme, area.width));
+        if let Some(g) = &r.error {
+            lines.extend(guidance(g, theme, area.width));
+        }
+        lines.push(Line::default());
         lines.push(Line::from(if o.ok {
-            "Press Enter to save the new credentials."
+            "Press Enter to save the new credentials, or e to edit."
         } else {
             "Press Enter to fix, r to test again, or a to save anyway."
         }));
     }
-    frame.render_widget(Paragraph::new(lines), below);
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 pub fn edit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{spinner, wrapped};
+use crate::apps::checks::{CheckLine, Status};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 use ratatui::style::Style;
@@ -42,7 +43,10 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         if let Some(h) = &o.hint {
             lines.extend(wrapped("  ", h, Style::new(), area.width));
         }
-        lines.push(Line::default());
+        if state.test.checks.is_empty() {
+            lines.push(Line::default());
+        }
+        lines.extend(checklist(&state.test.checks, theme, area.width));
         lines.push(Line::from(Span::styled(
             format!("  Checked: GET {}", o.url),
             theme.dim(),
@@ -63,4 +67,27 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// The lines after the server's check: a mark, one sentence, and for ⚠ / ✗ what to do.
+pub fn checklist(checks: &[CheckLine], theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for c in checks {
+        let style = match c.status {
+            Status::Ok => theme.ok(),
+            Status::Warn => theme.warn(),
+            Status::Fail => theme.error(),
+            Status::Unknown => theme.dim(),
+        };
+        lines.extend(wrapped(
+            &format!("{} ", c.status.mark()),
+            &c.message,
+            style,
+            width,
+        ));
+        if let Some(h) = c.hint.as_ref().filter(|_| c.status != Status::Ok) {
+            lines.extend(wrapped("  ", h, theme.dim(), width));
+        }
+    }
+    lines
 }

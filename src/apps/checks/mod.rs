@@ -1,0 +1,536 @@
+//! The deep credential checks: beyond the KMS server's own check (the first line, unchanged),
+//! who the credential belongs to, when it expires, and whether it has the permissions the
+//! chosen use needs (providers.md T1–T5, O1–O4, B1–B5, N1–N2).
+//!
+//! Every extra check is a read-only GET, runs alongside the others, has its own timeout, and
+//! can only add ⚠ or unknown lines: the list passes exactly when the server's check passes.
+
+mod bitbucket;
+mod northflank;
+mod octopus;
+mod teamcity;
+pub mod when;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::probe::{self, TestOutcome};
+use super::{AppSpec, ConnectionInput, FieldId, ProviderEndpoints};
+use crate::http::{self, Captured, TransportFailure};
+use crate::sanitize::clean_short;
+
+/// A credential expiring within this many days gets a ⚠.
+pub const WARN_DAYS: i64 = 30;
+/// How long each extra check may take before it is reported as unknown.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How one line of the checklist came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+    /// The provider cannot say, or the check could not run.
+    Unknown,
+}
+
+impl Status {
+    /// The mark drawn in front of the line.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Status::Ok => "✓",
+            Status::Warn => "⚠",
+            Status::Fail => "✗",
+            Status::Unknown => "?",
+        }
+    }
+}
+
+/// What a line is about; stable names for scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// The KMS server's own check: reachable, really that provider, credential accepted.
+    Server,
+    Who,
+    Expiry,
+    Permissions,
+    /// Trust that depends on a CA the user added.
+    Tls,
+}
+
+/// One line: a mark, one sentence, maybe what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckLine {
+    pub check: CheckKind,
+    pub status: Status,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// Missing permissions or scopes, spelled as the provider's docs spell them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// When the credential expires (UTC, RFC 3339), where the provider said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+}
+
+impl CheckLine {
+    pub fn new(check: CheckKind, status: Status, message: impl Into<String>) -> Self {
+        CheckLine {
+            check,
+            status,
+            message: message.into(),
+            hint: None,
+            missing: Vec::new(),
+            expires_at: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    fn missing(mut self, missing: Vec<String>) -> Self {
+        self.missing = missing;
+        self
+    }
+
+    /// The line for the server's own check.
+    pub fn server(o: &TestOutcome) -> Self {
+        let status = if o.ok { Status::Ok } else { Status::Fail };
+        CheckLine {
+            hint: o.hint.clone(),
+            ..CheckLine::new(CheckKind::Server, status, o.message.clone())
+        }
+    }
+}
+
+/// What the user told us beyond the credential, for the permission checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckInputs {
+    /// A project the connection will sync to (TeamCity project id), to check permissions on.
+    pub project: Option<String>,
+    /// The use to judge scopes for (a scope set's `use_name`); None judges every use.
+    pub use_name: Option<String>,
+    /// A CA certificate file added to the trusted roots.
+    pub ca_cert: Option<String>,
+}
+
+/// Inputs plus the time and the timeout: the checks never read the clock themselves.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub inputs: CheckInputs,
+    /// Now, as Unix seconds.
+    pub now: i64,
+    pub timeout: Duration,
+}
+
+impl CheckOptions {
+    pub fn new(inputs: CheckInputs, now: SystemTime) -> Self {
+        let now = now
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        CheckOptions {
+            inputs,
+            now,
+            timeout: CHECK_TIMEOUT,
+        }
+    }
+}
+
+/// The result of a test: the server's check and the lines after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checklist {
+    pub server: TestOutcome,
+    pub extra: Vec<CheckLine>,
+}
+
+impl Checklist {
+    /// Just the server's check (when nothing else ran).
+    pub fn server_only(server: TestOutcome) -> Self {
+        Checklist {
+            server,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Passes exactly when the server's check passes; extra lines never fail it.
+    pub fn ok(&self) -> bool {
+        self.server.ok
+    }
+
+    /// Every line, the server's first.
+    pub fn lines(&self) -> Vec<CheckLine> {
+        std::iter::once(CheckLine::server(&self.server))
+            .chain(self.extra.iter().cloned())
+            .collect()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.extra
+            .iter()
+            .filter(|l| matches!(l.status, Status::Warn | Status::Fail))
+            .count()
+    }
+}
+
+impl Serialize for Checklist {
+    /// The server's outcome at the top level (`ok`, `code`, `message`, …), then `warnings` and
+    /// `checks`, every line with the server's first.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct View<'a> {
+            #[serde(flatten)]
+            server: &'a TestOutcome,
+            warnings: usize,
+            checks: Vec<CheckLine>,
+        }
+        View {
+            server: &self.server,
+            warnings: self.warnings(),
+            checks: self.lines(),
+        }
+        .serialize(s)
+    }
+}
+
+/// An optional form field that only feeds the checks (never sent to the KMS server).
+#[derive(Debug)]
+pub struct CheckField {
+    pub id: FieldId,
+    pub label: &'static str,
+    pub placeholder: &'static str,
+    pub help: &'static str,
+}
+
+const PROJECT_FIELD: CheckField = CheckField {
+    id: FieldId::CheckProject,
+    label: "Project to check",
+    placeholder: "optional: a project id, e.g. Backend",
+    help: "checks View settings and Edit project on it",
+};
+const CA_FIELD: CheckField = CheckField {
+    id: FieldId::CaCert,
+    label: "CA certificate",
+    placeholder: "optional: path to a PEM file",
+    help: "adds a CA to trust; the KMS server needs it too",
+};
+
+/// The optional check fields each app's form shows, after the secret.
+pub fn check_fields(app: &AppSpec) -> &'static [CheckField] {
+    match app.slug {
+        "teamcity" => &[PROJECT_FIELD, CA_FIELD],
+        "octopus-deploy" => &[CA_FIELD],
+        _ => &[],
+    }
+}
+
+/// Runs the server's check and the app's extra checks, in parallel where they do not depend
+/// on each other. Never returns the secret in any string.
+pub async fn run_checks(
+    client: &reqwest::Client,
+    input: &ConnectionInput,
+    endpoints: &ProviderEndpoints,
+    opts: &CheckOptions,
+) -> Checklist {
+    let probe_url = probe::probe_url(input.app, input, endpoints);
+    let ctx = Ctx {
+        client,
+        input,
+        opts,
+        base: probe_url
+            .strip_suffix(input.app.probe_path)
+            .unwrap_or(&probe_url)
+            .to_owned(),
+    };
+    let probe = probe::run_captured(client, input, endpoints);
+    let (server, mut extra) = match input.app.slug {
+        "teamcity" => tokio::join!(async { probe.await.0 }, teamcity::checks(&ctx)),
+        "northflank" => tokio::join!(async { probe.await.0 }, northflank::checks(&ctx)),
+        "octopus-deploy" => {
+            let (server, answer) = probe.await;
+            let lines = octopus::checks(&ctx, &server, answer.as_ref()).await;
+            (server, lines)
+        }
+        "bitbucket" => {
+            let (server, answer) = probe.await;
+            let lines = bitbucket::checks(&ctx, &server, answer.as_ref()).await;
+            (server, lines)
+        }
+        _ => (probe.await.0, Vec::new()),
+    };
+    if let Some(line) = ca_line(&ctx, &server) {
+        extra.push(line);
+    }
+    if !server.ok {
+        // When the server's check fails, checks that could not run only add noise.
+        extra.retain(|l| l.status != Status::Unknown);
+    }
+    let secrets = probe::secret_forms(input);
+    for line in &mut extra {
+        probe::scrub(&mut line.message, &secrets);
+        if let Some(h) = line.hint.as_mut() {
+            probe::scrub(h, &secrets);
+        }
+    }
+    Checklist { server, extra }
+}
+
+/// The outcome when the CA certificate the user named cannot be used (nothing was sent).
+pub fn ca_unusable(why: String) -> TestOutcome {
+    TestOutcome {
+        ok: false,
+        code: probe::OutcomeCode::Unexpected,
+        message: why,
+        hint: Some("Fix the CA certificate field, or empty it to use this machine's CAs.".into()),
+        learned: Vec::new(),
+        retry_after_secs: None,
+        url: String::new(),
+    }
+}
+
+/// Said plainly whenever the answer was trusted only through a CA the user added.
+fn ca_line(ctx: &Ctx<'_>, server: &TestOutcome) -> Option<CheckLine> {
+    let file = ctx.opts.inputs.ca_cert.as_deref()?;
+    if !ctx.base.to_ascii_lowercase().starts_with("https://") {
+        return None;
+    }
+    let status = if server.ok {
+        Status::Warn
+    } else {
+        Status::Unknown
+    };
+    Some(
+        CheckLine::new(
+            CheckKind::Tls,
+            status,
+            format!(
+                "TLS was trusted through the CA in {}: the KMS server must trust that CA too.",
+                clean_short(file, 50)
+            ),
+        )
+        .hint(
+            "Self-hosted: install the CA on the KMS server (its CA store or NODE_EXTRA_CA_CERTS); KMS Cloud cannot use a private CA.",
+        ),
+    )
+}
+
+/// What one extra request needs.
+pub(crate) struct Ctx<'a> {
+    client: &'a reqwest::Client,
+    input: &'a ConnectionInput,
+    opts: &'a CheckOptions,
+    /// The provider's API base, without the probe path.
+    base: String,
+}
+
+/// An extra request's result: the provider's answer, or why there was none.
+pub(crate) enum Fetched {
+    Answer(Captured),
+    Failed(String),
+}
+
+impl Ctx<'_> {
+    /// GET `path` (with query) on the provider's API, authenticated like the server's check.
+    async fn get(&self, path: impl std::fmt::Display) -> Fetched {
+        let url = format!("{}{path}", self.base);
+        let req = match probe::authorized(self.client.get(&url), self.input, &url) {
+            Ok(req) => req,
+            Err(o) => return Fetched::Failed(o.message),
+        };
+        let send = async {
+            let resp = req.send().await?;
+            http::capture(resp).await
+        };
+        match tokio::time::timeout(self.opts.timeout, send).await {
+            Err(_) => Fetched::Failed(format!(
+                "no answer within {} s",
+                self.opts.timeout.as_secs()
+            )),
+            Ok(Err(e)) => Fetched::Failed(
+                TransportFailure::classify(&e)
+                    .describe(&http::host_of(&url))
+                    .trim_end_matches('.')
+                    .to_owned(),
+            ),
+            Ok(Ok(c)) => Fetched::Answer(c),
+        }
+    }
+
+    fn app(&self) -> &'static AppSpec {
+        self.input.app
+    }
+
+    fn now(&self) -> i64 {
+        self.opts.now
+    }
+}
+
+/// A 2xx JSON body, or why not (for an unknown line).
+fn json_body(f: &Fetched, name: &str) -> Result<Value, String> {
+    match f {
+        Fetched::Failed(why) => Err(why.clone()),
+        Fetched::Answer(c) if (200..300).contains(&c.status) && !c.is_html() => c
+            .json()
+            .ok_or_else(|| format!("{name} answered something that is not JSON")),
+        Fetched::Answer(c) => Err(answered(name, c)),
+    }
+}
+
+/// "{Provider} answered 403: …", for lines that could not be decided.
+fn answered(name: &str, c: &Captured) -> String {
+    let said = probe::provider_text(c.json().as_ref(), 160).unwrap_or_else(|| c.first_line());
+    if said.is_empty() {
+        format!("{name} answered {}", c.status)
+    } else {
+        format!("{name} answered {}: {said}", c.status)
+    }
+}
+
+/// "Could not check …" with the reason.
+fn unknown(check: CheckKind, what: &str, why: &str) -> CheckLine {
+    let why = clean_short(why, 200);
+    let stop = if why.ends_with(['.', '…']) { "" } else { "." };
+    CheckLine::new(
+        check,
+        Status::Unknown,
+        format!("Could not check {what}: {why}{stop}"),
+    )
+}
+
+/// The expiry line for a credential that expires at `expires` (None: never), said of
+/// `subject` ("The token", "The API key \"ci\"").
+pub fn expiry_line(now: i64, expires: Option<i64>, subject: &str) -> CheckLine {
+    let Some(at) = expires else {
+        return CheckLine::new(
+            CheckKind::Expiry,
+            Status::Ok,
+            format!("{subject} never expires."),
+        );
+    };
+    let date = when::date(at);
+    let days = when::days_left(now, at);
+    let n = match days {
+        1 => "1 day".to_owned(),
+        n => format!("{n} days"),
+    };
+    let mut line = if at <= now {
+        CheckLine::new(
+            CheckKind::Expiry,
+            Status::Fail,
+            format!("{subject} expired on {date}."),
+        )
+        .hint("Make a new one, then update the connection.")
+    } else if days <= WARN_DAYS {
+        CheckLine::new(
+            CheckKind::Expiry,
+            Status::Warn,
+            format!("{subject} expires on {date} ({n}). Rotate it before then."),
+        )
+    } else {
+        CheckLine::new(
+            CheckKind::Expiry,
+            Status::Ok,
+            format!("{subject} expires on {date} ({n})."),
+        )
+    };
+    line.expires_at = Some(when::rfc3339(at));
+    line
+}
+
+/// The permission line: ⚠ naming what is missing, else ✓ with what was confirmed.
+fn permission_line(missing: Vec<String>, missing_text: String, ok_text: String) -> CheckLine {
+    if missing.is_empty() {
+        CheckLine::new(CheckKind::Permissions, Status::Ok, ok_text)
+    } else {
+        CheckLine::new(CheckKind::Permissions, Status::Warn, missing_text).missing(missing)
+    }
+}
+
+/// Strings of a JSON array, cleaned.
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(|s| clean_short(s, 60))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `"A", "B" and "C"` for messages.
+fn quoted_list(items: &[String]) -> String {
+    let q: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
+    match q.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use when::DAY;
+
+    #[test]
+    fn expiry_warns_within_thirty_days_and_fails_once_expired() {
+        let now = 1_800_000_000;
+        let far = expiry_line(now, Some(now + 90 * DAY), "The token");
+        assert_eq!(far.status, Status::Ok);
+        assert!(far.message.ends_with("(90 days)."), "{}", far.message);
+        let soon = expiry_line(now, Some(now + 5 * DAY), "The token");
+        assert_eq!(soon.status, Status::Warn);
+        assert_eq!(
+            soon.message,
+            "The token expires on 2027-01-20 (5 days). Rotate it before then."
+        );
+        assert_eq!(soon.expires_at.as_deref(), Some("2027-01-20T08:00:00Z"));
+        let edge = expiry_line(now, Some(now + 30 * DAY), "The token");
+        assert_eq!(edge.status, Status::Warn);
+        let past = expiry_line(now, Some(now - DAY), "The token");
+        assert_eq!(past.status, Status::Fail);
+        assert_eq!(past.message, "The token expired on 2027-01-14.");
+        let never = expiry_line(now, None, "The token");
+        assert_eq!(
+            (never.status, never.message.as_str()),
+            (Status::Ok, "The token never expires.")
+        );
+    }
+
+    #[test]
+    fn warnings_never_fail_the_list() {
+        let server = TestOutcome {
+            ok: true,
+            code: probe::OutcomeCode::Ok,
+            message: "ok".into(),
+            hint: None,
+            learned: Vec::new(),
+            retry_after_secs: None,
+            url: "u".into(),
+        };
+        let list = Checklist {
+            server,
+            extra: vec![CheckLine::new(CheckKind::Expiry, Status::Fail, "expired")],
+        };
+        assert!(list.ok());
+        assert_eq!(list.warnings(), 1);
+        let json = serde_json::to_value(&list).unwrap();
+        assert_eq!(json["ok"], true);
+        assert_eq!(json["checks"][0]["check"], "server");
+        assert_eq!(json["checks"][1]["status"], "fail");
+    }
+
+    #[test]
+    fn lists_read_naturally() {
+        let l = |v: &[&str]| quoted_list(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(l(&["A"]), "\"A\"");
+        assert_eq!(l(&["A", "B", "C"]), "\"A\", \"B\" and \"C\"");
+    }
+}

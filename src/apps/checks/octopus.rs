@@ -1,0 +1,186 @@
+//! Octopus Deploy (providers.md O1, O2, O4): the account from the server's check, the API key's
+//! expiry and access level, and the account's variable permissions.
+
+use serde_json::Value;
+
+use super::{
+    CheckKind, CheckLine, Ctx, Status, expiry_line, json_body, permission_line, quoted_list,
+    unknown, when,
+};
+use crate::apps::TestOutcome;
+use crate::apps::text_at;
+use crate::http::Captured;
+
+/// What the sync needs on the project (Octopus permission names).
+const NEEDED: [&str; 3] = ["ProjectView", "VariableView", "VariableEdit"];
+
+pub(super) async fn checks(
+    ctx: &Ctx<'_>,
+    server: &TestOutcome,
+    answer: Option<&Captured>,
+) -> Vec<CheckLine> {
+    let me = match answer.filter(|_| server.ok).and_then(Captured::json) {
+        Some(me) => me,
+        None => return Vec::new(),
+    };
+    let mut lines = vec![who(&me)];
+    let Some(id) = text_at(&me, "/Id") else {
+        return lines;
+    };
+    let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    let (keys, perms) = tokio::join!(
+        ctx.get(format!("/api/users/{id}/apikeys?take=100")),
+        ctx.get(format!("/api/users/{id}/permissions")),
+    );
+    let key = json_body(&keys, "Octopus Deploy").map(|b| key_in_use(&b));
+    lines.push(
+        match &key {
+            Ok(Some(k)) => expiry_line(
+                ctx.now(),
+                k.get("Expires")
+                    .and_then(Value::as_str)
+                    .and_then(when::parse_rfc3339),
+                &key_subject(k),
+            ),
+            Ok(None) => CheckLine::new(
+                CheckKind::Expiry,
+                Status::Unknown,
+                "Expiry unknown: Octopus lists no API keys for this account.",
+            ),
+            Err(why) => unknown(CheckKind::Expiry, "the key's expiry", why),
+        }
+        .hint_if_unknown(
+            "See the account's API Keys in Octopus; Subscriptions can warn before keys expire.",
+        ),
+    );
+    let read_only = matches!(&key, Ok(Some(k)) if k.get("AccessLevel").and_then(Value::as_str) == Some("ReadOnly"));
+    if read_only {
+        lines.push(
+            CheckLine::new(
+                CheckKind::Permissions,
+                Status::Warn,
+                "The Octopus API key is read-only; the sync needs to write project variables.",
+            )
+            .hint("Make a key with full access for the service account.")
+            .missing(vec!["FullAccess".into()]),
+        );
+    }
+    lines.push(match json_body(&perms, "Octopus Deploy") {
+        Ok(body) => {
+            let missing: Vec<String> = NEEDED
+                .iter()
+                .filter(|p| !granted(&body, p))
+                .map(|p| (*p).to_owned())
+                .collect();
+            let text = format!(
+                "Missing Octopus permission {} for the account.",
+                quoted_list(&missing)
+            );
+            permission_line(
+                missing,
+                text,
+                format!("The account has {}.", NEEDED.join(", ")),
+            )
+            .hint_if_warn("Add the account to a team with the Project Contributor role.")
+        }
+        Err(why) => unknown(CheckKind::Permissions, "the account's permissions", &why),
+    });
+    lines
+}
+
+impl CheckLine {
+    fn hint_if_unknown(self, hint: &str) -> Self {
+        if self.status == Status::Unknown {
+            self.hint(hint)
+        } else {
+            self
+        }
+    }
+
+    fn hint_if_warn(self, hint: &str) -> Self {
+        if self.status == Status::Warn {
+            self.hint(hint)
+        } else {
+            self
+        }
+    }
+}
+
+/// O1: the account, and a word if it is a person's rather than a service account.
+fn who(me: &Value) -> CheckLine {
+    let user = text_at(me, "/Username").unwrap_or_else(|| "(unnamed)".into());
+    let who = match text_at(me, "/DisplayName").filter(|d| *d != user) {
+        Some(d) => format!("{user} ({d})"),
+        None => user,
+    };
+    let line = CheckLine::new(
+        CheckKind::Who,
+        Status::Ok,
+        format!("The key belongs to Octopus account {who}."),
+    );
+    if me.get("IsService").and_then(Value::as_bool) == Some(false) {
+        line.hint("This is a person's account: a service account is recommended.")
+    } else {
+        line
+    }
+}
+
+/// Octopus keeps only hashes, so the key just used (most recent `LastUsedTimeStamp`) stands
+/// for the key in use; with one key there is no doubt.
+fn key_in_use(body: &Value) -> Option<Value> {
+    let items = body.get("Items").and_then(Value::as_array)?;
+    let used = |k: &Value| {
+        k.get("LastUsedTimeStamp")
+            .and_then(Value::as_str)
+            .and_then(when::parse_rfc3339)
+            .unwrap_or(i64::MIN)
+    };
+    items.iter().max_by_key(|k| used(k)).cloned()
+}
+
+fn key_subject(k: &Value) -> String {
+    match text_at(k, "/Purpose").filter(|p| !p.is_empty()) {
+        Some(p) => format!("The API key \"{p}\""),
+        None => "The API key".into(),
+    }
+}
+
+/// True when the permission appears in the account's space or system permissions.
+fn granted(body: &Value, name: &str) -> bool {
+    let in_space = body
+        .get("SpacePermissions")
+        .and_then(Value::as_object)
+        .and_then(|m| m.get(name))
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty());
+    let in_system = body
+        .get("SystemPermissions")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|p| p.as_str() == Some(name)));
+    in_space || in_system
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_key_used_last_stands_for_the_key_in_use() {
+        let body = json!({"Items": [
+            {"Purpose": "old", "LastUsedTimeStamp": "2025-01-01T00:00:00Z"},
+            {"Purpose": "kms", "LastUsedTimeStamp": "2026-01-01T00:00:00Z"},
+            {"Purpose": "never"}
+        ]});
+        assert_eq!(key_in_use(&body).unwrap()["Purpose"], "kms");
+    }
+
+    #[test]
+    fn permissions_are_found_in_spaces_or_system() {
+        let body = json!({"SpacePermissions": {"ProjectView": [{"SpaceId": "Spaces-1"}], "VariableView": []},
+                          "SystemPermissions": ["VariableEdit"]});
+        assert!(granted(&body, "ProjectView"));
+        assert!(!granted(&body, "VariableView"));
+        assert!(granted(&body, "VariableEdit"));
+    }
+}

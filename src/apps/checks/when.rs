@@ -1,0 +1,187 @@
+//! Dates as providers write them, turned into Unix seconds, and back into `YYYY-MM-DD` for
+//! messages. Pure: the current time is always passed in, never read here, so "expires within
+//! 30 days" can be tested at any date.
+
+/// Seconds in a day.
+pub const DAY: i64 = 86_400;
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day count from 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
+}
+
+/// `YYYY-MM-DD` (UTC) of a Unix time.
+pub fn date(unix: i64) -> String {
+    let (y, m, d) = civil_from_days(unix.div_euclid(DAY));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` (UTC) of a Unix time, for `--json`.
+pub fn rfc3339(unix: i64) -> String {
+    let secs = unix.rem_euclid(DAY);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        date(unix),
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+fn num(s: &str) -> Option<i64> {
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+/// Seconds east of UTC for `Z`, `+HH:MM`, `+HHMM` or `-…`.
+fn offset(s: &str) -> Option<i64> {
+    if s.eq_ignore_ascii_case("z") {
+        return Some(0);
+    }
+    let sign = match s.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits: String = s[1..].chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 {
+        return None;
+    }
+    Some(sign * (num(&digits[..2])? * 3600 + num(&digits[2..])? * 60))
+}
+
+fn assemble(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, off: i64) -> Option<i64> {
+    let valid = (1..=12).contains(&mo)
+        && (1..=31).contains(&d)
+        && (0..24).contains(&h)
+        && (0..60).contains(&mi)
+        && (0..=60).contains(&s);
+    valid.then(|| days_from_civil(y, mo, d) * DAY + h * 3600 + mi * 60 + s - off)
+}
+
+/// RFC 3339 as Octopus and Northflank write it: `2026-03-01T23:59:59.000Z`, `…+02:00`.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (day, rest) = s.split_once(['T', 't', ' '])?;
+    let mut ymd = day.splitn(3, '-');
+    let (y, mo, d) = (ymd.next()?, ymd.next()?, ymd.next()?);
+    let zone_at = rest.find(['Z', 'z', '+', '-'])?;
+    let (clock, zone) = rest.split_at(zone_at);
+    let clock = clock.split('.').next()?;
+    let mut hms = clock.splitn(3, ':');
+    let (h, mi, sec) = (hms.next()?, hms.next()?, hms.next()?);
+    assemble(
+        num(y)?,
+        num(mo)?,
+        num(d)?,
+        num(h)?,
+        num(mi)?,
+        num(sec)?,
+        offset(zone)?,
+    )
+}
+
+/// TeamCity's `yyyyMMdd'T'HHmmssZ`, e.g. `20250905T001122+0200`.
+pub fn parse_teamcity(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (day, rest) = s.split_once('T')?;
+    if day.len() != 8 || rest.len() < 7 {
+        return None;
+    }
+    let (clock, zone) = rest.split_at(6);
+    assemble(
+        num(&day[..4])?,
+        num(&day[4..6])?,
+        num(&day[6..])?,
+        num(&clock[..2])?,
+        num(&clock[2..4])?,
+        num(&clock[4..])?,
+        offset(zone)?,
+    )
+}
+
+/// Whole days from `now` until `then`, rounded up (a token that expires in 4.2 days has 5
+/// days left to use it); zero or less once it has expired.
+pub fn days_left(now: i64, then: i64) -> i64 {
+    let secs = then - now;
+    if secs <= 0 {
+        secs.div_euclid(DAY)
+    } else {
+        (secs + DAY - 1) / DAY
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_with_fractions_and_offsets() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339("2026-03-01T23:59:59.000Z"),
+            Some(1_772_409_599)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-03-02T01:59:59+02:00"),
+            Some(1_772_409_599)
+        );
+        assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(parse_rfc3339("2026-03-01"), None);
+    }
+
+    #[test]
+    fn teamcity_format() {
+        assert_eq!(
+            parse_teamcity("20250905T001122+0200"),
+            parse_rfc3339("2025-09-04T22:11:22Z")
+        );
+        assert_eq!(parse_teamcity("20250905T0011"), None);
+    }
+
+    #[test]
+    fn dates_round_trip() {
+        let t = parse_rfc3339("2024-02-29T12:00:00Z").unwrap();
+        assert_eq!(date(t), "2024-02-29");
+        assert_eq!(rfc3339(t), "2024-02-29T12:00:00Z");
+        assert_eq!(date(-1), "1969-12-31");
+    }
+
+    #[test]
+    fn days_left_rounds_up_until_expiry() {
+        assert_eq!(days_left(0, 5 * DAY), 5);
+        assert_eq!(days_left(10, 5 * DAY), 5);
+        assert_eq!(days_left(0, 1), 1);
+        assert_eq!(days_left(0, 0), 0);
+        assert_eq!(days_left(DAY * 3, 0), -3);
+    }
+}
