@@ -75,15 +75,7 @@ pub fn rotate(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             spinner(state)
         )));
     } else if let Some(o) = &r.outcome {
-        let (mark, style) = if o.ok {
-            ("✓ ", theme.ok())
-        } else {
-            ("✗ ", theme.error())
-        };
-        lines.extend(wrapped(mark, &o.message, style, area.width));
-        if let Some(h) = &o.hint {
-            lines.extend(wrapped("  ", h, Style::new(), area.width));
-        }
+        lines.extend(super::test::server_line(o, theme, area.width));
         lines.extend(super::test::checklist(&r.checks, theme, area.width));
         if let Some(g) = &r.error {
             lines.extend(guidance(g, theme, area.width));

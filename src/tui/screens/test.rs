@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{spinner, wrapped};
+use crate::apps::TestOutcome;
 use crate::apps::checks::{CheckLine, Status};
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -34,15 +35,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.dim(),
         )));
     } else if let Some(o) = &state.test.outcome {
-        let (mark, style) = if o.ok {
-            ("✓ ", theme.ok())
-        } else {
-            ("✗ ", theme.error())
-        };
-        lines.extend(wrapped(mark, &o.message, style, area.width));
-        if let Some(h) = &o.hint {
-            lines.extend(wrapped("  ", h, Style::new(), area.width));
-        }
+        lines.extend(server_line(o, theme, area.width));
         if state.test.checks.is_empty() {
             lines.push(Line::default());
         }
@@ -67,6 +60,20 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// The server's own check: ✓ or ✗, its sentence, and what to do.
+pub fn server_line(o: &TestOutcome, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let (mark, style) = if o.ok {
+        ("✓ ", theme.ok())
+    } else {
+        ("✗ ", theme.error())
+    };
+    let mut lines = wrapped(mark, &o.message, style, width);
+    if let Some(h) = &o.hint {
+        lines.extend(wrapped("  ", h, Style::new(), width));
+    }
+    lines
 }
 
 /// The lines after the server's check: a mark, one sentence, and for ⚠ / ✗ what to do.
