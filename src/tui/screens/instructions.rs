@@ -29,9 +29,11 @@ pub fn lines(
             "DEMO: type these values in the form",
             theme.demo_badge(),
         )));
-        for (label, value) in demo.for_app(app.slug) {
+        let rows = demo.for_app(app.slug);
+        let width = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
+        for (label, value) in rows {
             out.push(Line::from(vec![
-                Span::styled(format!("  {label:<14} "), theme.dim()),
+                Span::styled(format!("  {label:<width$}  "), theme.dim()),
                 Span::raw(value.clone()),
             ]));
         }
