@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod cli;
+pub mod config;
 pub mod http;
 pub mod kms;
 pub mod sandbox;
