@@ -141,7 +141,7 @@ impl KmsClient {
         })
     }
 
-    async fn send<T: DeserializeOwned>(
+    pub(super) async fn send<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,

@@ -3,6 +3,8 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod identity;
+pub mod status;
 pub mod types;
 
 pub use client::KmsClient;
