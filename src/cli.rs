@@ -28,6 +28,8 @@ pub enum Command {
     Test(TestArgs),
     /// Test a credential, then create the App Connection.
     Create(CreateArgs),
+    #[command(flatten)]
+    Account(crate::cli_account::AccountCommand),
 }
 
 #[derive(Debug, Args)]
@@ -79,7 +81,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn input(line: impl Into<String>) -> Self {
+    pub(crate) fn input(line: impl Into<String>) -> Self {
         Failure {
             lines: vec![line.into()],
             code: EXIT_INPUT,
@@ -88,7 +90,7 @@ impl Failure {
 
     /// At most two lines: what happened (with each field's problem, named by its flag), then
     /// what to do.
-    fn from_guidance(g: &Guidance, app: Option<&AppSpec>) -> Self {
+    pub(crate) fn from_guidance(g: &Guidance, app: Option<&AppSpec>) -> Self {
         let problems: Vec<(FieldId, String)> = g
             .fields
             .iter()
@@ -125,6 +127,8 @@ pub async fn run(cmd: Command, settings: &Settings) -> CliResult {
         }
         Command::Test(args) => test(args, settings).await,
         Command::Create(args) => create(args, settings).await,
+        // Needs the resolved profile, not just the settings: `main` runs it.
+        Command::Account(_) => Err(Failure::input("Run account commands through kms-connect.")),
     }
 }
 

@@ -17,6 +17,8 @@ struct Term {
     master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
     parser: Arc<Mutex<vt100::Parser>>,
+    /// The config directory of this run (never the user's own).
+    config: tempfile::TempDir,
 }
 
 impl Term {
@@ -45,6 +47,8 @@ impl Term {
         cmd.env("KMS_PROJECT_ID", &sandbox.project_id);
         cmd.env("KMS_CONNECT_BITBUCKET_API_URL", &sandbox.bitbucket_api);
         cmd.env("KMS_CONNECT_NORTHFLANK_API_URL", &sandbox.northflank_api);
+        let config = tempfile::tempdir().expect("config dir");
+        cmd.env("KMS_CONNECT_CONFIG_DIR", config.path());
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
@@ -73,6 +77,7 @@ impl Term {
             master: pty.master,
             writer,
             parser,
+            config,
         }
     }
 
@@ -492,4 +497,84 @@ fn without_a_project_it_signs_in_with_universal_auth_and_asks_for_one() {
     assert_eq!(body["projectId"], json!(sandbox.project_id));
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn a_first_run_signs_in_picks_a_project_creates_and_the_next_run_remembers() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let nothing = [
+        ("KMS_API_URL", ""),
+        ("KMS_TOKEN", ""),
+        ("KMS_PROJECT_ID", ""),
+    ];
+    let mut t = Term::spawn(&sandbox, &[], &nothing, 80, 24);
+    t.wait_for("Which KMS server");
+    // "Another server" is after the four listed ones.
+    for _ in 0..4 {
+        t.send(DOWN);
+    }
+    t.send(&sandbox.kms_url);
+    t.send(ENTER);
+    t.wait_for("answers as a KMS");
+    t.send(&sandbox.client_id);
+    t.send(TAB);
+    t.paste(&sandbox.client_secret);
+    t.send(TAB);
+    t.send(" ");
+    let s = t.wait_for("[x] remember");
+    assert!(!s.contains(&sandbox.client_secret), "{s}");
+    t.send(ENTER);
+    let s = t.wait_for(&sandbox.project_name);
+    assert!(
+        s.contains("Choose a project") && s.contains("Demo org"),
+        "{s}"
+    );
+    t.send(ENTER);
+    create_through_the_keys(&mut t, 3, "first-run-nf", None, demo::NORTHFLANK_TOKEN);
+    let (_, body) = posts(&sandbox).pop().unwrap();
+    assert_eq!(body["projectId"], json!(sandbox.project_id));
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+
+    let dir = t.config.path().to_owned();
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    let profiles = read("profiles.toml");
+    assert!(
+        profiles.contains(&format!("server = \"{}\"", sandbox.kms_url)),
+        "{profiles}"
+    );
+    assert!(profiles.contains(&format!("project_id = \"{}\"", sandbox.project_id)));
+    assert!(profiles.contains("project_name = \"Demo project\""));
+    assert!(!profiles.contains(&sandbox.client_secret) && !profiles.contains(&sandbox.token));
+    assert!(read("secrets.toml").contains(&sandbox.client_secret));
+    assert!(read("tokens.toml").contains(&sandbox.token));
+    for name in ["profiles.toml", "secrets.toml", "tokens.toml"] {
+        let mode = std::fs::metadata(dir.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
+    }
+
+    // The next run starts on step 1 with the saved project, and needs no login.
+    let logins = || {
+        sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/universal-auth/login"))
+            .count()
+    };
+    let before = logins();
+    let dir_text = dir.to_string_lossy().into_owned();
+    let mut env = nothing.to_vec();
+    env.push(("KMS_CONNECT_CONFIG_DIR", &dir_text));
+    let mut again = Term::spawn(&sandbox, &[], &env, 80, 24);
+    let s = again.wait_for("Step 1/5");
+    assert!(s.contains("Demo project"), "{s}");
+    create_through_the_keys(&mut again, 3, "second-run-nf", None, demo::NORTHFLANK_TOKEN);
+    assert_eq!(logins(), before, "the cached token was used");
+    again.send("q");
+    assert_eq!(again.wait_exit(), 0);
 }

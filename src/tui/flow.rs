@@ -12,6 +12,7 @@ use crate::kms::{AppConnection, Guidance, Project, error::Trouble};
 
 pub(super) fn on_step_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match state.step {
+        Step::SignIn => super::signin::on_key(state, key),
         Step::Project => project_key(state, key),
         Step::Pick => pick_key(state, key),
         Step::Instructions => instructions_key(state, key),
@@ -36,27 +37,51 @@ fn list_move(selected: &mut usize, len: usize, code: KeyCode) -> bool {
 }
 
 fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    // The list is the projects plus "organization level" at the end.
-    let len = state.projects.items.len() + 1;
-    if list_move(&mut state.projects.selected, len, key.code) {
+    let p = &mut state.projects;
+    // The list is the visible projects plus "organization level" at the end.
+    let len = p.visible().len() + 1;
+    if p.filtering {
+        match key.code {
+            KeyCode::Esc => {
+                p.filtering = false;
+                p.filter.clear();
+                p.selected = 0;
+            }
+            KeyCode::Enter => {
+                p.filtering = false;
+                return choose_project(state);
+            }
+            KeyCode::Up | KeyCode::Down => {
+                list_move(&mut p.selected, len, key.code);
+            }
+            KeyCode::Backspace => {
+                p.filter.pop();
+                p.selected = 0;
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                p.filter.push(c);
+                p.selected = 0;
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
+    if list_move(&mut p.selected, len, key.code) {
         return Vec::new();
     }
     match key.code {
+        KeyCode::Char('/') if p.loading.is_none() => {
+            p.filtering = true;
+            Vec::new()
+        }
         KeyCode::Char('r') => {
             let cancel = state.projects.loading.take().map(Effect::Cancel);
             cancel.into_iter().chain([load_projects(state)]).collect()
         }
-        KeyCode::Enter if state.projects.loading.is_none() => {
-            let scope = match state.projects.items.get(state.projects.selected) {
-                Some(p) => Scope::Project {
-                    id: p.id.clone(),
-                    name: p.name.clone(),
-                },
-                None => Scope::Organization,
-            };
-            state.notice = Some(format!("New connections go to {}.", scope.label()));
-            state.scope = Some(scope);
-            state.step = Step::Pick;
+        KeyCode::Enter => choose_project(state),
+        KeyCode::Esc if !p.filter.is_empty() => {
+            p.filter.clear();
+            p.selected = 0;
             Vec::new()
         }
         KeyCode::Esc if state.scope.is_some() => {
@@ -65,6 +90,23 @@ fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
+}
+
+fn choose_project(state: &mut State) -> Vec<Effect> {
+    if state.projects.loading.is_some() {
+        return Vec::new();
+    }
+    let scope = match state.projects.visible().get(state.projects.selected) {
+        Some(p) => Scope::Project {
+            id: p.id.clone(),
+            name: p.name.clone(),
+        },
+        None => Scope::Organization,
+    };
+    state.notice = Some(format!("New connections go to {}.", scope.label()));
+    state.scope = Some(scope);
+    state.step = Step::Pick;
+    super::signin::project_chosen(state)
 }
 
 fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -101,6 +143,7 @@ fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match key.code {
         KeyCode::Char('/') => apps.filtering = true,
+        KeyCode::Char('s') => return super::signin::open(state, Step::Pick),
         KeyCode::Enter => return pick_selected(state),
         KeyCode::Esc if !apps.filter.is_empty() => apps.filter.clear(),
         KeyCode::Char('p') | KeyCode::Esc if state.projects.loaded => state.step = Step::Project,
@@ -110,7 +153,8 @@ fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return vec![load_projects(state)];
         }
         KeyCode::Esc => {
-            state.notice = Some("This is the first step: p changes the project, q quits.".into())
+            state.notice =
+                Some("This is the first step: p changes the project, s signs in, q quits.".into())
         }
         _ => {}
     }

@@ -10,7 +10,9 @@ use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::state::{Msg, Scope, Session, State, update};
+use super::signin::job::Account;
+use super::signin::{SignIn, Start};
+use super::state::{Msg, Scope, Session, State, Step, update};
 use super::terminal::TerminalGuard;
 use super::theme::Theme;
 use super::view::view;
@@ -20,6 +22,15 @@ pub struct TuiConfig {
     pub session: Session,
     pub scope: Option<Scope>,
     pub reach: Reach,
+    pub signin: SignInConfig,
+}
+
+/// Where the sign-in starts, whether it is the first screen, and what the worker saves to.
+#[derive(Debug, Clone, Default)]
+pub struct SignInConfig {
+    pub start: Start,
+    pub show: bool,
+    pub account: Account,
 }
 
 /// Runs the wizard until the user quits or a signal arrives. The terminal is restored on
@@ -35,8 +46,12 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<()> {
     // answer, which a slow SSH link makes slow. The alternate screen starts empty anyway.
 
     let (tx, mut results) = mpsc::unbounded_channel();
-    let mut worker = Worker::new(config.reach, tx);
+    let mut worker = Worker::new(config.reach, tx).with_account(config.signin.account);
     let mut state = State::new(config.session, config.scope);
+    state.signin = SignIn::new(config.signin.start);
+    if config.signin.show {
+        state.step = Step::SignIn;
+    }
     let size = terminal.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
     terminal.draw(|f| view(&state, &theme, f))?;

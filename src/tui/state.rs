@@ -13,6 +13,8 @@ pub type RequestId = u64;
 /// Where the user is. The numbered steps are the five of the docs' flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// Server, identity and whether to remember them (see `signin`).
+    SignIn,
     Project,
     Pick,
     Instructions,
@@ -26,6 +28,7 @@ impl Step {
     /// `Step N/5 · title` for the header.
     pub fn header(self) -> String {
         let (n, title) = match self {
+            Step::SignIn => return "Sign in".into(),
             Step::Project => return "Choose a project".into(),
             Step::Pick => (1, "Pick an app"),
             Step::Instructions => (2, "Make the token"),
@@ -94,6 +97,25 @@ pub struct ProjectList {
     pub error: Option<Guidance>,
     /// True once a list has arrived; Esc on step 1 comes back here.
     pub loaded: bool,
+    /// `/` narrows the list by name, slug or ID.
+    pub filter: String,
+    pub filtering: bool,
+}
+
+impl ProjectList {
+    /// The projects that match the filter; "organization level" always follows them.
+    pub fn visible(&self) -> Vec<&Project> {
+        let f = self.filter.to_lowercase();
+        self.items
+            .iter()
+            .filter(|p| {
+                f.is_empty()
+                    || [&p.name, &p.slug, &p.id]
+                        .iter()
+                        .any(|s| s.to_lowercase().contains(&f))
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -153,6 +175,7 @@ pub struct State {
     pub create: CreateState,
     pub created: Option<AppConnection>,
     pub help: bool,
+    pub signin: super::signin::SignIn,
     /// One line under the body: what just happened.
     pub notice: Option<String>,
     pub spinner: usize,
@@ -173,6 +196,7 @@ pub enum Msg {
     Projects(RequestId, Result<Vec<Project>, Guidance>),
     Tested(RequestId, TestOutcome),
     Created(RequestId, Result<AppConnection, Guidance>),
+    SignIn(super::signin::Reply),
 }
 
 impl std::fmt::Debug for Msg {
@@ -186,6 +210,7 @@ impl std::fmt::Debug for Msg {
             Msg::Projects(id, r) => write!(f, "Projects({id}, {:?})", r.as_ref().map(Vec::len)),
             Msg::Tested(id, o) => write!(f, "Tested({id}, {:?})", o.code),
             Msg::Created(id, r) => write!(f, "Created({id}, ok: {})", r.is_ok()),
+            Msg::SignIn(r) => write!(f, "SignIn({r:?})"),
         }
     }
 }
@@ -196,6 +221,7 @@ pub enum Effect {
     Test(RequestId, ConnectionInput),
     Create(RequestId, ConnectionInput, Option<String>),
     Cancel(RequestId),
+    SignIn(super::signin::Request),
 }
 
 impl State {
@@ -221,6 +247,7 @@ impl State {
             create: CreateState::default(),
             created: None,
             help: false,
+            signin: Default::default(),
             notice: None,
             spinner: 0,
             next_id: 1,
@@ -242,6 +269,7 @@ impl State {
         self.projects.loading.is_some()
             || self.test.running.is_some()
             || self.create.running.is_some()
+            || self.signin.busy()
     }
 
     /// True when keys go to a text field (then `q` and `?` are letters, not commands).
@@ -249,6 +277,8 @@ impl State {
         match self.step {
             Step::Form => true,
             Step::Pick => self.apps.filtering,
+            Step::Project => self.projects.filtering,
+            Step::SignIn => self.signin.text_focus(),
             _ => false,
         }
     }
@@ -296,6 +326,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             super::flow::create_finished(state, id, result);
             Vec::new()
         }
+        Msg::SignIn(reply) => super::signin::on_reply(state, reply),
     }
 }
 
@@ -332,6 +363,14 @@ fn on_paste(state: &mut State, text: &str) {
                 form.paste(text);
             }
         }
+        Step::SignIn => super::signin::on_paste(state, text),
+        Step::Project if state.projects.filtering => {
+            state
+                .projects
+                .filter
+                .extend(text.chars().filter(|c| !c.is_control()));
+            state.projects.selected = 0;
+        }
         Step::Pick if state.apps.filtering => {
             state
                 .apps
@@ -352,6 +391,7 @@ pub(crate) fn cancel_running(state: &mut State) -> Vec<Effect> {
     ]
     .into_iter()
     .flatten()
+    .chain(state.signin.take_running())
     .map(Effect::Cancel)
     .collect()
 }

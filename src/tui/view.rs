@@ -71,7 +71,7 @@ fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(app) = state.app.filter(|_| {
         !matches!(
             state.step,
-            super::state::Step::Pick | super::state::Step::Project
+            super::state::Step::Pick | super::state::Step::Project | super::state::Step::SignIn
         )
     }) {
         top.push(Span::raw(format!(" · {}", app.name)));
