@@ -262,6 +262,7 @@ fn tui_config(
                 token_home: resolved.token_home(),
                 store,
                 signed_in: None,
+                relogin: resolved.relogin.clone(),
             },
         },
     }

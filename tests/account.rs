@@ -87,10 +87,15 @@ impl Harness {
 
     /// `login` with universal auth against the sandbox.
     fn login(&self, client_id: &str, secret: &str, extra: &[&str]) -> Run {
+        self.login_at(&self.sb.kms_url, client_id, secret, extra)
+    }
+
+    /// `login` with universal auth against `url`.
+    fn login_at(&self, url: &str, client_id: &str, secret: &str, extra: &[&str]) -> Run {
         let mut args = vec![
             "login",
             "--kms-url",
-            &self.sb.kms_url,
+            url,
             "--client-id",
             client_id,
             "--client-secret-stdin",
@@ -277,18 +282,7 @@ fn a_server_that_is_not_a_kms_is_named_as_such() {
     let h = Harness::new();
     // The sandbox serves its web page outside /api: a base URL with a path lands there.
     let page = format!("{}/ui", h.sb.kms_url);
-    let run = h.run(
-        &[
-            "login",
-            "--kms-url",
-            &page,
-            "--client-id",
-            "x",
-            "--client-secret-stdin",
-        ],
-        &[],
-        Some("s"),
-    );
+    let run = h.login_at(&page, "x", "s", &[]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
         run.stderr
@@ -303,18 +297,7 @@ fn a_server_that_is_not_a_kms_is_named_as_such() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     };
-    let run = h.run(
-        &[
-            "login",
-            "--kms-url",
-            &closed,
-            "--client-id",
-            "x",
-            "--client-secret-stdin",
-        ],
-        &[],
-        Some("s"),
-    );
+    let run = h.login_at(&closed, "x", "s", &[]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("Connection refused"), "{run:?}");
     assert!(!h.file("profiles.toml").exists());

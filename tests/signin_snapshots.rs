@@ -6,10 +6,10 @@ use common::*;
 use crossterm::event::KeyCode;
 use kms_connect::kms::Guidance;
 use kms_connect::kms::error::Trouble;
-use kms_connect::tui::signin::{DemoLogin, LoggedIn, Reply, Request, SignIn, Start};
+use kms_connect::tui::signin::{DemoLogin, LoggedIn, Reply, Request, Start};
 use kms_connect::tui::theme::Theme;
 use kms_connect::tui::view::view;
-use kms_connect::tui::{Effect, Msg, Session, State, Step, update};
+use kms_connect::tui::{Effect, Msg, State, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -25,34 +25,8 @@ fn screen(state: &State) -> String {
     text
 }
 
-/// A first run: nothing known, profile "default", saving possible.
-fn base() -> Start {
-    Start {
-        profile: "default".into(),
-        can_save: true,
-        ..Start::default()
-    }
-}
-
-fn signed_out(start: Start) -> State {
-    let mut s = State::new(
-        Session {
-            server: "app.kms.hanzo.ai".into(),
-            identity: "not signed in".into(),
-            demo: None,
-        },
-        None,
-    );
-    s.signin = SignIn::new(start);
-    s.step = Step::SignIn;
-    s
-}
-
 fn probe(s: &mut State) -> u64 {
-    match press(s, KeyCode::Enter).as_slice() {
-        [Effect::SignIn(Request::Probe(id, _))] => *id,
-        other => panic!("{other:?}"),
-    }
+    probe_id(&press(s, KeyCode::Enter)).0
 }
 
 fn at_identity(start: Start) -> State {
@@ -90,12 +64,12 @@ fn refused(headline: &str, hint: &str) -> Guidance {
 
 #[test]
 fn signin_server_list() {
-    insta::assert_snapshot!(screen(&signed_out(base())));
+    insta::assert_snapshot!(screen(&signed_out(first_run())));
 }
 
 #[test]
 fn signin_server_typed() {
-    let mut s = signed_out(base());
+    let mut s = signed_out(first_run());
     for _ in 0..4 {
         press(&mut s, KeyCode::Down);
     }
@@ -105,14 +79,14 @@ fn signin_server_typed() {
 
 #[test]
 fn signin_server_checking() {
-    let mut s = signed_out(base());
+    let mut s = signed_out(first_run());
     probe(&mut s);
     insta::assert_snapshot!(screen(&s));
 }
 
 #[test]
 fn signin_server_not_a_kms() {
-    let mut s = signed_out(base());
+    let mut s = signed_out(first_run());
     press(&mut s, KeyCode::Down);
     let id = probe(&mut s);
     let g = refused(
@@ -125,24 +99,24 @@ fn signin_server_not_a_kms() {
 
 #[test]
 fn signin_identity_empty() {
-    insta::assert_snapshot!(screen(&at_identity(base())));
+    insta::assert_snapshot!(screen(&at_identity(first_run())));
 }
 
 #[test]
 fn signin_identity_filled_secret_masked() {
-    insta::assert_snapshot!(screen(&filled(base())));
+    insta::assert_snapshot!(screen(&filled(first_run())));
 }
 
 #[test]
 fn signin_identity_signing_in() {
-    let mut s = filled(base());
+    let mut s = filled(first_run());
     logging_in(&mut s);
     insta::assert_snapshot!(screen(&s));
 }
 
 #[test]
 fn signin_identity_locked_out() {
-    let mut s = filled(base());
+    let mut s = filled(first_run());
     let id = logging_in(&mut s);
     let g = refused(
         "The KMS server refused the sign-in: This identity auth method is temporarily locked, please try again later.",
@@ -154,7 +128,7 @@ fn signin_identity_locked_out() {
 
 #[test]
 fn signin_identity_token() {
-    let mut s = at_identity(base());
+    let mut s = at_identity(first_run());
     press(&mut s, KeyCode::BackTab);
     press(&mut s, KeyCode::Right);
     insta::assert_snapshot!(screen(&s));
@@ -182,14 +156,14 @@ fn signin_identity_demo() {
     let s = at_identity(Start {
         demo: Some(demo),
         can_save: false,
-        ..base()
+        ..first_run()
     });
     insta::assert_snapshot!(screen(&s));
 }
 
 #[test]
 fn signin_then_no_projects_visible() {
-    let mut s = filled(base());
+    let mut s = filled(first_run());
     let id = logging_in(&mut s);
     let who = LoggedIn {
         identity: "universal auth 5566afcc-2898-478b-a268-d".into(),

@@ -9,39 +9,14 @@ use kms_connect::kms::auth::Credentials;
 use kms_connect::kms::error::Trouble;
 use kms_connect::kms::{Guidance, Project};
 use kms_connect::tui::signin::{IdField, LoggedIn, Reply, Request, SignIn, Stage, Start};
-use kms_connect::tui::{Effect, Msg, Scope, Session, State, Step, update};
+use kms_connect::tui::{Effect, Msg, Scope, State, Step, update};
 use secrecy::ExposeSecret;
 
 const SECRET: &str = "cs-update-secret-9";
 
-fn signed_out() -> State {
-    let mut s = State::new(
-        Session {
-            server: "app.kms.hanzo.ai".into(),
-            identity: "not signed in".into(),
-            demo: None,
-        },
-        None,
-    );
-    s.signin = SignIn::new(Start {
-        profile: "default".into(),
-        can_save: true,
-        ..Start::default()
-    });
-    s.step = Step::SignIn;
-    s
-}
-
-fn probe_id(effects: &[Effect]) -> (u64, String) {
-    match effects {
-        [Effect::SignIn(Request::Probe(id, base))] => (*id, base.clone()),
-        other => panic!("{other:?}"),
-    }
-}
-
 /// Past the server check of the default server, on the identity stage.
 fn at_identity() -> State {
-    let mut s = signed_out();
+    let mut s = signed_out(first_run());
     let (id, _) = probe_id(&press(&mut s, KeyCode::Enter));
     update(&mut s, Msg::SignIn(Reply::Probed(id, Ok(()))));
     s
@@ -74,7 +49,7 @@ fn fill_universal_auth(s: &mut State) {
 
 #[test]
 fn the_default_server_is_checked_before_going_on() {
-    let mut s = signed_out();
+    let mut s = signed_out(first_run());
     assert_eq!(s.signin.selected, 0);
     let (id, base) = probe_id(&press(&mut s, KeyCode::Enter));
     assert_eq!(base, "https://app.kms.hanzo.ai/api");
@@ -93,7 +68,7 @@ fn the_default_server_is_checked_before_going_on() {
 
 #[test]
 fn a_typed_server_keeps_what_was_typed_when_it_is_wrong() {
-    let mut s = signed_out();
+    let mut s = signed_out(first_run());
     for _ in 0..4 {
         press(&mut s, KeyCode::Down);
     }
@@ -117,7 +92,7 @@ fn a_typed_server_keeps_what_was_typed_when_it_is_wrong() {
 
 #[test]
 fn a_failed_check_says_why_and_stays_on_the_server_list() {
-    let mut s = signed_out();
+    let mut s = signed_out(first_run());
     press(&mut s, KeyCode::Down);
     let (id, base) = probe_id(&press(&mut s, KeyCode::Enter));
     assert_eq!(base, "https://kms.hanzo.ai/api");
@@ -316,7 +291,7 @@ fn s_on_the_first_step_opens_the_sign_in_and_esc_comes_back() {
 
 #[test]
 fn the_known_client_id_means_the_secret_comes_first() {
-    let mut s = signed_out();
+    let mut s = signed_out(first_run());
     s.signin = SignIn::new(Start {
         client_id: Some("known-id".into()),
         ..Start::default()
@@ -368,4 +343,12 @@ fn login_command_quits_once_the_profile_is_saved() {
     s.signin.saving = Some(save);
     update(&mut s, Msg::SignIn(Reply::Saved(save, Ok(()))));
     assert!(s.quit);
+}
+
+#[test]
+fn a_url_pasted_on_the_list_becomes_the_typed_server() {
+    let mut s = signed_out(first_run());
+    update(&mut s, Msg::Paste(" https://kms.example.org \n".into()));
+    assert!(s.signin.on_custom());
+    assert_eq!(s.signin.custom_view().text, "https://kms.example.org");
 }

@@ -92,15 +92,14 @@ impl Store {
 
     /// The client secret kept for a profile, if the user asked to remember it.
     pub fn stored_secret(&self, name: &str) -> Option<SecretString> {
-        let text = files::read_optional(&self.secrets_path()).ok()??;
-        let mut file: SecretFile = toml::from_str(&text).ok()?;
-        file.remove(name)?.client_secret.map(SecretString::from)
+        self.secret_file()
+            .remove(name)?
+            .client_secret
+            .map(SecretString::from)
     }
 
     pub fn cached_token(&self, name: &str) -> Option<CachedToken> {
-        let text = files::read_optional(&self.tokens_path()).ok()??;
-        let mut file: TokenFile = toml::from_str(&text).ok()?;
-        let entry = file.remove(name)?;
+        let entry = self.token_file().remove(name)?;
         Some(CachedToken {
             token: SecretString::from(entry.access_token),
             expires_at: entry.expires_at,
@@ -137,19 +136,11 @@ impl Store {
     }
 
     fn secret_file(&self) -> SecretFile {
-        files::read_optional(&self.secrets_path())
-            .ok()
-            .flatten()
-            .and_then(|t| toml::from_str(&t).ok())
-            .unwrap_or_default()
+        read_map(&self.secrets_path())
     }
 
     fn token_file(&self) -> TokenFile {
-        files::read_optional(&self.tokens_path())
-            .ok()
-            .flatten()
-            .and_then(|t| toml::from_str(&t).ok())
-            .unwrap_or_default()
+        read_map(&self.tokens_path())
     }
 
     fn rewrite_or_remove<T: serde::Serialize>(
@@ -178,6 +169,16 @@ impl Store {
     fn write(&self, path: &Path, text: &str) -> Result<(), String> {
         files::write_private(path, text).map_err(|e| io_message("write", path, &e))
     }
+}
+
+/// A `[name]`-keyed TOML file; missing or unreadable counts as empty (it only ever holds
+/// what kms-connect itself wrote, and losing it only costs a sign-in).
+fn read_map<T: serde::de::DeserializeOwned>(path: &Path) -> std::collections::BTreeMap<String, T> {
+    files::read_optional(path)
+        .ok()
+        .flatten()
+        .and_then(|t| toml::from_str(&t).ok())
+        .unwrap_or_default()
 }
 
 fn io_message(verb: &str, path: &Path, e: &std::io::Error) -> String {

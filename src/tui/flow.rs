@@ -36,33 +36,48 @@ fn list_move(selected: &mut usize, len: usize, code: KeyCode) -> bool {
     true
 }
 
+/// A key while a list filter is being typed: edits the filter, moves in the `len` visible
+/// items, Esc clears it. True when Enter asks to choose the selected item.
+fn type_filter(
+    filter: &mut String,
+    filtering: &mut bool,
+    selected: &mut usize,
+    len: usize,
+    key: KeyEvent,
+) -> bool {
+    match key.code {
+        KeyCode::Esc => {
+            *filtering = false;
+            filter.clear();
+            *selected = 0;
+        }
+        KeyCode::Enter => {
+            *filtering = false;
+            return true;
+        }
+        KeyCode::Up | KeyCode::Down => {
+            list_move(selected, len, key.code);
+        }
+        KeyCode::Backspace => {
+            filter.pop();
+            *selected = 0;
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            filter.push(c);
+            *selected = 0;
+        }
+        _ => {}
+    }
+    false
+}
+
 fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let p = &mut state.projects;
     // The list is the visible projects plus "organization level" at the end.
     let len = p.visible().len() + 1;
     if p.filtering {
-        match key.code {
-            KeyCode::Esc => {
-                p.filtering = false;
-                p.filter.clear();
-                p.selected = 0;
-            }
-            KeyCode::Enter => {
-                p.filtering = false;
-                return choose_project(state);
-            }
-            KeyCode::Up | KeyCode::Down => {
-                list_move(&mut p.selected, len, key.code);
-            }
-            KeyCode::Backspace => {
-                p.filter.pop();
-                p.selected = 0;
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                p.filter.push(c);
-                p.selected = 0;
-            }
-            _ => {}
+        if type_filter(&mut p.filter, &mut p.filtering, &mut p.selected, len, key) {
+            return choose_project(state);
         }
         return Vec::new();
     }
@@ -112,28 +127,15 @@ fn choose_project(state: &mut State) -> Vec<Effect> {
 fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let apps = &mut state.apps;
     if apps.filtering {
-        match key.code {
-            KeyCode::Esc => {
-                apps.filtering = false;
-                apps.filter.clear();
-            }
-            KeyCode::Enter => {
-                apps.filtering = false;
-                return pick_selected(state);
-            }
-            KeyCode::Up | KeyCode::Down => {
-                let len = apps.visible().len();
-                list_move(&mut apps.selected, len, key.code);
-            }
-            KeyCode::Backspace => {
-                apps.filter.pop();
-                apps.selected = 0;
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                apps.filter.push(c);
-                apps.selected = 0;
-            }
-            _ => {}
+        let len = apps.visible().len();
+        if type_filter(
+            &mut apps.filter,
+            &mut apps.filtering,
+            &mut apps.selected,
+            len,
+            key,
+        ) {
+            return pick_selected(state);
         }
         return Vec::new();
     }

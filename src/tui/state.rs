@@ -364,22 +364,22 @@ fn on_paste(state: &mut State, text: &str) {
             }
         }
         Step::SignIn => super::signin::on_paste(state, text),
-        Step::Project if state.projects.filtering => {
-            state
-                .projects
-                .filter
-                .extend(text.chars().filter(|c| !c.is_control()));
-            state.projects.selected = 0;
-        }
+        Step::Project if state.projects.filtering => paste_filter(
+            &mut state.projects.filter,
+            &mut state.projects.selected,
+            text,
+        ),
         Step::Pick if state.apps.filtering => {
-            state
-                .apps
-                .filter
-                .extend(text.chars().filter(|c| !c.is_control()));
-            state.apps.selected = 0;
+            paste_filter(&mut state.apps.filter, &mut state.apps.selected, text)
         }
         _ => {}
     }
+}
+
+/// Pasted text goes into a list filter without control characters.
+fn paste_filter(filter: &mut String, selected: &mut usize, text: &str) {
+    filter.extend(text.chars().filter(|c| !c.is_control()));
+    *selected = 0;
 }
 
 /// Cancels whatever is in flight (used on quit).

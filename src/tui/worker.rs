@@ -237,6 +237,12 @@ impl Shared {
         {
             *slot = None;
         }
+        if g.trouble == Trouble::Auth {
+            self.account
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .fall_back(&self.reach.api_base);
+        }
         g
     }
 }

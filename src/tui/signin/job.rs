@@ -17,6 +17,20 @@ pub struct Account {
     pub token_home: Option<(Store, String)>,
     /// Server API base and credentials of the last sign-in.
     pub signed_in: Option<(String, Credentials)>,
+    /// The remembered universal-auth login to fall back on when the cached token the
+    /// session started with is refused.
+    pub relogin: Option<Credentials>,
+}
+
+impl Account {
+    /// The server refused the token: from now on log in with the remembered secret, if any.
+    pub fn fall_back(&mut self, api_base: &str) {
+        if self.signed_in.is_none()
+            && let Some(creds) = self.relogin.take()
+        {
+            self.signed_in = Some((api_base.to_owned(), creds));
+        }
+    }
 }
 
 /// Runs one request. On a successful log-in also returns the signed-in client and the
@@ -40,6 +54,7 @@ pub async fn run(
                         store: account.store.clone(),
                         token_home,
                         signed_in: Some((attempt.api_base.clone(), attempt.credentials.clone())),
+                        relogin: None,
                     };
                     let reply = LoggedIn {
                         identity: done.identity,
@@ -77,5 +92,33 @@ pub fn failed(request: &Request, why: &str) -> Reply {
         Request::Probe(id, _) => Reply::Probed(*id, Err(g)),
         Request::LogIn(id, _) => Reply::LoggedIn(*id, Err(g)),
         Request::SaveProject(id, ..) => Reply::Saved(*id, Err(why.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+
+    #[test]
+    fn a_refused_cached_token_falls_back_to_the_remembered_login_once() {
+        let ua = Credentials::UniversalAuth {
+            client_id: "id".into(),
+            client_secret: SecretString::from("s"),
+        };
+        let mut account = Account {
+            relogin: Some(ua),
+            ..Account::default()
+        };
+        account.fall_back("http://kms/api");
+        assert!(matches!(
+            &account.signed_in,
+            Some((base, Credentials::UniversalAuth { .. })) if base == "http://kms/api"
+        ));
+        assert!(account.relogin.is_none());
+        // Nothing remembered: nothing changes.
+        let mut plain = Account::default();
+        plain.fall_back("http://kms/api");
+        assert!(plain.signed_in.is_none());
     }
 }

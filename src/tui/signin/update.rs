@@ -40,14 +40,17 @@ pub fn on_paste(state: &mut State, pasted: &str) {
     let s = &mut state.signin;
     let one_line: String = pasted.chars().filter(|c| !c.is_control()).collect();
     let target = match s.stage {
-        Stage::Server if s.on_custom() => &mut s.custom,
+        // A URL pasted on the list is a server of one's own.
+        Stage::Server => {
+            s.selected = s.servers.len();
+            &mut s.custom
+        }
         Stage::Identity => match s.focused() {
             IdField::ClientId => &mut s.client_id,
             IdField::Secret => &mut s.secret,
             IdField::Token => &mut s.token,
             _ => return,
         },
-        _ => return,
     };
     target.insert_str(one_line.trim());
     s.error = None;
