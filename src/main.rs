@@ -183,7 +183,8 @@ fn demo_resolved(s: &Sandbox, project: Option<&str>, profile: Option<String>) ->
     let settings = demo_settings(s, project);
     Resolved {
         project_source: Some(Source::Demo),
-        project_name: Some(s.project_name.clone()).filter(|_| project.is_none()),
+        project_name: Some(s.project_name.clone())
+            .filter(|_| project.is_none_or(|p| p == s.project_id)),
         settings,
         profile_name: profile.unwrap_or_else(|| DEFAULT_PROFILE.into()),
         profile: None,

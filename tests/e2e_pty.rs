@@ -578,3 +578,74 @@ fn a_first_run_signs_in_picks_a_project_creates_and_the_next_run_remembers() {
     again.send("q");
     assert_eq!(again.wait_exit(), 0);
 }
+
+#[test]
+fn the_demo_signs_in_against_its_sandbox_with_the_listed_identity() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &["--demo"], &[], 80, 24);
+    t.wait_for("Step 1/5");
+    t.send("s");
+    let s = t.wait_for("Sandbox (demo)");
+    assert!(s.contains("Another server"), "{s}");
+    t.send(ENTER);
+    let s = t.wait_for("Sandbox identities (demo)");
+    assert!(s.contains(demo::SHORT_LIVED_CLIENT_ID), "{s}");
+    // A wrong secret first: the message says so and the ID stays typed.
+    t.send(demo::NO_PROJECTS_CLIENT_ID);
+    t.send(TAB);
+    t.paste("not-the-secret");
+    t.send(ENTER);
+    t.send(ENTER);
+    let s = t.wait_for("Invalid credentials");
+    assert!(s.contains(demo::NO_PROJECTS_CLIENT_ID), "{s}");
+    // Fix the secret: an identity in no project is told to join one.
+    t.send("\x1b[A");
+    for _ in 0.."not-the-secret".len() {
+        t.send("\x7f");
+    }
+    t.paste("demo-client-secret");
+    t.send(ENTER);
+    t.send(ENTER);
+    t.wait_for("sees no projects: add it to a project");
+    t.send(ENTER);
+    t.wait_for("Step 1/5");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    assert!(
+        std::fs::read_dir(t.config.path()).unwrap().next().is_none(),
+        "the demo wrote nothing"
+    );
+}
+
+#[test]
+fn login_in_a_terminal_is_the_sign_in_and_ends_with_the_saved_profile() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let env = [
+        ("KMS_API_URL", sandbox.kms_url.as_str()),
+        ("KMS_TOKEN", ""),
+        ("KMS_PROJECT_ID", ""),
+    ];
+    let mut t = Term::spawn(&sandbox, &["login", "--profile", "work"], &env, 80, 24);
+    // The server from the environment is preselected as a typed one.
+    t.wait_for("Which KMS server");
+    t.send(ENTER);
+    t.wait_for("answers as a KMS");
+    t.send(&sandbox.client_id);
+    t.send(TAB);
+    t.paste(&sandbox.client_secret);
+    t.send(ENTER);
+    t.send(ENTER);
+    t.wait_for(&sandbox.project_name);
+    t.send(ENTER);
+    assert_eq!(t.wait_exit(), 0);
+    let profiles = std::fs::read_to_string(t.config.path().join("profiles.toml")).unwrap();
+    assert!(profiles.contains("[profiles.work]"), "{profiles}");
+    assert!(
+        profiles.contains("project_name = \"Demo project\""),
+        "{profiles}"
+    );
+    assert!(
+        !t.config.path().join("secrets.toml").exists(),
+        "not remembered"
+    );
+}
