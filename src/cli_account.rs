@@ -403,6 +403,9 @@ async fn status(resolved: &Resolved, json: bool) -> CliResult {
                     .unwrap_or(Source::Env);
                 println!("Identity  {what}{org}  [{}: {how}]", source.label());
             }
+            None if resolved.token_expired => {
+                println!("Identity  none: the cached token has expired (run `kms-connect login`)")
+            }
             None => println!("Identity  none  (run `kms-connect login`)"),
         }
         match &project {

@@ -194,6 +194,7 @@ fn demo_resolved(s: &Sandbox, project: Option<&str>, profile: Option<String>) ->
         identity: Some(IdentityFrom::Demo),
         token_expires_at: None,
         relogin: None,
+        token_expired: false,
         store: None,
     }
 }
@@ -259,6 +260,7 @@ fn tui_config(
         signin: SignInConfig {
             start,
             show,
+            note: resolved.why_sign_in(),
             account: Account {
                 token_home: resolved.token_home(),
                 store,

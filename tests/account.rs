@@ -480,3 +480,34 @@ fn secrets_never_come_from_argv_and_login_without_a_terminal_says_how() {
     assert!(run.stderr.contains("--token-stdin"), "{run:?}");
     assert!(h.sb.requests().is_empty());
 }
+
+#[test]
+fn an_expired_pasted_token_cannot_log_in_again_so_status_asks() {
+    let h = Harness::new();
+    let run = h.run(
+        &[
+            "login",
+            "--kms-url",
+            &h.sb.kms_url,
+            "--token-stdin",
+            "--remember",
+        ],
+        &[],
+        Some(&h.sb.token),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let cached = h.read("tokens.toml");
+    std::fs::write(
+        h.file("tokens.toml"),
+        format!("{cached}expires_at = 1000\n"),
+    )
+    .unwrap();
+    let before = h.sb.requests().len();
+    let run = h.run(&["status"], &[], None);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stdout.contains("the cached token has expired"),
+        "{run:?}"
+    );
+    assert_eq!(h.sb.requests().len(), before, "nothing was sent");
+}

@@ -97,6 +97,8 @@ pub struct Resolved {
     pub token_expires_at: Option<Option<u64>>,
     /// Universal-auth credentials to log in with when the cached token is refused.
     pub relogin: Option<Credentials>,
+    /// The profile's cached token has expired and nothing can log in again: ask.
+    pub token_expired: bool,
     pub store: Option<Store>,
 }
 
@@ -110,6 +112,24 @@ impl Resolved {
             }
             _ => None,
         }
+    }
+
+    /// Why the sign-in is shown, when a saved profile could not sign in by itself.
+    pub fn why_sign_in(&self) -> Option<String> {
+        if self.identity.is_some() || !self.profile_applies {
+            return None;
+        }
+        Some(if self.token_expired {
+            format!(
+                "The saved sign-in of profile \"{}\" has expired: sign in again.",
+                self.profile_name
+            )
+        } else {
+            format!(
+                "Profile \"{}\" keeps no secret: sign in to go on.",
+                self.profile_name
+            )
+        })
     }
 
     /// The universal-auth client ID in use or saved, for prefilling the sign-in.
@@ -152,6 +172,7 @@ pub fn resolve(req: Request) -> Result<Resolved, String> {
     let mut credentials = None;
     let mut token_expires_at = None;
     let mut relogin = None;
+    let mut token_expired = false;
     if let Some(c) = req.env_credentials.clone() {
         identity = Some(match c {
             Credentials::Token(_) => IdentityFrom::EnvToken,
@@ -167,10 +188,12 @@ pub fn resolve(req: Request) -> Result<Resolved, String> {
                 token_expires_at = Some(expires_at);
                 relogin = stored;
             }
-            _ => {
+            cached => {
                 if let Some(c) = stored {
                     identity = Some(IdentityFrom::StoredSecret);
                     credentials = Some(c);
+                } else {
+                    token_expired = cached.is_some();
                 }
             }
         }
@@ -201,6 +224,7 @@ pub fn resolve(req: Request) -> Result<Resolved, String> {
         project_name,
         token_expires_at,
         relogin,
+        token_expired,
         store: req.store,
     })
 }
@@ -332,6 +356,13 @@ mod tests {
             r.settings.credentials,
             Some(Credentials::UniversalAuth { ref client_id, .. }) if client_id == "cid"
         ));
+        assert!(r.why_sign_in().is_none());
+        // Without the secret an expired token means asking.
+        store.forget("default").unwrap();
+        store.cache_token("default", &cache(900)).unwrap();
+        let r = resolve(request(&store)).unwrap();
+        assert!(r.identity.is_none() && r.token_expired);
+        assert!(r.why_sign_in().unwrap().contains("has expired"));
     }
 
     #[test]

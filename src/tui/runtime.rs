@@ -30,6 +30,8 @@ pub struct TuiConfig {
 pub struct SignInConfig {
     pub start: Start,
     pub show: bool,
+    /// Said on the first screen when the sign-in is shown (e.g. the saved sign-in expired).
+    pub note: Option<String>,
     pub account: Account,
 }
 
@@ -51,6 +53,7 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<()> {
     state.signin = SignIn::new(config.signin.start);
     if config.signin.show {
         state.step = Step::SignIn;
+        state.notice = config.signin.note;
     }
     let size = terminal.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
