@@ -104,6 +104,13 @@ impl Harness {
         self.run(&args, &[], Some(&format!("{secret}\n")))
     }
 
+    /// `login --token-stdin` against the sandbox.
+    fn login_token(&self, token: &str, extra: &[&str]) -> Run {
+        let mut args = vec!["login", "--kms-url", &self.sb.kms_url, "--token-stdin"];
+        args.extend_from_slice(extra);
+        self.run(&args, &[], Some(token))
+    }
+
     fn logins(&self) -> usize {
         self.sb
             .requests()
@@ -429,39 +436,14 @@ fn an_identity_in_no_project_is_told_to_join_one() {
 #[test]
 fn a_pasted_token_from_stdin_works_and_an_unknown_project_is_refused() {
     let h = Harness::new();
-    let run = h.run(
-        &[
-            "login",
-            "--kms-url",
-            &h.sb.kms_url,
-            "--token-stdin",
-            "--remember",
-        ],
-        &[],
-        Some(&h.sb.token),
-    );
+    let run = h.login_token(&h.sb.token, &["--remember"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(h.read("profiles.toml").contains("auth_method = \"token\""));
     assert_eq!(h.run(&["projects"], &[], None).code, 0);
-    let run = h.run(
-        &[
-            "login",
-            "--kms-url",
-            &h.sb.kms_url,
-            "--token-stdin",
-            "--project",
-            "nope",
-        ],
-        &[],
-        Some(&h.sb.token),
-    );
+    let run = h.login_token(&h.sb.token, &["--project", "nope"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("not among the projects"), "{run:?}");
-    let run = h.run(
-        &["login", "--kms-url", &h.sb.kms_url, "--token-stdin"],
-        &[],
-        Some("garbage"),
-    );
+    let run = h.login_token("garbage", &[]);
     assert_eq!(run.code, 3, "{run:?}");
 }
 
@@ -484,17 +466,7 @@ fn secrets_never_come_from_argv_and_login_without_a_terminal_says_how() {
 #[test]
 fn an_expired_pasted_token_cannot_log_in_again_so_status_asks() {
     let h = Harness::new();
-    let run = h.run(
-        &[
-            "login",
-            "--kms-url",
-            &h.sb.kms_url,
-            "--token-stdin",
-            "--remember",
-        ],
-        &[],
-        Some(&h.sb.token),
-    );
+    let run = h.login_token(&h.sb.token, &["--remember"]);
     assert_eq!(run.code, 0, "{run:?}");
     let cached = h.read("tokens.toml");
     std::fs::write(

@@ -203,6 +203,23 @@ fn create_through_the_keys(
     assert!(!done.contains(secret));
 }
 
+/// On the identity screen: types the sandbox's client ID and secret, ticks "remember" if
+/// asked, and signs in.
+fn sign_in_with_the_keys(t: &mut Term, sandbox: &Sandbox, remember: bool) {
+    t.wait_for("answers as a KMS");
+    t.send(&sandbox.client_id);
+    t.send(TAB);
+    t.paste(&sandbox.client_secret);
+    t.send(TAB);
+    if remember {
+        t.send(" ");
+        t.wait_for("[x] remember");
+    }
+    let s = t.screen();
+    assert!(!s.contains(&sandbox.client_secret), "{s}");
+    t.send(ENTER);
+}
+
 fn posts(sandbox: &Sandbox) -> Vec<(String, serde_json::Value)> {
     sandbox
         .requests()
@@ -516,15 +533,7 @@ fn a_first_run_signs_in_picks_a_project_creates_and_the_next_run_remembers() {
     }
     t.send(&sandbox.kms_url);
     t.send(ENTER);
-    t.wait_for("answers as a KMS");
-    t.send(&sandbox.client_id);
-    t.send(TAB);
-    t.paste(&sandbox.client_secret);
-    t.send(TAB);
-    t.send(" ");
-    let s = t.wait_for("[x] remember");
-    assert!(!s.contains(&sandbox.client_secret), "{s}");
-    t.send(ENTER);
+    sign_in_with_the_keys(&mut t, &sandbox, true);
     let s = t.wait_for(&sandbox.project_name);
     assert!(
         s.contains("Choose a project") && s.contains("Demo org"),
@@ -629,12 +638,7 @@ fn login_in_a_terminal_is_the_sign_in_and_ends_with_the_saved_profile() {
     // The server from the environment is preselected as a typed one.
     t.wait_for("Which KMS server");
     t.send(ENTER);
-    t.wait_for("answers as a KMS");
-    t.send(&sandbox.client_id);
-    t.send(TAB);
-    t.paste(&sandbox.client_secret);
-    t.send(ENTER);
-    t.send(ENTER);
+    sign_in_with_the_keys(&mut t, &sandbox, false);
     t.wait_for(&sandbox.project_name);
     t.send(ENTER);
     assert_eq!(t.wait_exit(), 0);
