@@ -236,6 +236,7 @@ fn logout(resolved: &Resolved) -> CliResult {
 /// again, does that (caching the new token) and tries once more.
 async fn signed_in<T, F, Fut>(
     resolved: &Resolved,
+    creds: &Credentials,
     http: &reqwest::Client,
     call: F,
 ) -> Result<(T, Option<u64>), KmsError>
@@ -244,11 +245,6 @@ where
     Fut: Future<Output = Result<T, KmsError>>,
 {
     let base = KmsClient::new(http.clone(), resolved.settings.api_base.clone());
-    let creds = resolved
-        .settings
-        .credentials
-        .as_ref()
-        .expect("checked by the caller");
     let (client, expires) = connect(resolved, &base, creds).await?;
     match call(client).await {
         Err(e) if signin::is_auth(&e) && resolved.identity == Some(IdentityFrom::CachedToken) => {
@@ -284,13 +280,15 @@ fn kms_failed(e: &KmsError) -> Failure {
 }
 
 async fn projects(resolved: &Resolved, json: bool) -> CliResult {
-    if resolved.settings.credentials.is_none() {
+    let Some(creds) = &resolved.settings.credentials else {
         return Err(Failure::input(NOT_SIGNED_IN));
-    }
+    };
     let http = http_for(resolved)?;
-    let (list, _) = signed_in(resolved, &http, |c| async move { c.list_projects().await })
-        .await
-        .map_err(|e| kms_failed(&e))?;
+    let (list, _) = signed_in(resolved, creds, &http, |c| async move {
+        c.list_projects().await
+    })
+    .await
+    .map_err(|e| kms_failed(&e))?;
     if json {
         println!(
             "{}",
@@ -342,9 +340,16 @@ async fn status(resolved: &Resolved, json: bool) -> CliResult {
     let mut organization = None;
     let mut problem: Option<Failure> = None;
     let mut expires = resolved.token_expires_at.flatten();
-    if resolved.settings.credentials.is_some() {
+    if let Some(creds) = &resolved.settings.credentials {
         let http = http_for(resolved)?;
-        match signed_in(resolved, &http, |c| async move { c.organization().await }).await {
+        match signed_in(
+            resolved,
+            creds,
+            &http,
+            |c| async move { c.organization().await },
+        )
+        .await
+        {
             Ok((org, exp)) => {
                 organization = org.map(|o| o.name);
                 expires = exp.or(expires);
