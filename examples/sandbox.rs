@@ -15,6 +15,10 @@ async fn main() -> anyhow::Result<()> {
         "# TeamCity instance: {}  Octopus instance: {}",
         s.teamcity_url, s.octopus_url
     );
+    println!(
+        "# Sign in instead of KMS_TOKEN: echo {} | kms-connect login --kms-url {} --client-id {} --client-secret-stdin",
+        s.client_secret, s.kms_url, s.client_id
+    );
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

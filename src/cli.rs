@@ -43,6 +43,8 @@ pub enum Command {
     Update(connections::UpdateArgs),
     /// Delete a connection (asks for its name on a terminal; --yes in scripts).
     Delete(connections::DeleteArgs),
+    #[command(flatten)]
+    Account(crate::cli_account::AccountCommand),
 }
 
 #[derive(Debug, Args)]
@@ -100,7 +102,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn input(line: impl Into<String>) -> Self {
+    pub(crate) fn input(line: impl Into<String>) -> Self {
         Failure {
             lines: vec![line.into()],
             code: EXIT_INPUT,
@@ -109,7 +111,7 @@ impl Failure {
 
     /// At most two lines: what happened (with each field's problem, named by its flag), then
     /// what to do.
-    fn from_guidance(g: &Guidance, app: Option<&AppSpec>) -> Self {
+    pub(crate) fn from_guidance(g: &Guidance, app: Option<&AppSpec>) -> Self {
         let problems: Vec<(FieldId, String)> = g
             .fields
             .iter()
@@ -162,6 +164,8 @@ pub async fn run(cmd: Command, settings: &Settings) -> CliResult {
         Command::Rotate(args) => connections::rotate(args, settings).await,
         Command::Update(args) => connections::update(args, settings).await,
         Command::Delete(args) => connections::delete(args, settings).await,
+        // Needs the resolved profile, not just the settings: `main` runs it.
+        Command::Account(_) => Err(Failure::input("Run account commands through kms-connect.")),
     }
 }
 

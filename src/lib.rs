@@ -3,9 +3,12 @@
 
 pub mod apps;
 pub mod cli;
+pub mod cli_account;
+pub mod config;
 pub mod http;
 pub mod kms;
 pub mod sandbox;
 pub mod sanitize;
 pub mod settings;
+pub mod signin;
 pub mod tui;

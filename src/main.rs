@@ -1,14 +1,20 @@
 //! `kms-connect`: the wizard with no subcommand, the scriptable twins with one, and `--demo`
 //! to run either against the built-in sandbox.
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use kms_connect::apps::{CATALOG, ProviderEndpoints};
 use kms_connect::cli::{self, Command, EXIT_INPUT, EXIT_RUNTIME};
+use kms_connect::cli_account::{self, AccountCommand};
+use kms_connect::config::resolve::{self, Given, IdentityFrom, Resolved, Source};
+use kms_connect::config::{DEFAULT_PROFILE, Store, now_secs};
 use kms_connect::kms::auth::Credentials;
 use kms_connect::sandbox::{Sandbox, demo};
-use kms_connect::settings::{NO_CREDENTIALS, Settings};
+use kms_connect::settings::Settings;
+use kms_connect::tui::signin::job::Account;
+use kms_connect::tui::signin::{DemoLogin, Start};
 use kms_connect::tui::worker::Reach;
-use kms_connect::tui::{DemoInfo, Scope, Session, TuiConfig};
+use kms_connect::tui::{DemoInfo, Scope, Session, SignInConfig, TuiConfig};
 use secrecy::SecretString;
 
 #[derive(Debug, Parser)]
@@ -27,12 +33,17 @@ struct Cli {
     /// Run against a built-in sandbox KMS and providers on 127.0.0.1 (nothing leaves this machine)
     #[arg(long, global = true)]
     demo: bool,
+    /// Saved profile to use (and to save to) [default: default]
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 fn main() {
-    let args = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let given = Flags::from(&matches);
+    let args = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // The CLI does one request at a time; the wizard and the sandbox want a second thread.
     let runtime =
         if args.command.is_some() && !args.demo && !matches!(args.command, Some(Command::Browse)) {
@@ -49,68 +60,154 @@ fn main() {
         Ok(r) => r,
         Err(e) => fail(&[format!("Could not start: {e}")], EXIT_RUNTIME),
     };
-    let code = runtime.block_on(run(args));
+    let code = runtime.block_on(run(args, given));
     // Do not wait for background tasks (a cancelled request, the sandbox) to wind down.
     runtime.shutdown_background();
     std::process::exit(code);
 }
 
-async fn run(args: Cli) -> i32 {
+/// `--kms-url` and `--project` as given, and whether each came from the command line or the
+/// environment (clap reads both into one field).
+struct Flags {
+    kms_url: Option<Given>,
+    project: Option<Given>,
+}
+
+impl Flags {
+    fn from(m: &ArgMatches) -> Flags {
+        let given = |id: &str| {
+            let value = find(m, |m| m.get_one::<String>(id).cloned())?;
+            let source = match find(m, |m| m.value_source(id)) {
+                Some(ValueSource::CommandLine) => Source::Flag,
+                _ => Source::Env,
+            };
+            Some(Given { value, source })
+        };
+        Flags {
+            kms_url: given("kms_url"),
+            project: given("project"),
+        }
+    }
+}
+
+/// Looks at the subcommand's matches first (global flags may be given after it).
+fn find<T>(m: &ArgMatches, get: impl Fn(&ArgMatches) -> Option<T> + Copy) -> Option<T> {
+    m.subcommand()
+        .and_then(|(_, sub)| find(sub, get))
+        .or_else(|| get(m))
+}
+
+async fn run(args: Cli, flags: Flags) -> i32 {
     let mut sandbox = None;
-    let settings = if args.demo {
+    let resolved = if args.demo {
         match Sandbox::start().await {
             Ok(s) => {
-                let settings = demo_settings(&s, args.project.as_deref());
+                let resolved = demo_resolved(&s, args.project.as_deref(), args.profile.clone());
                 // Something to browse, rotate and delete.
                 if let Err(e) = s.seed_demo() {
                     fail(&[format!("Could not start the sandbox: {e}")], EXIT_RUNTIME);
                 }
                 sandbox = Some(s);
-                settings
+                resolved
             }
             Err(e) => fail(&[format!("Could not start the sandbox: {e}")], EXIT_RUNTIME),
         }
     } else {
-        // `apps` and `test` never call the KMS: a bad KMS URL must not stop them.
+        // `apps` and `test` never call the KMS: a bad KMS URL or profile must not stop them.
         let uses_kms = !matches!(args.command, Some(Command::Apps { .. } | Command::Test(_)));
-        let kms_url = args.kms_url.as_deref().filter(|_| uses_kms);
-        match Settings::resolve(kms_url, args.project.as_deref()) {
-            Ok(s) => s,
+        let request = resolve::Request {
+            kms_url: flags.kms_url.filter(|_| uses_kms),
+            project: flags.project,
+            profile: args.profile.clone(),
+            store: if uses_kms { Store::locate() } else { None },
+            env_credentials: Credentials::from_env(),
+            now: now_secs(),
+        };
+        match resolve::resolve(request) {
+            Ok(r) => r,
             Err(e) => fail(&[e], EXIT_INPUT),
         }
     };
-    let browse = matches!(args.command, Some(Command::Browse));
-    match args.command.filter(|_| !browse) {
-        Some(cmd) => match cli::run(cmd, &settings).await {
-            Ok(()) => 0,
-            Err(f) => {
-                for line in &f.lines {
-                    eprintln!("{line}");
-                }
-                f.code
-            }
-        },
-        None => {
-            use std::io::IsTerminal;
-            if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-                fail(
-                    &["The wizard needs a terminal. In scripts use a subcommand: kms-connect --help.".into()],
-                    EXIT_INPUT,
-                );
-            }
-            if settings.credentials.is_none() {
-                fail(&[NO_CREDENTIALS.into()], EXIT_INPUT);
-            }
-            let mut config = tui_config(&settings, sandbox.as_ref());
-            config.browse = browse;
-            match kms_connect::tui::run(config).await {
-                Ok(()) => 0,
-                Err(e) => {
-                    eprintln!("kms-connect stopped: {e}");
-                    EXIT_RUNTIME
-                }
-            }
+    match args.command {
+        Some(Command::Account(AccountCommand::Login(a))) if a.is_interactive() => {
+            need_terminal(
+                "Without a terminal give --client-id with --client-secret-stdin, or --token-stdin.",
+            );
+            wizard(&resolved, sandbox.as_ref(), true, true, false).await
         }
+        Some(Command::Browse) => {
+            need_terminal("Browsing needs a terminal. In scripts use kms-connect list.");
+            let show = resolved.settings.credentials.is_none();
+            wizard(&resolved, sandbox.as_ref(), show, false, true).await
+        }
+        Some(Command::Account(cmd)) => report(cli_account::run(cmd, &resolved).await),
+        Some(cmd) => report(cli::run(cmd, &resolved.settings).await),
+        None => {
+            need_terminal(
+                "The wizard needs a terminal. In scripts use a subcommand: kms-connect --help.",
+            );
+            // No identity anywhere: the sign-in comes first.
+            let show = resolved.settings.credentials.is_none();
+            wizard(&resolved, sandbox.as_ref(), show, false, false).await
+        }
+    }
+}
+
+fn report(result: cli::CliResult) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(f) => {
+            for line in &f.lines {
+                eprintln!("{line}");
+            }
+            f.code
+        }
+    }
+}
+
+fn need_terminal(message: &str) {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        fail(&[message.into()], EXIT_INPUT);
+    }
+}
+
+async fn wizard(
+    resolved: &Resolved,
+    sandbox: Option<&Sandbox>,
+    show: bool,
+    exit_when_done: bool,
+    browse: bool,
+) -> i32 {
+    let mut config = tui_config(resolved, sandbox, show, exit_when_done);
+    config.browse = browse;
+    match kms_connect::tui::run(config).await {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("kms-connect stopped: {e}");
+            EXIT_RUNTIME
+        }
+    }
+}
+
+/// The demo's settings with nothing saved: no config directory is read or written.
+fn demo_resolved(s: &Sandbox, project: Option<&str>, profile: Option<String>) -> Resolved {
+    let settings = demo_settings(s, project);
+    Resolved {
+        project_source: Some(Source::Demo),
+        project_name: Some(s.project_name.clone())
+            .filter(|_| project.is_none_or(|p| p == s.project_id)),
+        settings,
+        profile_name: profile.unwrap_or_else(|| DEFAULT_PROFILE.into()),
+        profile: None,
+        profile_applies: false,
+        server: s.kms_url.clone(),
+        server_source: Source::Demo,
+        identity: Some(IdentityFrom::Demo),
+        token_expires_at: None,
+        relogin: None,
+        token_expired: false,
+        store: None,
     }
 }
 
@@ -129,15 +226,36 @@ fn demo_settings(s: &Sandbox, project: Option<&str>) -> Settings {
     }
 }
 
-fn tui_config(settings: &Settings, sandbox: Option<&Sandbox>) -> TuiConfig {
+fn tui_config(
+    resolved: &Resolved,
+    sandbox: Option<&Sandbox>,
+    show: bool,
+    exit_when_done: bool,
+) -> TuiConfig {
+    let settings = &resolved.settings;
     let scope = settings.project_id.as_ref().map(|id| Scope::Project {
         id: id.clone(),
-        name: sandbox.map_or_else(String::new, |s| s.project_name.clone()),
+        name: resolved.project_name.clone().unwrap_or_default(),
     });
     let identity = settings
         .credentials
         .as_ref()
         .map_or_else(|| "not signed in".into(), Credentials::describe);
+    let store = resolved.store.clone().filter(|_| sandbox.is_none());
+    let start = Start {
+        profile: resolved.profile_name.clone(),
+        server: Some(resolved.server.clone()),
+        client_id: resolved.client_id(),
+        method: resolved
+            .profile
+            .as_ref()
+            .filter(|_| resolved.profile_applies)
+            .map(|p| p.auth_method)
+            .unwrap_or_default(),
+        demo: sandbox.map(demo_login),
+        exit_when_done,
+        can_save: store.is_some(),
+    };
     TuiConfig {
         session: Session {
             server: settings.server_label(),
@@ -152,6 +270,41 @@ fn tui_config(settings: &Settings, sandbox: Option<&Sandbox>) -> TuiConfig {
             direct: settings.direct,
         },
         browse: false,
+        signin: SignInConfig {
+            start,
+            show,
+            note: resolved.why_sign_in(),
+            account: Account {
+                token_home: resolved.token_home(),
+                store,
+                signed_in: None,
+                relogin: resolved.relogin.clone(),
+            },
+        },
+    }
+}
+
+/// The sandbox's server and identities, listed on the sign-in screens.
+fn demo_login(s: &Sandbox) -> DemoLogin {
+    DemoLogin {
+        server: s.kms_url.clone(),
+        rows: vec![
+            ("Client ID".into(), s.client_id.clone()),
+            (
+                "Client secret (all of them)".into(),
+                s.client_secret.clone(),
+            ),
+            ("Access token (to paste)".into(), s.token.clone()),
+            (
+                "Tokens that last 30 s".into(),
+                demo::SHORT_LIVED_CLIENT_ID.into(),
+            ),
+            ("In no project".into(), demo::NO_PROJECTS_CLIENT_ID.into()),
+            (
+                "Secret expired".into(),
+                demo::EXPIRED_SECRET_CLIENT_ID.into(),
+            ),
+        ],
     }
 }
 

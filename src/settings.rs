@@ -49,4 +49,4 @@ impl Settings {
 }
 
 /// Said when no identity is configured.
-pub const NO_CREDENTIALS: &str = "No KMS identity: set KMS_TOKEN, or KMS_UNIVERSAL_AUTH_CLIENT_ID and KMS_UNIVERSAL_AUTH_CLIENT_SECRET (or try --demo).";
+pub const NO_CREDENTIALS: &str = "No KMS identity: run `kms-connect login`, or set KMS_TOKEN, or KMS_UNIVERSAL_AUTH_CLIENT_ID and KMS_UNIVERSAL_AUTH_CLIENT_SECRET (or try --demo).";

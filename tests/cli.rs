@@ -154,6 +154,11 @@ impl Cli {
                 cmd.env_remove(&k);
             }
         }
+        // Never the user's own profiles: a directory that does not exist holds none.
+        cmd.env(
+            "KMS_CONNECT_CONFIG_DIR",
+            std::env::temp_dir().join(format!("kms-connect-cli-tests-{}", std::process::id())),
+        );
         Cli {
             cmd,
             stdin: None,

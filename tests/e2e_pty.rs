@@ -17,6 +17,8 @@ struct Term {
     master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
     parser: Arc<Mutex<vt100::Parser>>,
+    /// The config directory of this run (never the user's own).
+    config: tempfile::TempDir,
 }
 
 impl Term {
@@ -45,6 +47,8 @@ impl Term {
         cmd.env("KMS_PROJECT_ID", &sandbox.project_id);
         cmd.env("KMS_CONNECT_BITBUCKET_API_URL", &sandbox.bitbucket_api);
         cmd.env("KMS_CONNECT_NORTHFLANK_API_URL", &sandbox.northflank_api);
+        let config = tempfile::tempdir().expect("config dir");
+        cmd.env("KMS_CONNECT_CONFIG_DIR", config.path());
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
@@ -73,6 +77,7 @@ impl Term {
             master: pty.master,
             writer,
             parser,
+            config,
         }
     }
 
@@ -196,6 +201,23 @@ fn create_through_the_keys(
     let done = t.wait_for("connection created");
     assert!(done.contains(name), "{done}");
     assert!(!done.contains(secret));
+}
+
+/// On the identity screen: types the sandbox's client ID and secret, ticks "remember" if
+/// asked, and signs in.
+fn sign_in_with_the_keys(t: &mut Term, sandbox: &Sandbox, remember: bool) {
+    t.wait_for("answers as a KMS");
+    t.send(&sandbox.client_id);
+    t.send(TAB);
+    t.paste(&sandbox.client_secret);
+    t.send(TAB);
+    if remember {
+        t.send(" ");
+        t.wait_for("[x] remember");
+    }
+    let s = t.screen();
+    assert!(!s.contains(&sandbox.client_secret), "{s}");
+    t.send(ENTER);
 }
 
 fn posts(sandbox: &Sandbox) -> Vec<(String, serde_json::Value)> {
@@ -668,4 +690,142 @@ fn the_test_step_warns_about_expiry_and_a_missing_permission() {
         .iter()
         .any(|r| r.path.starts_with("/app/rest/projects/id:Backend?"));
     assert!(checked_edit, "the named project was checked");
+}
+
+#[test]
+fn a_first_run_signs_in_picks_a_project_creates_and_the_next_run_remembers() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let nothing = [
+        ("KMS_API_URL", ""),
+        ("KMS_TOKEN", ""),
+        ("KMS_PROJECT_ID", ""),
+    ];
+    let mut t = Term::spawn(&sandbox, &[], &nothing, 80, 24);
+    t.wait_for("Which KMS server");
+    // "Another server" is after the four listed ones.
+    for _ in 0..4 {
+        t.send(DOWN);
+    }
+    t.send(&sandbox.kms_url);
+    t.send(ENTER);
+    sign_in_with_the_keys(&mut t, &sandbox, true);
+    let s = t.wait_for(&sandbox.project_name);
+    assert!(
+        s.contains("Choose a project") && s.contains("Demo org"),
+        "{s}"
+    );
+    t.send(ENTER);
+    create_through_the_keys(&mut t, 3, "first-run-nf", None, demo::NORTHFLANK_TOKEN);
+    let (_, body) = posts(&sandbox).pop().unwrap();
+    assert_eq!(body["projectId"], json!(sandbox.project_id));
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+
+    let dir = t.config.path().to_owned();
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    let profiles = read("profiles.toml");
+    assert!(
+        profiles.contains(&format!("server = \"{}\"", sandbox.kms_url)),
+        "{profiles}"
+    );
+    assert!(profiles.contains(&format!("project_id = \"{}\"", sandbox.project_id)));
+    assert!(profiles.contains("project_name = \"Demo project\""));
+    assert!(!profiles.contains(&sandbox.client_secret) && !profiles.contains(&sandbox.token));
+    assert!(read("secrets.toml").contains(&sandbox.client_secret));
+    assert!(read("tokens.toml").contains(&sandbox.token));
+    for name in ["profiles.toml", "secrets.toml", "tokens.toml"] {
+        let mode = std::fs::metadata(dir.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
+    }
+
+    // The next run starts on step 1 with the saved project, and needs no login.
+    let logins = || {
+        sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/universal-auth/login"))
+            .count()
+    };
+    let before = logins();
+    let dir_text = dir.to_string_lossy().into_owned();
+    let mut env = nothing.to_vec();
+    env.push(("KMS_CONNECT_CONFIG_DIR", &dir_text));
+    let mut again = Term::spawn(&sandbox, &[], &env, 80, 24);
+    let s = again.wait_for("Step 1/5");
+    assert!(s.contains("Demo project"), "{s}");
+    create_through_the_keys(&mut again, 3, "second-run-nf", None, demo::NORTHFLANK_TOKEN);
+    assert_eq!(logins(), before, "the cached token was used");
+    again.send("q");
+    assert_eq!(again.wait_exit(), 0);
+}
+
+#[test]
+fn the_demo_signs_in_against_its_sandbox_with_the_listed_identity() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &["--demo"], &[], 80, 24);
+    t.wait_for("Step 1/5");
+    t.send("s");
+    let s = t.wait_for("Sandbox (demo)");
+    assert!(s.contains("Another server"), "{s}");
+    t.send(ENTER);
+    let s = t.wait_for("Sandbox identities (demo)");
+    assert!(s.contains(demo::SHORT_LIVED_CLIENT_ID), "{s}");
+    // A wrong secret first: the message says so and the ID stays typed.
+    t.send(demo::NO_PROJECTS_CLIENT_ID);
+    t.send(TAB);
+    t.paste("not-the-secret");
+    t.send(ENTER);
+    t.send(ENTER);
+    let s = t.wait_for("Invalid credentials");
+    assert!(s.contains(demo::NO_PROJECTS_CLIENT_ID), "{s}");
+    // Fix the secret: an identity in no project is told to join one.
+    t.send("\x1b[A");
+    for _ in 0.."not-the-secret".len() {
+        t.send("\x7f");
+    }
+    t.paste("demo-client-secret");
+    t.send(ENTER);
+    t.send(ENTER);
+    t.wait_for("sees no projects: add it to a project");
+    t.send(ENTER);
+    t.wait_for("Step 1/5");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    assert!(
+        std::fs::read_dir(t.config.path()).unwrap().next().is_none(),
+        "the demo wrote nothing"
+    );
+}
+
+#[test]
+fn login_in_a_terminal_is_the_sign_in_and_ends_with_the_saved_profile() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let env = [
+        ("KMS_API_URL", sandbox.kms_url.as_str()),
+        ("KMS_TOKEN", ""),
+        ("KMS_PROJECT_ID", ""),
+    ];
+    let mut t = Term::spawn(&sandbox, &["login", "--profile", "work"], &env, 80, 24);
+    // The server from the environment is preselected as a typed one.
+    t.wait_for("Which KMS server");
+    t.send(ENTER);
+    sign_in_with_the_keys(&mut t, &sandbox, false);
+    t.wait_for(&sandbox.project_name);
+    t.send(ENTER);
+    assert_eq!(t.wait_exit(), 0);
+    let profiles = std::fs::read_to_string(t.config.path().join("profiles.toml")).unwrap();
+    assert!(profiles.contains("[profiles.work]"), "{profiles}");
+    assert!(
+        profiles.contains("project_name = \"Demo project\""),
+        "{profiles}"
+    );
+    assert!(
+        !t.config.path().join("secrets.toml").exists(),
+        "not remembered"
+    );
 }

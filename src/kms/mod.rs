@@ -4,6 +4,8 @@ pub mod auth;
 pub mod client;
 pub mod connections;
 pub mod error;
+pub mod identity;
+pub mod status;
 pub mod types;
 
 pub use client::KmsClient;

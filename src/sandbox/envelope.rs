@@ -50,6 +50,14 @@ impl Failure {
         )
     }
 
+    pub(crate) fn token_expired() -> Self {
+        Self::text(
+            StatusCode::FORBIDDEN,
+            "TokenError",
+            "Your token has expired. Please re-authenticate.",
+        )
+    }
+
     /// zod failures: 422 with every issue (the 2024-10 recordings show 401 for these; the
     /// current server, which the spec describes, answers 422).
     pub(crate) fn validation(issues: Vec<Value>) -> Self {

@@ -8,6 +8,12 @@ pub(crate) const CLIENT_ID: &str = "demo-client-id";
 pub(crate) const CLIENT_SECRET: &str = "demo-client-secret";
 /// Same TTL the real server gives a fresh universal-auth identity (30 days).
 pub(crate) const TOKEN_TTL_SECONDS: u64 = 2_592_000;
+/// Other identities (same secret as the demo one): see `auth.rs`.
+pub(crate) const SHORT_LIVED_CLIENT_ID: &str = super::demo::SHORT_LIVED_CLIENT_ID;
+pub(crate) const NO_PROJECTS_CLIENT_ID: &str = super::demo::NO_PROJECTS_CLIENT_ID;
+pub(crate) const EXPIRED_SECRET_CLIENT_ID: &str = super::demo::EXPIRED_SECRET_CLIENT_ID;
+/// Lifetime of the short-lived identity's tokens.
+pub(crate) const SHORT_TOKEN_TTL_SECONDS: u64 = 30;
 
 pub(crate) const ORG_ID: &str = "6f03caa1-a5de-43ce-b127-95a145d3464c";
 pub(crate) const ORG_NAME: &str = "Demo org";

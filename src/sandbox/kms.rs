@@ -1,21 +1,22 @@
 //! The KMS server: routes, auth, universal-auth login with lockout, project discovery and
 //! the app-connection list/get/create routes (spec kms-api.md §2–§11).
 
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{Extension, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use axum::middleware::{Next, from_fn};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::app_specs::{self, APPS, AppSpec};
+use super::auth::{self, Auth, Caller};
 use super::envelope::{Failure, json};
-use super::fixtures::{self, ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, PROJECT_ID};
+use super::fixtures::{self, ACCESS_TOKEN, PROJECT_ID};
 use super::store::{AppConnection, Store};
 use super::{validate, verify};
 
@@ -23,23 +24,16 @@ pub(super) type Answer = Result<Response, Failure>;
 
 pub(crate) struct Kms {
     pub(super) store: Store,
-    lockout: Mutex<Lockout>,
+    auth: Auth,
     pub(super) http: reqwest::Client,
     pub(super) endpoints: verify::Endpoints,
-}
-
-/// Consecutive failed logins for the demo identity, and the end of a running lock.
-#[derive(Default)]
-struct Lockout {
-    failures: u32,
-    until: Option<Instant>,
 }
 
 impl Kms {
     pub(crate) fn new(endpoints: verify::Endpoints) -> anyhow::Result<Self> {
         Ok(Self {
             store: Store::default(),
-            lockout: Mutex::default(),
+            auth: Auth::default(),
             http: verify::client()?,
             endpoints,
         })
@@ -53,32 +47,8 @@ impl Kms {
             .collect()
     }
 
-    /// The identity-ua service logic: a lock refuses even the right secret; the 3rd
-    /// consecutive failure still says "Invalid credentials" and starts the lock.
-    fn login(&self, login: &validate::Login) -> Result<(), Failure> {
-        if login.client_id != CLIENT_ID {
-            return Err(Failure::unauthorized("Invalid credentials"));
-        }
-        let mut lockout = self.lockout.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
-        match lockout.until {
-            Some(until) if until > now => {
-                return Err(Failure::unauthorized(
-                    "This identity auth method is temporarily locked, please try again later",
-                ));
-            }
-            Some(_) => *lockout = Lockout::default(),
-            None => {}
-        }
-        if login.client_secret != CLIENT_SECRET {
-            lockout.failures += 1;
-            if lockout.failures >= fixtures::LOCKOUT_THRESHOLD {
-                lockout.until = Some(now + Duration::from_secs(fixtures::LOCKOUT_SECONDS));
-            }
-            return Err(Failure::unauthorized("Invalid credentials"));
-        }
-        lockout.failures = 0;
-        Ok(())
+    pub(crate) fn auth(&self) -> &Auth {
+        &self.auth
     }
 }
 
@@ -106,6 +76,7 @@ pub(crate) fn router(kms: Arc<Kms>) -> Router {
         )
         .method_not_allowed_fallback(not_found)
         .fallback(not_found)
+        .layer(from_fn_with_state(kms.clone(), auth::resolve_tokens))
         .with_state(kms);
     // Fastify runs with `ignoreTrailingSlash`; rewrite before the inner router matches.
     Router::new()
@@ -154,24 +125,25 @@ async fn status() -> Response {
 
 async fn login(State(kms): State<Arc<Kms>>, body: Bytes) -> Answer {
     let login = validate::login(&body).map_err(Failure::validation)?;
-    kms.login(&login)?;
+    let (token, ttl) = kms.auth.login(&login)?;
     Ok(json(
         StatusCode::OK,
         json!({
-            "accessToken": ACCESS_TOKEN,
-            "expiresIn": fixtures::TOKEN_TTL_SECONDS,
-            "accessTokenMaxTTL": fixtures::TOKEN_TTL_SECONDS,
+            "accessToken": token,
+            "expiresIn": ttl,
+            "accessTokenMaxTTL": ttl,
             "tokenType": "Bearer",
         }),
     ))
 }
 
-async fn projects(headers: HeaderMap) -> Answer {
+async fn projects(caller: Option<Extension<Caller>>, headers: HeaderMap) -> Answer {
     authorize(&headers)?;
-    Ok(json(
-        StatusCode::OK,
-        json!({ "projects": [fixtures::project()] }),
-    ))
+    let visible: Vec<Value> = match caller {
+        Some(Extension(c)) if !c.sees_projects => Vec::new(),
+        _ => vec![fixtures::project()],
+    };
+    Ok(json(StatusCode::OK, json!({ "projects": visible })))
 }
 
 async fn identity_details(headers: HeaderMap) -> Answer {

@@ -6,6 +6,7 @@
 //! client's understanding of the API must not be mirrored here.
 
 mod app_specs;
+mod auth;
 mod envelope;
 mod fixtures;
 mod kms;
@@ -59,6 +60,12 @@ pub mod demo {
     pub const REDIRECTING_PATH: &str = "/old";
     /// Appended to the TeamCity or Octopus Deploy URL: a web page, not the API.
     pub const WEB_PAGE_PATH: &str = "/web";
+    /// KMS universal auth, with the demo client secret: tokens that last 30 seconds.
+    pub const SHORT_LIVED_CLIENT_ID: &str = "demo-short-lived";
+    /// Signs in, but is a member of no project.
+    pub const NO_PROJECTS_CLIENT_ID: &str = "demo-no-projects";
+    /// Refused: "Access denied due to expired client secret".
+    pub const EXPIRED_SECRET_CLIENT_ID: &str = "demo-expired-secret";
 }
 
 /// One request as received by one of the five sandbox servers.
@@ -179,6 +186,11 @@ impl Sandbox {
     /// Every request received so far by any of the five servers, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.recorder.all()
+    }
+
+    /// Makes every access token the sandbox issued expire now (the demo token stays).
+    pub fn expire_tokens(&self) {
+        self.kms.auth().expire_all();
     }
 
     /// The connections currently stored (for tests), in the shape the API returns them.

@@ -12,6 +12,7 @@ use crate::kms::{AppConnection, Guidance, Project, error::Trouble};
 
 pub(super) fn on_step_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match state.step {
+        Step::SignIn => super::signin::on_key(state, key),
         Step::Project => project_key(state, key),
         Step::Pick => pick_key(state, key),
         Step::Instructions => instructions_key(state, key),
@@ -36,31 +37,67 @@ fn list_move(selected: &mut usize, len: usize, code: KeyCode) -> bool {
     true
 }
 
+/// A key while a list filter is being typed: edits the filter, moves in the `len` visible
+/// items, Esc clears it. True when Enter asks to choose the selected item.
+fn type_filter(
+    filter: &mut String,
+    filtering: &mut bool,
+    selected: &mut usize,
+    len: usize,
+    key: KeyEvent,
+) -> bool {
+    match key.code {
+        KeyCode::Esc => {
+            *filtering = false;
+            filter.clear();
+            *selected = 0;
+        }
+        KeyCode::Enter => {
+            *filtering = false;
+            return true;
+        }
+        KeyCode::Up | KeyCode::Down => {
+            list_move(selected, len, key.code);
+        }
+        KeyCode::Backspace => {
+            filter.pop();
+            *selected = 0;
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            filter.push(c);
+            *selected = 0;
+        }
+        _ => {}
+    }
+    false
+}
+
 fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    // The list is the projects plus "organization level" at the end.
-    let len = state.projects.items.len() + 1;
-    if list_move(&mut state.projects.selected, len, key.code) {
+    let p = &mut state.projects;
+    // The list is the visible projects plus "organization level" at the end.
+    let len = p.visible().len() + 1;
+    if p.filtering {
+        if type_filter(&mut p.filter, &mut p.filtering, &mut p.selected, len, key) {
+            return choose_project(state);
+        }
+        return Vec::new();
+    }
+    if list_move(&mut p.selected, len, key.code) {
         return Vec::new();
     }
     match key.code {
+        KeyCode::Char('/') if p.loading.is_none() => {
+            p.filtering = true;
+            Vec::new()
+        }
         KeyCode::Char('r') => {
             let cancel = state.projects.loading.take().map(Effect::Cancel);
             cancel.into_iter().chain([load_projects(state)]).collect()
         }
-        KeyCode::Enter if state.projects.loading.is_none() => {
-            let scope = match state.projects.items.get(state.projects.selected) {
-                Some(p) => Scope::Project {
-                    id: p.id.clone(),
-                    name: p.name.clone(),
-                },
-                None => Scope::Organization,
-            };
-            state.notice = Some(format!("New connections go to {}.", scope.label()));
-            state.scope = Some(scope);
-            state.step = Step::Pick;
-            if state.browse.wanted {
-                return super::browse::actions::open(state);
-            }
+        KeyCode::Enter => choose_project(state),
+        KeyCode::Esc if !p.filter.is_empty() => {
+            p.filter.clear();
+            p.selected = 0;
             Vec::new()
         }
         KeyCode::Esc if state.scope.is_some() && state.browse.wanted => {
@@ -74,31 +111,39 @@ fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+fn choose_project(state: &mut State) -> Vec<Effect> {
+    if state.projects.loading.is_some() {
+        return Vec::new();
+    }
+    let scope = match state.projects.visible().get(state.projects.selected) {
+        Some(p) => Scope::Project {
+            id: p.id.clone(),
+            name: p.name.clone(),
+        },
+        None => Scope::Organization,
+    };
+    state.notice = Some(format!("New connections go to {}.", scope.label()));
+    state.scope = Some(scope);
+    state.step = Step::Pick;
+    let mut effects = super::signin::project_chosen(state);
+    if state.browse.wanted {
+        effects.extend(super::browse::actions::open(state));
+    }
+    effects
+}
+
 fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let apps = &mut state.apps;
     if apps.filtering {
-        match key.code {
-            KeyCode::Esc => {
-                apps.filtering = false;
-                apps.filter.clear();
-            }
-            KeyCode::Enter => {
-                apps.filtering = false;
-                return pick_selected(state);
-            }
-            KeyCode::Up | KeyCode::Down => {
-                let len = apps.visible().len();
-                list_move(&mut apps.selected, len, key.code);
-            }
-            KeyCode::Backspace => {
-                apps.filter.pop();
-                apps.selected = 0;
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                apps.filter.push(c);
-                apps.selected = 0;
-            }
-            _ => {}
+        let len = apps.visible().len();
+        if type_filter(
+            &mut apps.filter,
+            &mut apps.filtering,
+            &mut apps.selected,
+            len,
+            key,
+        ) {
+            return pick_selected(state);
         }
         return Vec::new();
     }
@@ -108,6 +153,7 @@ fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match key.code {
         KeyCode::Char('/') => apps.filtering = true,
+        KeyCode::Char('s') => return super::signin::open(state, Step::Pick),
         KeyCode::Enter => return pick_selected(state),
         KeyCode::Char('b') => return super::browse::actions::open(state),
         KeyCode::Esc if !apps.filter.is_empty() => apps.filter.clear(),
@@ -118,7 +164,8 @@ fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return vec![load_projects(state)];
         }
         KeyCode::Esc => {
-            state.notice = Some("This is the first step: p changes the project, q quits.".into())
+            state.notice =
+                Some("This is the first step: p changes the project, s signs in, q quits.".into())
         }
         _ => {}
     }

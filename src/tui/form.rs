@@ -21,6 +21,22 @@ pub struct FieldView {
     pub placeholder: String,
 }
 
+/// What to draw for a one-line text area: its text (masked when it has a mask character),
+/// the cursor column and the placeholder. A masked secret is never copied: only its length
+/// is read.
+pub fn field_view(ta: &TextArea<'_>) -> FieldView {
+    let line = ta.lines().first().map_or("", String::as_str);
+    let text = match ta.mask_char() {
+        Some(mask) => std::iter::repeat_n(mask, line.chars().count()).collect(),
+        None => line.to_owned(),
+    };
+    FieldView {
+        text,
+        cursor: ta.cursor().1,
+        placeholder: ta.placeholder_text().to_owned(),
+    }
+}
+
 #[derive(Clone)]
 pub struct Form {
     pub app: &'static AppSpec,
@@ -184,19 +200,7 @@ impl Form {
     /// What to draw for a field: its text (masked for the secret), the cursor column and the
     /// placeholder. The secret is never copied for display: only its length is read.
     pub fn display(&self, id: FieldId) -> FieldView {
-        let Some(ta) = self.inputs.get(&id) else {
-            return FieldView::default();
-        };
-        let line = ta.lines().first().map_or("", String::as_str);
-        let text = match ta.mask_char() {
-            Some(mask) => std::iter::repeat_n(mask, line.chars().count()).collect(),
-            None => line.to_owned(),
-        };
-        FieldView {
-            text,
-            cursor: ta.cursor().1,
-            placeholder: ta.placeholder_text().to_owned(),
-        }
+        self.inputs.get(&id).map(field_view).unwrap_or_default()
     }
 
     /// The field's text (for the secret too: callers must wrap it at once).

@@ -15,10 +15,18 @@ pub(crate) const fn hint(key: &'static str, action: &'static str) -> KeyHint {
 /// The keys that work on the current screen, most useful first.
 pub fn hints(state: &State) -> Vec<KeyHint> {
     let mut h = match state.step {
+        Step::SignIn => super::signin::hints(state),
         Step::Project if state.projects.loading.is_some() => vec![hint("r", "retry")],
+        Step::Project if state.projects.filtering => vec![
+            hint("type", "filter"),
+            hint("Enter", "choose"),
+            hint("↑↓", "move"),
+            hint("Esc", "clear filter"),
+        ],
         Step::Project => vec![
             hint("↑↓/jk", "move"),
             hint("Enter", "choose"),
+            hint("/", "filter"),
             hint("r", "reload"),
         ],
         Step::Pick if state.apps.filtering => {
@@ -35,6 +43,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             hint("/", "filter"),
             hint("b", "browse"),
             hint("p", "project"),
+            hint("s", "sign in"),
         ],
         Step::Instructions => {
             let mut v = vec![hint("Enter", "fill the form"), hint("↑↓/PgDn", "scroll")];

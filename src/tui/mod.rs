@@ -9,11 +9,12 @@ pub mod keys;
 pub mod markdown;
 pub mod runtime;
 pub mod screens;
+pub mod signin;
 pub mod state;
 pub mod terminal;
 pub mod theme;
 pub mod view;
 pub mod worker;
 
-pub use runtime::{TuiConfig, run};
+pub use runtime::{SignInConfig, TuiConfig, run};
 pub use state::{DemoInfo, Effect, Msg, Scope, Session, State, Step, update};

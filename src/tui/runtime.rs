@@ -10,7 +10,9 @@ use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::state::{Msg, Scope, Session, State, update};
+use super::signin::job::Account;
+use super::signin::{SignIn, Start};
+use super::state::{Msg, Scope, Session, State, Step, update};
 use super::terminal::TerminalGuard;
 use super::theme::Theme;
 use super::view::view;
@@ -22,6 +24,17 @@ pub struct TuiConfig {
     pub reach: Reach,
     /// Open on the list of existing connections instead of the wizard.
     pub browse: bool,
+    pub signin: SignInConfig,
+}
+
+/// Where the sign-in starts, whether it is the first screen, and what the worker saves to.
+#[derive(Debug, Clone, Default)]
+pub struct SignInConfig {
+    pub start: Start,
+    pub show: bool,
+    /// Said on the first screen when the sign-in is shown (e.g. the saved sign-in expired).
+    pub note: Option<String>,
+    pub account: Account,
 }
 
 /// Runs the wizard until the user quits or a signal arrives. The terminal is restored on
@@ -37,14 +50,21 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<()> {
     // answer, which a slow SSH link makes slow. The alternate screen starts empty anyway.
 
     let (tx, mut results) = mpsc::unbounded_channel();
-    let mut worker = Worker::new(config.reach, tx);
+    let mut worker = Worker::new(config.reach, tx).with_account(config.signin.account);
     let mut state = State::new(config.session, config.scope);
+    state.signin = SignIn::new(config.signin.start);
+    if config.signin.show {
+        state.step = Step::SignIn;
+        state.notice = config.signin.note;
+    }
     let size = terminal.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
     terminal.draw(|f| view(&state, &theme, f))?;
-    let first = if config.browse {
+    let first = if config.browse && !config.signin.show {
         super::browse::actions::open(&mut state)
     } else {
+        // After a sign-in, choosing the project leads to the browser.
+        state.browse.wanted = config.browse;
         state.start()
     };
     for effect in first {

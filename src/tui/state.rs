@@ -14,6 +14,8 @@ pub type RequestId = u64;
 /// Where the user is. The numbered steps are the five of the docs' flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// Server, identity and whether to remember them (see `signin`).
+    SignIn,
     Project,
     Pick,
     Instructions,
@@ -29,6 +31,7 @@ impl Step {
     /// `Step N/5 · title` for the header.
     pub fn header(self) -> String {
         let (n, title) = match self {
+            Step::SignIn => return "Sign in".into(),
             Step::Project => return "Choose a project".into(),
             Step::Pick => (1, "Pick an app"),
             Step::Instructions => (2, "Make the token"),
@@ -98,6 +101,25 @@ pub struct ProjectList {
     pub error: Option<Guidance>,
     /// True once a list has arrived; Esc on step 1 comes back here.
     pub loaded: bool,
+    /// `/` narrows the list by name, slug or ID.
+    pub filter: String,
+    pub filtering: bool,
+}
+
+impl ProjectList {
+    /// The projects that match the filter; "organization level" always follows them.
+    pub fn visible(&self) -> Vec<&Project> {
+        let f = self.filter.to_lowercase();
+        self.items
+            .iter()
+            .filter(|p| {
+                f.is_empty()
+                    || [&p.name, &p.slug, &p.id]
+                        .iter()
+                        .any(|s| s.to_lowercase().contains(&f))
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -160,6 +182,7 @@ pub struct State {
     pub created: Option<AppConnection>,
     pub help: bool,
     pub browse: super::browse::Browse,
+    pub signin: super::signin::SignIn,
     /// One line under the body: what just happened.
     pub notice: Option<String>,
     pub spinner: usize,
@@ -186,6 +209,7 @@ pub enum Msg {
     /// A rotation or an edit of details finished.
     Changed(RequestId, Result<AppConnection, Guidance>),
     Deleted(RequestId, Result<AppConnection, Guidance>),
+    SignIn(super::signin::Reply),
 }
 
 impl std::fmt::Debug for Msg {
@@ -205,6 +229,7 @@ impl std::fmt::Debug for Msg {
             }
             Msg::Changed(id, r) => write!(f, "Changed({id}, ok: {})", r.is_ok()),
             Msg::Deleted(id, r) => write!(f, "Deleted({id}, ok: {})", r.is_ok()),
+            Msg::SignIn(r) => write!(f, "SignIn({r:?})"),
         }
     }
 }
@@ -223,6 +248,7 @@ pub enum Effect {
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     Cancel(RequestId),
+    SignIn(super::signin::Request),
 }
 
 impl State {
@@ -249,6 +275,7 @@ impl State {
             created: None,
             help: false,
             browse: Default::default(),
+            signin: Default::default(),
             notice: None,
             spinner: 0,
             next_id: 1,
@@ -271,6 +298,7 @@ impl State {
             || self.projects.loading.is_some()
             || self.test.running.is_some()
             || self.create.running.is_some()
+            || self.signin.busy()
     }
 
     /// True when keys go to a text field (then `q` and `?` are letters, not commands).
@@ -279,6 +307,8 @@ impl State {
             Step::Form => true,
             Step::Pick => self.apps.filtering,
             Step::Browse => super::browse::keys::text_focus(self),
+            Step::Project => self.projects.filtering,
+            Step::SignIn => self.signin.text_focus(),
             _ => false,
         }
     }
@@ -342,6 +372,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             super::flow::create_finished(state, id, result);
             Vec::new()
         }
+        Msg::SignIn(reply) => super::signin::on_reply(state, reply),
     }
 }
 
@@ -385,16 +416,24 @@ fn on_paste(state: &mut State, text: &str) {
                 form.paste(text);
             }
         }
+        Step::SignIn => super::signin::on_paste(state, text),
+        Step::Project if state.projects.filtering => paste_filter(
+            &mut state.projects.filter,
+            &mut state.projects.selected,
+            text,
+        ),
         Step::Pick if state.apps.filtering => {
-            state
-                .apps
-                .filter
-                .extend(text.chars().filter(|c| !c.is_control()));
-            state.apps.selected = 0;
+            paste_filter(&mut state.apps.filter, &mut state.apps.selected, text)
         }
         Step::Browse => super::browse::keys::on_paste(state, text),
         _ => {}
     }
+}
+
+/// Pasted text goes into a list filter without control characters.
+fn paste_filter(filter: &mut String, selected: &mut usize, text: &str) {
+    filter.extend(text.chars().filter(|c| !c.is_control()));
+    *selected = 0;
 }
 
 /// Cancels whatever is in flight (used on quit).
@@ -407,6 +446,7 @@ pub(crate) fn cancel_running(state: &mut State) -> Vec<Effect> {
     .into_iter()
     .flatten()
     .chain(state.browse.running())
+    .chain(state.signin.take_running())
     .map(Effect::Cancel)
     .collect()
 }

@@ -71,7 +71,10 @@ fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(app) = state.app.filter(|_| {
         !matches!(
             state.step,
-            super::state::Step::Pick | super::state::Step::Project | super::state::Step::Browse
+            super::state::Step::Pick
+                | super::state::Step::Project
+                | super::state::Step::SignIn
+                | super::state::Step::Browse
         )
     }) {
         top.push(Span::raw(format!(" · {}", app.name)));

@@ -2,12 +2,13 @@
 //! its result sent back as a `Msg` tagged with the request id.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use futures::FutureExt;
 use tokio::sync::{Mutex, OnceCell, mpsc};
 use tokio_util::sync::CancellationToken;
 
+use super::signin::{self, job::Account};
 use super::state::{Effect, Msg, RequestId};
 use crate::apps::checks::{self, CheckInputs, CheckOptions};
 use crate::apps::{ProviderEndpoints, probe};
@@ -32,6 +33,9 @@ struct Shared {
     http: OnceCell<reqwest::Client>,
     /// Signed in once, then reused; cleared when the server rejects the token.
     signed_in: Mutex<Option<KmsClient>>,
+    /// Where profiles and tokens go, and the identity of the last sign-in (which replaces
+    /// `reach`'s server and credentials).
+    account: std::sync::Mutex<Account>,
 }
 
 pub struct Worker {
@@ -46,12 +50,21 @@ impl Worker {
             reach,
             http: OnceCell::new(),
             signed_in: Mutex::new(None),
+            account: std::sync::Mutex::new(Account::default()),
         };
         Worker {
             shared: Arc::new(shared),
             results,
             running: HashMap::new(),
         }
+    }
+
+    /// Where the sign-in saves profiles, and where a remembered identity's fresh tokens go.
+    pub fn with_account(mut self, account: Account) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.account = std::sync::Mutex::new(account);
+        }
+        self
     }
 
     pub fn run(&mut self, effect: Effect) {
@@ -76,6 +89,7 @@ impl Worker {
             Effect::Delete(id, app, conn_id) => (id, Job::Delete(app, conn_id)),
             Effect::Test(id, input, inputs) => (id, Job::Test(Box::new(input), inputs)),
             Effect::Create(id, input, project) => (id, Job::Create(Box::new(input), project)),
+            Effect::SignIn(request) => (request.id(), Job::SignIn(request)),
         };
         let token = CancellationToken::new();
         self.running.insert(id, token.clone());
@@ -112,6 +126,7 @@ enum Job {
     Rotate(String, Box<crate::apps::ConnectionInput>),
     Update(&'static crate::apps::AppSpec, String, crate::kms::Changes),
     Delete(&'static crate::apps::AppSpec, String),
+    SignIn(signin::Request),
 }
 
 impl Job {
@@ -130,6 +145,7 @@ impl Job {
             Job::Connections(_) => Msg::Connections(id, Err(g)),
             Job::Rotate(..) | Job::Update(..) => Msg::Changed(id, Err(g)),
             Job::Delete(..) => Msg::Deleted(id, Err(g)),
+            Job::SignIn(request) => Msg::SignIn(signin::job::failed(request, "internal error")),
         }
     }
 
@@ -213,6 +229,22 @@ impl Job {
                 };
                 Msg::Deleted(id, result)
             }
+            Job::SignIn(request) => {
+                let http = match shared.http().await {
+                    Ok(h) => h,
+                    Err(e) => return Msg::SignIn(signin::job::failed(&request, &e)),
+                };
+                let account = shared.account();
+                let (reply, adopted) = signin::job::run(request, http, &account).await;
+                if let Some((client, next)) = adopted {
+                    *shared.signed_in.lock().await = Some(client);
+                    *shared
+                        .account
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner) = next;
+                }
+                Msg::SignIn(reply)
+            }
         }
     }
 }
@@ -231,7 +263,12 @@ impl Shared {
         if let Some(c) = slot.as_ref() {
             return Ok(c.clone());
         }
-        let Some(creds) = &self.reach.credentials else {
+        let account = self.account();
+        let (api_base, creds) = match &account.signed_in {
+            Some((base, creds)) => (base.clone(), Some(creds)),
+            None => (self.reach.api_base.clone(), self.reach.credentials.as_ref()),
+        };
+        let Some(creds) = creds else {
             return Err(Guidance {
                 trouble: Trouble::Server,
                 headline: NO_CREDENTIALS.into(),
@@ -245,12 +282,19 @@ impl Shared {
             hint: None,
             fields: Vec::new(),
         })?;
-        let client = creds
-            .sign_in(KmsClient::new(http.clone(), self.reach.api_base.clone()))
+        let base = KmsClient::new(http.clone(), api_base);
+        let (client, _) = crate::signin::sign_in_keeping(creds, base, account.token_home.as_ref())
             .await
             .map_err(|e| e.guidance(None))?;
         *slot = Some(client.clone());
         Ok(client)
+    }
+
+    fn account(&self) -> Account {
+        self.account
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Translates a failure; a rejected token is forgotten so the next try signs in again.
@@ -264,6 +308,12 @@ impl Shared {
             && let Ok(mut slot) = self.signed_in.try_lock()
         {
             *slot = None;
+        }
+        if g.trouble == Trouble::Auth {
+            self.account
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .fall_back(&self.reach.api_base);
         }
         g
     }

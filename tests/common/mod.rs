@@ -4,7 +4,8 @@
 pub mod tls;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kms_connect::tui::{DemoInfo, Effect, Msg, Scope, Session, State, update};
+use kms_connect::tui::signin::{Request, SignIn, Start};
+use kms_connect::tui::{DemoInfo, Effect, Msg, Scope, Session, State, Step, update};
 
 pub fn session() -> Session {
     Session {
@@ -81,4 +82,36 @@ pub fn fill_teamcity(state: &mut State, token: &str) {
     type_text(state, "https://ci.example.com/");
     press(state, KeyCode::Tab);
     update(state, Msg::Paste(token.into()));
+}
+
+/// A first run: nothing known, profile "default", saving possible.
+pub fn first_run() -> Start {
+    Start {
+        profile: "default".into(),
+        can_save: true,
+        ..Start::default()
+    }
+}
+
+/// The sign-in as it opens when no identity is configured.
+pub fn signed_out(start: Start) -> State {
+    let mut s = State::new(
+        Session {
+            server: "app.kms.hanzo.ai".into(),
+            identity: "not signed in".into(),
+            demo: None,
+        },
+        None,
+    );
+    s.signin = SignIn::new(start);
+    s.step = Step::SignIn;
+    s
+}
+
+/// The server check among `effects`: its request id and API base.
+pub fn probe_id(effects: &[Effect]) -> (u64, String) {
+    match effects {
+        [Effect::SignIn(Request::Probe(id, base))] => (*id, base.clone()),
+        other => panic!("{other:?}"),
+    }
 }

@@ -77,7 +77,12 @@ pub fn render_fields(form: &Form, theme: &Theme, frame: &mut Frame, area: Rect, 
 }
 
 /// One line of a text field, scrolled so the cursor stays visible.
-fn field_line(view: &FieldView, width: u16, focused: bool, theme: &Theme) -> Line<'static> {
+pub(crate) fn field_line(
+    view: &FieldView,
+    width: u16,
+    focused: bool,
+    theme: &Theme,
+) -> Line<'static> {
     let width = usize::from(width.max(1));
     if view.text.is_empty() {
         let mut spans = Vec::new();

@@ -30,7 +30,11 @@ pub fn lines(
             theme.demo_badge(),
         )));
         let rows = demo.for_app(app.slug);
-        let width = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
+        let width = rows
+            .iter()
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0);
         for (label, value) in rows {
             out.push(Line::from(vec![
                 Span::styled(format!("  {label:<width$}  "), theme.dim()),

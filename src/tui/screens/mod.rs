@@ -10,6 +10,8 @@ pub mod instructions;
 pub mod pick;
 pub mod project;
 pub mod review;
+pub mod signin_identity;
+pub mod signin_server;
 pub mod test;
 
 use ratatui::Frame;
@@ -22,6 +24,12 @@ use super::theme::Theme;
 
 pub fn render_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     match state.step {
+        Step::SignIn => match state.signin.stage {
+            crate::tui::signin::Stage::Server => signin_server::render(state, theme, frame, area),
+            crate::tui::signin::Stage::Identity => {
+                signin_identity::render(state, theme, frame, area)
+            }
+        },
         Step::Project => project::render(state, theme, frame, area),
         Step::Pick => pick::render(state, theme, frame, area),
         Step::Instructions => instructions::render(state, theme, frame, area),

@@ -32,22 +32,36 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         ));
         lines.push(Line::default());
     } else if p.items.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "This identity sees no projects: add it to a project, or use organization level.",
+        lines.extend(wrapped(
+            "",
+            "This identity sees no projects: add it to a project (in the KMS, the project's Access Control → Machine Identities), or use organization level.",
             theme.warn(),
-        )));
+            area.width,
+        ));
         lines.push(Line::default());
+    }
+    let visible = p.visible();
+    if p.filtering || !p.filter.is_empty() {
+        let cursor = if p.filtering { "▏" } else { "" };
+        lines.push(Line::from(vec![
+            Span::styled("Filter: ", theme.dim()),
+            Span::raw(format!("{}{cursor}", clean_line(&p.filter))),
+            Span::styled(
+                format!("  ({} of {})", visible.len(), p.items.len()),
+                theme.dim(),
+            ),
+        ]));
     }
     let visible_rows = usize::from(area.height)
         .saturating_sub(lines.len() + 1)
         .max(1);
-    let total = p.items.len() + 1;
+    let total = visible.len() + 1;
     let first = p
         .selected
         .saturating_sub(visible_rows - 1)
         .min(total.saturating_sub(visible_rows));
     for i in first..total.min(first + visible_rows) {
-        let label = match p.items.get(i) {
+        let label = match visible.get(i) {
             Some(proj) => format!("{}  ({})", clean_line(&proj.name), clean_line(&proj.slug)),
             None => "Organization level (no project)".to_owned(),
         };

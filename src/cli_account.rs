@@ -1,0 +1,446 @@
+//! The account commands: `login` (non-interactive; the interactive one is the TUI sign-in),
+//! `logout`, `status` and `projects`. Same sign-in code and the same error guidance as the
+//! sign-in screens.
+
+use std::future::Future;
+use std::io::Read;
+
+use clap::{Args, Subcommand};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use crate::cli::{CliResult, EXIT_INPUT, EXIT_RUNTIME, EXIT_TEST_FAILED, Failure};
+use crate::config::resolve::{IdentityFrom, Resolved, Source};
+use crate::config::{describe_expiry, now_secs};
+use crate::kms::auth::Credentials;
+use crate::kms::{KmsClient, KmsError, Project};
+use crate::sanitize::clean_line;
+use crate::signin::{self, Attempt, LoginFailure};
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Sign in to a KMS server and save the answers in a profile (in a terminal without
+    /// --client-id or --token-stdin: the sign-in screens).
+    Login(LoginArgs),
+    /// Delete the cached access token and any stored secret of the profile.
+    Logout,
+    /// Server, identity, organization, project and token expiry, and where each came from.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The projects this identity can see.
+    Projects {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Universal-auth client ID of a machine identity (the secret comes from stdin).
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// Read the client secret from standard input.
+    #[arg(long, requires = "client_id", conflicts_with = "token_stdin")]
+    pub client_secret_stdin: bool,
+    /// Read an access token from standard input instead of using universal auth.
+    #[arg(long, conflicts_with = "client_id")]
+    pub token_stdin: bool,
+    /// Keep the secret and the access token on this machine (files only you can read).
+    #[arg(long)]
+    pub remember: bool,
+}
+
+impl LoginArgs {
+    /// No identity given on the command line: the sign-in screens ask for it.
+    pub fn is_interactive(&self) -> bool {
+        self.client_id.is_none() && !self.token_stdin
+    }
+}
+
+pub async fn run(cmd: AccountCommand, resolved: &Resolved) -> CliResult {
+    match cmd {
+        AccountCommand::Login(args) => login(args, resolved).await,
+        AccountCommand::Logout => logout(resolved),
+        AccountCommand::Status { json } => status(resolved, json).await,
+        AccountCommand::Projects { json } => projects(resolved, json).await,
+    }
+}
+
+/// Said when a command needs an identity and none is configured.
+pub const NOT_SIGNED_IN: &str = "Not signed in: run `kms-connect login`, or set KMS_TOKEN (or KMS_UNIVERSAL_AUTH_CLIENT_ID and _SECRET).";
+
+fn runtime(line: String) -> Failure {
+    Failure {
+        lines: vec![line],
+        code: EXIT_RUNTIME,
+    }
+}
+
+fn http_for(resolved: &Resolved) -> Result<reqwest::Client, Failure> {
+    crate::http::client(resolved.settings.kms_needs_tls(), resolved.settings.direct).map_err(|e| {
+        runtime(format!(
+            "Could not set up HTTP: {}",
+            clean_line(&e.to_string())
+        ))
+    })
+}
+
+fn login_failed(f: &LoginFailure) -> Failure {
+    let mut failure = Failure::from_guidance(&f.guidance, None);
+    if f.refused {
+        failure.code = EXIT_TEST_FAILED;
+    }
+    failure
+}
+
+fn read_stdin(what: &str) -> Result<SecretString, Failure> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).map_err(|e| {
+        Failure::input(format!(
+            "Could not read the {what} from standard input: {e}."
+        ))
+    })?;
+    if s.trim().is_empty() {
+        return Err(Failure::input(format!("Standard input held no {what}.")));
+    }
+    Ok(SecretString::from(s.trim().to_owned()))
+}
+
+async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
+    let credentials = if args.token_stdin {
+        Credentials::Token(read_stdin("access token")?)
+    } else {
+        let client_id = args.client_id.clone().unwrap_or_default();
+        if client_id.trim().is_empty() {
+            return Err(Failure::input("--client-id is empty."));
+        }
+        if !args.client_secret_stdin {
+            return Err(Failure::input(
+                "Give the client secret with --client-secret-stdin (secrets are never taken from the command line).",
+            ));
+        }
+        Credentials::UniversalAuth {
+            client_id: client_id.trim().to_owned(),
+            client_secret: read_stdin("client secret")?,
+        }
+    };
+    let Some(store) = resolved.store.clone() else {
+        return Err(Failure::input(
+            "No config directory: set KMS_CONNECT_CONFIG_DIR (or HOME) so the profile can be saved.",
+        ));
+    };
+    let http = http_for(resolved)?;
+    let api_base = resolved.settings.api_base.clone();
+    signin::probe(&http, &api_base)
+        .await
+        .map_err(|g| Failure::from_guidance(&g, None))?;
+    let attempt = Attempt {
+        server: resolved.server.clone(),
+        api_base,
+        credentials,
+        remember: args.remember,
+        profile: resolved.profile_name.clone(),
+    };
+    let signed = signin::log_in(&http, &attempt, Some(&store))
+        .await
+        .map_err(|f| login_failed(&f))?;
+    if let Some(problem) = &signed.save_problem {
+        return Err(runtime(format!(
+            "Signed in, but the profile was not saved: {problem}"
+        )));
+    }
+    // A project from a flag or the environment is checked against the list, then saved.
+    let mut project_line = None;
+    if let (Some(wanted), Some(Source::Flag | Source::Env)) =
+        (&resolved.settings.project_id, resolved.project_source)
+    {
+        let list = signed
+            .client
+            .list_projects()
+            .await
+            .map_err(|e| Failure::from_guidance(&e.guidance(None), None))?;
+        let Some(p) = list.iter().find(|p| &p.id == wanted || &p.slug == wanted) else {
+            return Err(Failure {
+                lines: vec![
+                    format!(
+                        "Project {:?} is not among the projects this identity can see.",
+                        clean_line(wanted)
+                    ),
+                    "Run `kms-connect projects` to list them, or add the identity to the project."
+                        .into(),
+                ],
+                code: EXIT_INPUT,
+            });
+        };
+        signin::save_project(&store, &resolved.profile_name, Some((&p.id, &p.name)))
+            .map_err(runtime)?;
+        project_line = Some(format!("Project: {} ({}).", p.name, p.id));
+    }
+    let org = signed
+        .organization
+        .as_deref()
+        .map(|o| format!(" ({o})"))
+        .unwrap_or_default();
+    println!(
+        "✓ Signed in to {} as {}{org}.",
+        resolved.settings.server_label(),
+        signed.identity
+    );
+    println!(
+        "Profile \"{}\" saved in {}.",
+        resolved.profile_name,
+        store.profiles_path().display()
+    );
+    if let Some(line) = project_line {
+        println!("{line}");
+    }
+    if args.remember {
+        println!(
+            "The secret and the access token are kept on this machine (mode 0600) until `kms-connect logout`."
+        );
+        println!(
+            "Token expires: {}.",
+            describe_expiry(signed.expires_at, now_secs())
+        );
+    } else {
+        println!(
+            "Nothing secret was stored: next time set the secret in the environment, or log in with --remember."
+        );
+    }
+    Ok(())
+}
+
+fn logout(resolved: &Resolved) -> CliResult {
+    let Some(store) = &resolved.store else {
+        println!("No config directory: nothing is stored.");
+        return Ok(());
+    };
+    let removed = store.forget(&resolved.profile_name).map_err(runtime)?;
+    if removed {
+        println!(
+            "Removed the stored secret and cached token of profile \"{}\".",
+            resolved.profile_name
+        );
+    } else {
+        println!(
+            "Profile \"{}\" had no stored secret or cached token.",
+            resolved.profile_name
+        );
+    }
+    Ok(())
+}
+
+/// Runs `call` signed in; when a cached token is refused and a remembered secret can log in
+/// again, does that (caching the new token) and tries once more.
+async fn signed_in<T, F, Fut>(
+    resolved: &Resolved,
+    creds: &Credentials,
+    http: &reqwest::Client,
+    call: F,
+) -> Result<(T, Option<u64>), KmsError>
+where
+    F: Fn(KmsClient) -> Fut,
+    Fut: Future<Output = Result<T, KmsError>>,
+{
+    let base = KmsClient::new(http.clone(), resolved.settings.api_base.clone());
+    let (client, expires) = connect(resolved, &base, creds).await?;
+    match call(client).await {
+        Err(e) if signin::is_auth(&e) && resolved.identity == Some(IdentityFrom::CachedToken) => {
+            let Some(again) = &resolved.relogin else {
+                return Err(e);
+            };
+            let (client, expires) = connect(resolved, &base, again).await?;
+            Ok((call(client).await?, expires))
+        }
+        other => Ok((other?, expires)),
+    }
+}
+
+async fn connect(
+    resolved: &Resolved,
+    base: &KmsClient,
+    creds: &Credentials,
+) -> Result<(KmsClient, Option<u64>), KmsError> {
+    let home = resolved.token_home();
+    let (client, expires) = signin::sign_in_keeping(creds, base.clone(), home.as_ref()).await?;
+    Ok((client, expires.or(resolved.token_expires_at.flatten())))
+}
+
+fn kms_failed(e: &KmsError) -> Failure {
+    let mut f = Failure::from_guidance(&e.guidance(None), None);
+    if signin::is_auth(e) {
+        f.code = EXIT_TEST_FAILED;
+        f.lines.truncate(1);
+        f.lines
+            .push("Sign in again: kms-connect login (or set a fresh KMS_TOKEN).".into());
+    }
+    f
+}
+
+async fn projects(resolved: &Resolved, json: bool) -> CliResult {
+    let Some(creds) = &resolved.settings.credentials else {
+        return Err(Failure::input(NOT_SIGNED_IN));
+    };
+    let http = http_for(resolved)?;
+    let (list, _) = signed_in(resolved, creds, &http, |c| async move {
+        c.list_projects().await
+    })
+    .await
+    .map_err(|e| kms_failed(&e))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).unwrap_or_default()
+        );
+    } else if list.is_empty() {
+        eprintln!(
+            "This identity sees no projects: add it to a project in the KMS (the project's Access Control), or use organization level."
+        );
+    } else {
+        print_projects(&list);
+    }
+    Ok(())
+}
+
+fn print_projects(list: &[Project]) {
+    let width = list
+        .iter()
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!("{:<36}  {:<width$}  SLUG", "ID", "NAME");
+    for p in list {
+        println!("{:<36}  {:<width$}  {}", p.id, p.name, p.slug);
+    }
+}
+
+fn identity_words(resolved: &Resolved) -> Option<(String, &'static str)> {
+    let creds = resolved.settings.credentials.as_ref()?;
+    let how = match resolved.identity? {
+        IdentityFrom::EnvToken => "KMS_TOKEN",
+        IdentityFrom::EnvUniversalAuth => "KMS_UNIVERSAL_AUTH_CLIENT_ID/_SECRET",
+        IdentityFrom::CachedToken => "cached token",
+        IdentityFrom::StoredSecret => "stored secret",
+        IdentityFrom::Demo => "sandbox token",
+    };
+    Some((creds.describe(), how))
+}
+
+async fn status(resolved: &Resolved, json: bool) -> CliResult {
+    let now = now_secs();
+    let profile_path = resolved
+        .store
+        .as_ref()
+        .map(|s| s.profiles_path().display().to_string());
+    let saved = resolved.profile.is_some();
+    // Ask the server who we are (only when there is an identity).
+    let mut organization = None;
+    let mut problem: Option<Failure> = None;
+    let mut expires = resolved.token_expires_at.flatten();
+    if let Some(creds) = &resolved.settings.credentials {
+        let http = http_for(resolved)?;
+        match signed_in(
+            resolved,
+            creds,
+            &http,
+            |c| async move { c.organization().await },
+        )
+        .await
+        {
+            Ok((org, exp)) => {
+                organization = org.map(|o| o.name);
+                expires = exp.or(expires);
+            }
+            Err(e) => problem = Some(kms_failed(&e)),
+        }
+    }
+    let identity = identity_words(resolved);
+    let project = resolved.settings.project_id.as_ref().map(|id| {
+        let name = resolved.project_name.clone().unwrap_or_default();
+        (id.clone(), name)
+    });
+    if json {
+        let v = json!({
+            "profile": { "name": resolved.profile_name, "saved": saved, "path": profile_path,
+                          "applies": resolved.profile_applies },
+            "server": { "value": resolved.server, "source": resolved.server_source },
+            "identity": identity.as_ref().map(|(what, how)| json!({
+                "value": what, "source": resolved.identity.map(IdentityFrom::source),
+                "from": how, "organization": organization,
+                "ok": problem.is_none(),
+                "problem": problem.as_ref().map(|p| p.lines.join(" ")),
+            })),
+            "project": project.as_ref().map(|(id, name)| json!({
+                "id": id, "name": if name.is_empty() { Value::Null } else { Value::from(name.clone()) },
+                "source": resolved.project_source,
+            })),
+            "token": identity.as_ref().map(|_| json!({
+                "expiresAt": expires.map(|t| humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(t)).to_string()),
+                "expires": expires.map(|t| describe_expiry(Some(t), now)),
+            })),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        let from = |s: Source| format!("[{}]", s.label());
+        let saved_words = match (&profile_path, saved) {
+            (Some(p), true) => format!("saved in {p}"),
+            (Some(p), false) => format!("not saved yet; would be in {p}"),
+            (None, _) => "no config directory".into(),
+        };
+        println!("Profile   {}  ({saved_words})", resolved.profile_name);
+        println!(
+            "Server    {}  {}",
+            clean_line(&resolved.server),
+            from(resolved.server_source)
+        );
+        match &identity {
+            Some((what, how)) => {
+                let org = organization
+                    .as_deref()
+                    .map(|o| format!(" · {o}"))
+                    .unwrap_or_default();
+                let source = resolved
+                    .identity
+                    .map(IdentityFrom::source)
+                    .unwrap_or(Source::Env);
+                println!("Identity  {what}{org}  [{}: {how}]", source.label());
+            }
+            None if resolved.token_expired => {
+                println!("Identity  none: the cached token has expired (run `kms-connect login`)")
+            }
+            None => println!("Identity  none  (run `kms-connect login`)"),
+        }
+        match &project {
+            Some((id, name)) if !name.is_empty() => println!(
+                "Project   {} ({})  {}",
+                clean_line(name),
+                clean_line(id),
+                from(resolved.project_source.unwrap_or(Source::Flag))
+            ),
+            Some((id, _)) => println!(
+                "Project   {}  {}",
+                clean_line(id),
+                from(resolved.project_source.unwrap_or(Source::Flag))
+            ),
+            None => println!("Project   not chosen (the wizard asks)"),
+        }
+        if identity.is_some() {
+            let words = match (expires, resolved.settings.credentials.as_ref()) {
+                (Some(t), _) => describe_expiry(Some(t), now),
+                (None, Some(Credentials::Token(_))) => "unknown (the token does not say)".into(),
+                (None, _) => "does not expire".into(),
+            };
+            println!("Token     expires {words}");
+        }
+    }
+    if let Some(p) = problem {
+        return Err(p);
+    }
+    if identity.is_none() {
+        return Err(Failure::input(NOT_SIGNED_IN));
+    }
+    Ok(())
+}
