@@ -72,6 +72,8 @@ fn server_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Down | KeyCode::Tab => s.selected = (s.selected + 1).min(last),
         KeyCode::Char('k') if !s.on_custom() => s.selected = s.selected.saturating_sub(1),
         KeyCode::Char('j') if !s.on_custom() => s.selected = (s.selected + 1).min(last),
+        KeyCode::Home | KeyCode::Char('g') if !s.on_custom() => s.selected = 0,
+        KeyCode::End | KeyCode::Char('G') if !s.on_custom() => s.selected = last,
         KeyCode::Enter => return check_server(state),
         KeyCode::Esc => match s.return_to {
             Some(step) => state.step = step,
