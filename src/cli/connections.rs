@@ -144,10 +144,15 @@ fn row(c: &AppConnection) -> [String; 6] {
         .and_then(|t| c.credentials.get(t.key))
         .and_then(Value::as_str)
         .map_or_else(|| "-".into(), clean_line);
-    let scope = c
-        .project_id
-        .as_deref()
-        .map_or_else(|| "organization".into(), clean_line);
+    // Newer servers add the project object; older ones only its ID, which scripts can use.
+    let scope = match c.project_id.as_deref() {
+        None => "organization".into(),
+        Some(id) => c
+            .raw
+            .pointer("/project/name")
+            .and_then(Value::as_str)
+            .map_or_else(|| clean_line(id), clean_line),
+    };
     [
         clean_line(&c.app),
         clean_line(&c.name),

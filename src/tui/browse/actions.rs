@@ -317,14 +317,25 @@ pub fn open_delete(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let id = row.conn.id.clone();
-    if state.browse.delete.as_ref().map(|d| &d.conn_id) != Some(&id) {
-        state.browse.delete = Some(DeleteState {
-            conn_id: id,
-            name: row.conn.name.clone(),
-            typed: String::new(),
-            running: None,
-            error: None,
-        });
+    let name = row.conn.name.clone();
+    match state.browse.delete.as_mut() {
+        // Reopening the same connection keeps what was typed, but the name to type is always
+        // the current one: the connection may have been renamed or refreshed since.
+        Some(d) if d.conn_id == id => {
+            if d.name != name {
+                d.typed.clear();
+            }
+            d.name = name;
+        }
+        _ => {
+            state.browse.delete = Some(DeleteState {
+                conn_id: id,
+                name,
+                typed: String::new(),
+                running: None,
+                error: None,
+            });
+        }
     }
     state.browse.view = View::Delete;
     Vec::new()

@@ -7,7 +7,7 @@ pub mod hints;
 pub mod keys;
 
 use crate::apps::{AppSpec, CATALOG, TestOutcome};
-use crate::kms::{AppConnection, Guidance};
+use crate::kms::{AppConnection, Guidance, Project};
 use crate::sanitize::clean_line;
 
 use super::form::Form;
@@ -104,8 +104,9 @@ impl Row {
         filter_lower.is_empty() || self.haystack.contains(filter_lower)
     }
 
-    /// "organization" or the project's name when we know it.
-    pub fn scope(&self, current: Option<&Scope>) -> String {
+    /// "organization" or the project's name when we know it: from the current scope, the
+    /// `project` object newer servers add, or the project list already loaded.
+    pub fn scope(&self, current: Option<&Scope>, known: &[Project]) -> String {
         match (self.conn.project_id.as_deref(), current) {
             (None, _) => "organization".into(),
             (Some(p), Some(s)) if s.project_id() == Some(p) => s.label(),
@@ -114,6 +115,7 @@ impl Row {
                 .raw
                 .pointer("/project/name")
                 .and_then(|v| v.as_str())
+                .or_else(|| known.iter().find(|k| k.id == p).map(|k| k.name.as_str()))
                 .map_or_else(|| format!("project {}", clean_line(p)), clean_line),
         }
     }

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{spinner, wrapped};
+use crate::kms::Project;
 use crate::tui::browse::{Browse, Row, View, rows_in_body};
 use crate::tui::state::{Scope, State};
 use crate::tui::theme::Theme;
@@ -102,11 +103,11 @@ fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     let height = rows_in_body(area.height);
-    let scope = state.scope.as_ref();
+    let (scope, known) = (state.scope.as_ref(), &state.projects.items[..]);
     for (pos, &i) in b.visible.iter().enumerate().skip(b.offset).take(height) {
         let row = &b.rows[i];
         let text = cols.line(
-            cells(row, scope, cols.updated)
+            cells(row, scope, known, cols.updated)
                 .each_ref()
                 .map(String::as_str),
         );
@@ -121,13 +122,13 @@ fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 /// The row's cells; a narrow `updated` column keeps the date and drops the time.
-fn cells(row: &Row, scope: Option<&Scope>, updated: usize) -> [String; 6] {
+fn cells(row: &Row, scope: Option<&Scope>, known: &[Project], updated: usize) -> [String; 6] {
     [
         row.app_name.clone(),
         row.name.clone(),
         row.method.clone(),
         row.target.clone(),
-        row.scope(scope),
+        row.scope(scope, known),
         row.updated.chars().take(updated).collect(),
     ]
 }

@@ -44,7 +44,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     lines.push(field_row(
         "Scope",
-        row.scope(state.scope.as_ref()),
+        row.scope(state.scope.as_ref(), &state.projects.items),
         w,
         room,
         theme,
