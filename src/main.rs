@@ -182,7 +182,7 @@ async fn wizard(
     let mut config = tui_config(resolved, sandbox, show, exit_when_done);
     config.browse = browse;
     match kms_connect::tui::run(config).await {
-        Ok(()) => 0,
+        Ok(ended) => ended.exit_code(),
         Err(e) => {
             eprintln!("kms-connect stopped: {e}");
             EXIT_RUNTIME

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kms_connect::sandbox::{Sandbox, demo};
+use nix::sys::termios::LocalFlags;
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use serde_json::json;
 
@@ -130,6 +131,32 @@ impl Term {
     fn settled(&self) -> std::sync::MutexGuard<'_, vt100::Parser> {
         std::thread::sleep(Duration::from_millis(150));
         self.parser.lock().unwrap()
+    }
+
+    /// The screen modes and the line discipline are as they were before the app started:
+    /// main screen, no bracketed paste, a visible cursor, and echo and line editing back on
+    /// (raw mode turns both off).
+    fn assert_restored(&self, after: &str) {
+        {
+            let p = self.settled();
+            let screen = p.screen();
+            assert!(
+                !screen.alternate_screen(),
+                "{after}: still on the alternate screen"
+            );
+            assert!(
+                !screen.bracketed_paste(),
+                "{after}: bracketed paste left on"
+            );
+            assert!(!screen.hide_cursor(), "{after}: cursor left hidden");
+        }
+        let modes = self.master.get_termios().expect("read the pty's modes");
+        let local = modes.local_flags;
+        assert!(local.contains(LocalFlags::ECHO), "{after}: echo left off");
+        assert!(
+            local.contains(LocalFlags::ICANON),
+            "{after}: line editing left off"
+        );
     }
 
     fn signal(&self, name: &str) {
@@ -363,32 +390,40 @@ fn ctrl_c_restores_the_terminal() {
     assert!(t.parser.lock().unwrap().screen().alternate_screen());
     t.send("\x03");
     assert_eq!(t.wait_exit(), 0);
+    t.assert_restored("Ctrl-C");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_leaves_its_message_readable() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &[], &[("KMS_CONNECT_TEST_PANIC", "1")], 80, 24);
+    assert_eq!(t.wait_exit(), 101, "a panic's exit status");
+    t.assert_restored("a panic");
     let p = t.settled();
+    let screen = p.screen();
+    let text = screen.contents();
+    let row = text
+        .lines()
+        .position(|l| l.contains("panic requested"))
+        .unwrap_or_else(|| panic!("no panic message:\n{text}"));
+    // Restoring twice would put the cursor back over the message, and the next prompt
+    // would overwrite it.
     assert!(
-        !p.screen().alternate_screen(),
-        "still on the alternate screen"
+        usize::from(screen.cursor_position().0) > row,
+        "the cursor is back over the panic message:\n{text}"
     );
-    assert!(!p.screen().bracketed_paste(), "bracketed paste left on");
-    assert!(!p.screen().hide_cursor(), "cursor left hidden");
 }
 
 #[test]
 fn sigterm_and_sighup_restore_the_terminal() {
     let (_rt, sandbox) = runtime_and_sandbox();
-    for sig in ["TERM", "HUP", "INT"] {
+    for (sig, number) in [("TERM", 15), ("HUP", 1), ("INT", 2)] {
         let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
         t.wait_for("Step 1/5");
         t.signal(sig);
-        t.wait_exit();
-        let p = t.settled();
-        assert!(
-            !p.screen().alternate_screen(),
-            "SIG{sig}: still on the alternate screen"
-        );
-        assert!(
-            !p.screen().bracketed_paste(),
-            "SIG{sig}: bracketed paste left on"
-        );
+        // The shell's convention for "stopped by signal n", after a clean restore.
+        assert_eq!(t.wait_exit(), 128 + number, "SIG{sig}: exit status");
+        t.assert_restored(&format!("SIG{sig}"));
     }
 }
 

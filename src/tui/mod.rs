@@ -16,5 +16,5 @@ pub mod theme;
 pub mod view;
 pub mod worker;
 
-pub use runtime::{SignInConfig, TuiConfig, run};
+pub use runtime::{Ended, SignInConfig, TuiConfig, run};
 pub use state::{DemoInfo, Effect, Msg, Scope, Session, State, Step, update};

@@ -37,9 +37,26 @@ pub struct SignInConfig {
     pub account: Account,
 }
 
+/// How the wizard ended: the user quit, or a signal stopped it (its number, for the exit
+/// status a shell expects: 128 + n).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    Quit,
+    Signal(i32),
+}
+
+impl Ended {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Ended::Quit => 0,
+            Ended::Signal(n) => 128 + n,
+        }
+    }
+}
+
 /// Runs the wizard until the user quits or a signal arrives. The terminal is restored on
 /// every way out.
-pub async fn run(config: TuiConfig) -> anyhow::Result<()> {
+pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
     let theme = Theme::from_env();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -60,6 +77,11 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<()> {
     let size = terminal.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
     terminal.draw(|f| view(&state, &theme, f))?;
+    // Lets the end-to-end tests check that a panic restores the terminal; debug builds only.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("KMS_CONNECT_TEST_PANIC").is_some() {
+        panic!("panic requested by KMS_CONNECT_TEST_PANIC");
+    }
     let first = if config.browse && !config.signin.show {
         super::browse::actions::open(&mut state)
     } else {
@@ -71,6 +93,7 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<()> {
         worker.run(effect);
     }
 
+    let mut ended = Ended::Quit;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(120));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -86,9 +109,10 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<()> {
             },
             Some(msg) = results.recv() => msg,
             _ = tick.tick(), if state.is_busy() => Msg::Tick,
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
-            _ = sigint.recv() => break,
+            // Numbers as in signal(7), the same on every Unix this runs on.
+            _ = sigterm.recv() => { ended = Ended::Signal(15); break }
+            _ = sighup.recv() => { ended = Ended::Signal(1); break }
+            _ = sigint.recv() => { ended = Ended::Signal(2); break }
         };
         for effect in update(&mut state, msg) {
             worker.run(effect);
@@ -100,5 +124,5 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<()> {
     }
     worker.cancel_all();
     guard.restore();
-    Ok(())
+    Ok(ended)
 }

@@ -2,12 +2,18 @@
 //! drop, on panic, and on signals (the runtime turns those into a normal exit).
 
 use std::io::{Write, stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, execute};
+
+/// Whether the terminal is in the wizard's modes. The panic hook and the guard's drop both
+/// restore; the second must do nothing, or leaving the alternate screen again moves the cursor
+/// back over what the panic printed.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 pub struct TerminalGuard {
     restored: bool,
@@ -17,6 +23,7 @@ impl TerminalGuard {
     pub fn enter() -> std::io::Result<TerminalGuard> {
         install_panic_hook();
         enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
         let guard = TerminalGuard { restored: false };
         execute!(
             stdout(),
@@ -41,8 +48,12 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Puts the terminal back as it was. Safe to call more than once.
+/// Puts the terminal back as it was. Safe to call more than once: only the first call after
+/// [`TerminalGuard::enter`] writes anything.
 pub fn restore_terminal() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let mut out = stdout();
     let _ = execute!(
         out,
