@@ -660,3 +660,47 @@ fn a_late_checklist_is_ignored_and_a_new_test_clears_the_old_lines() {
     update(&mut s, Msg::Checked(again, checklist(true, Vec::new())));
     assert!(s.test.outcome.as_ref().is_some_and(|o| o.ok));
 }
+
+#[test]
+fn esc_stops_loading_the_projects_and_organization_level_stays_available() {
+    let mut s = State::new(session(), None);
+    let [Effect::LoadProjects(id)] = s.start()[..] else {
+        panic!()
+    };
+    let effects = press(&mut s, KeyCode::Esc);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Cancel(n)] if *n == id),
+        "{effects:?}"
+    );
+    assert_eq!(s.projects.loading, None);
+    assert!(s.projects.error.is_some(), "the screen says it stopped");
+    // A late answer to the cancelled request changes nothing.
+    update(&mut s, Msg::Projects(id, Ok(vec![])));
+    assert!(s.projects.error.is_some());
+    // The only entry is organization level, and Enter takes it.
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.scope, Some(Scope::Organization));
+    assert_eq!(s.step, Step::Pick);
+}
+
+#[test]
+fn keys_do_nothing_while_the_window_is_too_small_but_ctrl_c_quits() {
+    let mut s = wizard();
+    update(&mut s, Msg::Resize(70, 20));
+    for code in [KeyCode::Enter, KeyCode::Enter, KeyCode::Char('q')] {
+        assert!(press(&mut s, code).is_empty());
+    }
+    update(&mut s, Msg::Paste("pasted".into()));
+    assert_eq!(
+        s.step,
+        Step::Pick,
+        "a key acted on a screen nobody could see"
+    );
+    assert!(!s.quit);
+    update(&mut s, Msg::Resize(80, 24));
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Instructions);
+    update(&mut s, Msg::Resize(79, 24));
+    update(&mut s, ctrl('c'));
+    assert!(s.quit);
+}

@@ -82,6 +82,17 @@ fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    if let Some(id) = p.loading.filter(|_| key.code == KeyCode::Esc) {
+        // Stop waiting; organization level needs no list and stays available.
+        p.loading = None;
+        p.error = Some(Guidance {
+            trouble: Trouble::Server,
+            headline: "Stopped loading the projects.".into(),
+            hint: None,
+            fields: Vec::new(),
+        });
+        return vec![Effect::Cancel(id)];
+    }
     if list_move(&mut p.selected, len, key.code) {
         return Vec::new();
     }

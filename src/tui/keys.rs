@@ -16,7 +16,9 @@ pub(crate) const fn hint(key: &'static str, action: &'static str) -> KeyHint {
 pub fn hints(state: &State) -> Vec<KeyHint> {
     let mut h = match state.step {
         Step::SignIn => super::signin::hints(state),
-        Step::Project if state.projects.loading.is_some() => vec![hint("r", "retry")],
+        Step::Project if state.projects.loading.is_some() => {
+            vec![hint("Esc", "stop waiting"), hint("r", "retry")]
+        }
         Step::Project if state.projects.filtering => vec![
             hint("type", "filter"),
             hint("Enter", "choose"),

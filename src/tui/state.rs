@@ -301,6 +301,11 @@ impl State {
             || self.signin.busy()
     }
 
+    /// True when the window is smaller than the screens need: only the size message is shown.
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
     /// True when keys go to a text field (then `q` and `?` are letters, not commands).
     pub fn text_focus(&self) -> bool {
         match self.step {
@@ -326,6 +331,10 @@ impl State {
         Effect::LoadProjects(id)
     }
 }
+
+/// The smallest window the screens are laid out for; below it only a message is drawn.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
 
 /// The one entry point: apply a message, return what the worker should do.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -389,6 +398,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         state.quit = true;
         return cancel_running(state);
     }
+    if state.too_small() {
+        // The user cannot see the screen: no key may create, delete or move on unseen.
+        return Vec::new();
+    }
     if state.help {
         // Any key closes help; it never acts on the screen behind it.
         state.help = false;
@@ -407,7 +420,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn on_paste(state: &mut State, text: &str) {
-    if state.help {
+    if state.help || state.too_small() {
         return;
     }
     match state.step {

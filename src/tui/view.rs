@@ -9,10 +9,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::keys::hints;
 use super::screens;
 use super::state::State;
+pub use super::state::{MIN_HEIGHT, MIN_WIDTH};
 use super::theme::Theme;
 
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
 const HEADER_ROWS: u16 = 3;
 const FOOTER_ROWS: u16 = 2;
 

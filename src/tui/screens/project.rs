@@ -19,7 +19,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     ];
     if p.loading.is_some() {
         lines.push(Line::from(format!(
-            "{} Loading projects… (r retries)",
+            "{} Loading projects… (Esc stops, r retries)",
             spinner(state)
         )));
     } else if let Some(g) = &p.error {
