@@ -2,8 +2,7 @@
 //! credential test and the same error guidance as the TUI.
 
 mod connections;
-
-use std::io::Read;
+pub(crate) mod stdin_secret;
 
 use clap::{Args, Subcommand};
 use secrecy::SecretString;
@@ -224,14 +223,8 @@ fn app_for(slug: &str) -> Result<&'static AppSpec, Failure> {
 /// Reads the secret from stdin or the named variable; never from argv.
 fn read_secret(args: &CredentialArgs, app: &AppSpec) -> Result<SecretString, Failure> {
     if args.secret_stdin {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| {
-            Failure::input(format!(
-                "Could not read the {} from standard input: {e}.",
-                app.secret.label
-            ))
-        })?;
-        return Ok(SecretString::from(s));
+        // Empty is left to the form's own rule, which names the field.
+        return stdin_secret::read(app.secret.label);
     }
     if let Some(var) = &args.secret_env {
         return std::env::var(var).map(SecretString::from).map_err(|_| {

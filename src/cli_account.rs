@@ -3,10 +3,9 @@
 //! sign-in screens.
 
 use std::future::Future;
-use std::io::Read;
 
 use clap::{Args, Subcommand};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use crate::cli::{CliResult, EXIT_INPUT, EXIT_RUNTIME, EXIT_TEST_FAILED, Failure};
@@ -96,16 +95,11 @@ fn login_failed(f: &LoginFailure) -> Failure {
 }
 
 fn read_stdin(what: &str) -> Result<SecretString, Failure> {
-    let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).map_err(|e| {
-        Failure::input(format!(
-            "Could not read the {what} from standard input: {e}."
-        ))
-    })?;
-    if s.trim().is_empty() {
+    let secret = crate::cli::stdin_secret::read(what)?;
+    if secret.expose_secret().is_empty() {
         return Err(Failure::input(format!("Standard input held no {what}.")));
     }
-    Ok(SecretString::from(s.trim().to_owned()))
+    Ok(secret)
 }
 
 async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {

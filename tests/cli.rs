@@ -655,6 +655,17 @@ fn test_rejects_bad_input_with_exit_2_before_sending_anything() {
     let why = validate::secret(&secrecy::SecretString::from(""), &nf.secret).unwrap_err();
     assert_eq!(run.stderr, format!("secret: {why}\n"));
 
+    // Far more than any token: refused, not read into memory whole.
+    let huge = "x".repeat(64 * 1024 + 1);
+    let run = h
+        .cli()
+        .args(["test", "northflank"])
+        .secret_stdin(&huge)
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stderr_lines().len(), 2, "{run:?}");
+    assert!(run.stderr.contains("more than 64 KiB"), "{run:?}");
+
     assert!(h.requests().is_empty(), "{:?}", h.requests());
 }
 

@@ -867,3 +867,24 @@ fn login_in_a_terminal_is_the_sign_in_and_ends_with_the_saved_profile() {
         "not remembered"
     );
 }
+
+#[test]
+fn secret_stdin_on_a_terminal_prompts_and_does_not_echo() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(
+        &sandbox,
+        &["test", "northflank", "--secret-stdin"],
+        &[],
+        80,
+        24,
+    );
+    t.wait_for("(it is not shown)");
+    t.send(demo::NORTHFLANK_TOKEN);
+    t.send(ENTER);
+    let s = t.wait_for("accepted");
+    assert!(
+        !s.contains(demo::NORTHFLANK_TOKEN),
+        "the secret was echoed:\n{s}"
+    );
+    assert_eq!(t.wait_exit(), 0);
+}
