@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{CliResult, EXIT_INPUT, EXIT_RUNTIME, EXIT_TEST_FAILED, Failure};
 use crate::config::resolve::{IdentityFrom, Resolved, Source};
-use crate::config::{describe_expiry, now_secs};
+use crate::config::{describe_expiry, describe_token_expiry, now_secs};
 use crate::kms::auth::Credentials;
 use crate::kms::{KmsClient, KmsError, Project};
 use crate::sanitize::clean_line;
@@ -120,11 +120,12 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
             client_secret: read_stdin("client secret")?,
         }
     };
-    let Some(store) = resolved.store.clone() else {
+    let store = resolved.store.clone();
+    if store.is_none() && !resolved.is_demo() {
         return Err(Failure::input(
             "No config directory: set KMS_CONNECT_CONFIG_DIR (or HOME) so the profile can be saved.",
         ));
-    };
+    }
     let http = http_for(resolved)?;
     let api_base = resolved.settings.api_base.clone();
     signin::probe(&http, &api_base)
@@ -137,7 +138,7 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
         remember: args.remember,
         profile: resolved.profile_name.clone(),
     };
-    let signed = signin::log_in(&http, &attempt, Some(&store))
+    let signed = signin::log_in(&http, &attempt, store.as_ref())
         .await
         .map_err(|f| login_failed(&f))?;
     if let Some(problem) = &signed.save_problem {
@@ -168,8 +169,10 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
                 code: EXIT_INPUT,
             });
         };
-        signin::save_project(&store, &resolved.profile_name, Some((&p.id, &p.name)))
-            .map_err(runtime)?;
+        if let Some(store) = &store {
+            signin::save_project(store, &resolved.profile_name, Some((&p.id, &p.name)))
+                .map_err(runtime)?;
+        }
         project_line = Some(format!("Project: {} ({}).", p.name, p.id));
     }
     let org = signed
@@ -182,6 +185,13 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
         resolved.settings.server_label(),
         signed.identity
     );
+    let Some(store) = store else {
+        if let Some(line) = project_line {
+            println!("{line}");
+        }
+        println!("Demo: nothing was saved (the sandbox forgets everything when it stops).");
+        return Ok(());
+    };
     println!(
         "Profile \"{}\" saved in {}.",
         resolved.profile_name,
@@ -196,7 +206,7 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
         );
         println!(
             "Token expires: {}.",
-            describe_expiry(signed.expires_at, now_secs())
+            describe_token_expiry(signed.expires_at, args.token_stdin, now_secs())
         );
     } else {
         println!(
@@ -208,7 +218,11 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
 
 fn logout(resolved: &Resolved) -> CliResult {
     let Some(store) = &resolved.store else {
-        println!("No config directory: nothing is stored.");
+        if resolved.is_demo() {
+            println!("Demo: nothing is stored, so there is nothing to remove.");
+        } else {
+            println!("No config directory: nothing is stored.");
+        }
         return Ok(());
     };
     let removed = store.forget(&resolved.profile_name).map_err(runtime)?;
@@ -382,6 +396,7 @@ async fn status(resolved: &Resolved, json: bool) -> CliResult {
         let saved_words = match (&profile_path, saved) {
             (Some(p), true) => format!("saved in {p}"),
             (Some(p), false) => format!("not saved yet; would be in {p}"),
+            (None, _) if resolved.is_demo() => "demo: nothing is saved".into(),
             (None, _) => "no config directory".into(),
         };
         println!("Profile   {}  ({saved_words})", resolved.profile_name);
@@ -422,11 +437,11 @@ async fn status(resolved: &Resolved, json: bool) -> CliResult {
             None => println!("Project   not chosen (the wizard asks)"),
         }
         if identity.is_some() {
-            let words = match (expires, resolved.settings.credentials.as_ref()) {
-                (Some(t), _) => describe_expiry(Some(t), now),
-                (None, Some(Credentials::Token(_))) => "unknown (the token does not say)".into(),
-                (None, _) => "does not expire".into(),
-            };
+            let pasted = matches!(
+                resolved.settings.credentials.as_ref(),
+                Some(Credentials::Token(_))
+            );
+            let words = describe_token_expiry(expires, pasted, now);
             println!("Token     expires {words}");
         }
     }

@@ -438,6 +438,12 @@ fn a_pasted_token_from_stdin_works_and_an_unknown_project_is_refused() {
     let h = Harness::new();
     let run = h.login_token(&h.sb.token, &["--remember"]);
     assert_eq!(run.code, 0, "{run:?}");
+    // The sandbox's token carries no expiry: that is not the same as never expiring.
+    assert!(
+        run.stdout
+            .contains("Token expires: unknown (the token does not say)."),
+        "{run:?}"
+    );
     assert!(h.read("profiles.toml").contains("auth_method = \"token\""));
     assert_eq!(h.run(&["projects"], &[], None).code, 0);
     let run = h.login_token(&h.sb.token, &["--project", "nope"]);
@@ -482,4 +488,46 @@ fn an_expired_pasted_token_cannot_log_in_again_so_status_asks() {
         "{run:?}"
     );
     assert_eq!(h.sb.requests().len(), before, "nothing was sent");
+}
+
+#[test]
+fn demo_login_status_and_logout_work_and_save_nothing() {
+    let h = Harness::new();
+    let run = h.run(
+        &[
+            "--demo",
+            "login",
+            "--client-id",
+            &h.sb.client_id,
+            "--client-secret-stdin",
+            "--remember",
+        ],
+        &[],
+        Some(&format!("{}\n", demo_secret())),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("✓ Signed in"), "{run:?}");
+    assert!(run.stdout.contains("Demo: nothing was saved"), "{run:?}");
+    let run = h.run(
+        &[
+            "--demo",
+            "login",
+            "--client-id",
+            "nobody",
+            "--client-secret-stdin",
+        ],
+        &[],
+        Some("wrong-secret\n"),
+    );
+    assert_eq!(
+        run.code, 3,
+        "a wrong secret is refused in the demo too: {run:?}"
+    );
+    let run = h.run(&["--demo", "status"], &[], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("demo: nothing is saved"), "{run:?}");
+    let run = h.run(&["--demo", "logout"], &[], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.starts_with("Demo: nothing is stored"), "{run:?}");
+    assert_eq!(std::fs::read_dir(h.config.path()).unwrap().count(), 0);
 }

@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub use files::FILE_MODE;
 pub use profile::{AuthMethod, Profile, Profiles};
-pub use secrets::{CachedToken, describe_expiry, now_secs};
+pub use secrets::{CachedToken, describe_expiry, describe_token_expiry, now_secs};
 
 use secrets::{SECRETS_HEADER, SecretFile, TOKENS_HEADER, TokenFile};
 

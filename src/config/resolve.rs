@@ -103,6 +103,11 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// Running against the built-in sandbox (`--demo`): nothing is read from or saved to disk.
+    pub fn is_demo(&self) -> bool {
+        self.server_source == Source::Demo
+    }
+
     /// Where a freshly issued token should be cached: only when the identity is the profile's
     /// remembered one (the user chose to remember it).
     pub fn token_home(&self) -> Option<(Store, String)> {

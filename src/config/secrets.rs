@@ -1,5 +1,6 @@
-//! What is kept only when the user asked ("remember on this machine"): the client secret or
-//! pasted token, in `secrets.toml`, and the access token with its expiry, in `tokens.toml`.
+//! What is kept only when the user asked ("remember on this machine"): the universal-auth
+//! client secret, in `secrets.toml`, and the access token (issued or pasted) with its expiry,
+//! in `tokens.toml`.
 //! Both files are 0600. Nothing here implements `Debug` with the secret in it.
 
 use std::collections::BTreeMap;
@@ -75,6 +76,15 @@ pub fn now_secs() -> u64 {
 }
 
 /// An expiry in words: `2026-12-22 09:00 UTC (in 29 days)` or `expired 3 minutes ago`.
+/// As [`describe_expiry`], but a pasted token without an expiry may well expire: it just
+/// does not say when (universal-auth logins always tell).
+pub fn describe_token_expiry(expires_at: Option<u64>, pasted: bool, now: u64) -> String {
+    match expires_at {
+        None if pasted => "unknown (the token does not say)".into(),
+        at => describe_expiry(at, now),
+    }
+}
+
 pub fn describe_expiry(expires_at: Option<u64>, now: u64) -> String {
     let Some(at) = expires_at else {
         return "does not expire".into();

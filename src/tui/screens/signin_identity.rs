@@ -96,8 +96,12 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             s.start.profile
         )
     } else {
+        let what = match s.method {
+            AuthMethod::UniversalAuth => "server and client ID",
+            AuthMethod::Token => "the server",
+        };
         format!(
-            "Saved as profile \"{}\": server and client ID only, no secret.",
+            "Saved as profile \"{}\": {what} only, no secret.",
             s.start.profile
         )
     };
