@@ -888,3 +888,71 @@ fn secret_stdin_on_a_terminal_prompts_and_does_not_echo() {
     );
     assert_eq!(t.wait_exit(), 0);
 }
+
+#[test]
+fn a_refused_cached_token_is_replaced_by_a_fresh_login_without_asking() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let nothing = [
+        ("KMS_API_URL", ""),
+        ("KMS_TOKEN", ""),
+        ("KMS_PROJECT_ID", ""),
+    ];
+    let mut t = Term::spawn(&sandbox, &[], &nothing, 80, 24);
+    t.wait_for("Which KMS server");
+    for _ in 0..4 {
+        t.send(DOWN);
+    }
+    t.send(&sandbox.kms_url);
+    t.send(ENTER);
+    t.wait_for("answers as a KMS");
+    // An identity whose tokens the sandbox can be told to refuse.
+    t.send(demo::SHORT_LIVED_CLIENT_ID);
+    t.send(TAB);
+    t.paste(&sandbox.client_secret);
+    t.send(TAB);
+    t.send(" ");
+    t.wait_for("[x] remember");
+    t.send(ENTER);
+    t.wait_for(&sandbox.project_name);
+    t.send(ENTER);
+    t.wait_for("Step 1/5");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+
+    let logins = || {
+        sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/universal-auth/login"))
+            .count()
+    };
+    // Locally the cached token still looks good for a year; the server refuses it.
+    let tokens = t.config.path().join("tokens.toml");
+    let cached = std::fs::read_to_string(&tokens).unwrap();
+    let year_on = (std::time::SystemTime::now() + Duration::from_secs(365 * 86_400))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let far: String = cached
+        .lines()
+        .map(|l| match l.starts_with("expires_at") {
+            true => format!("expires_at = {year_on}\n"),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    assert_ne!(far, cached, "{cached}");
+    std::fs::write(&tokens, far).unwrap();
+    sandbox.expire_tokens();
+    let before = logins();
+    let dir = t.config.path().to_string_lossy().into_owned();
+    let mut env = nothing.to_vec();
+    env.push(("KMS_CONNECT_CONFIG_DIR", &dir));
+    let mut again = Term::spawn(&sandbox, &[], &env, 80, 24);
+    again.wait_for("Step 1/5");
+    again.send("b");
+    let s = again.wait_for("0 connections in Demo project");
+    assert!(!s.contains("rejected"), "{s}");
+    assert_eq!(logins(), before + 1, "one fresh login, no question asked");
+    again.send("q");
+    assert_eq!(again.wait_exit(), 0);
+}

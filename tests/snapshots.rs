@@ -109,7 +109,7 @@ fn project_error() {
     let g = Guidance {
         trouble: Trouble::Server,
         headline: "Your KMS token was rejected or has expired: Your token has expired. Please re-authenticate.".into(),
-        hint: Some("Set a fresh KMS_TOKEN, or use KMS_UNIVERSAL_AUTH_CLIENT_ID and _SECRET.".into()),
+        hint: Some("Sign in again (kms-connect login, or s on the wizard's step 1), or set a fresh KMS_TOKEN.".into()),
         fields: vec![],
     };
     update(&mut s, Msg::Projects(id, Err(g)));

@@ -234,8 +234,10 @@ impl ApiError {
         if self.error == "TokenError" || (self.status == 401 && lower.contains("token")) {
             g.trouble = Trouble::Auth;
             g.headline = format!("Your KMS token was rejected or has expired: {msg}");
+            // Said by the CLI and the wizard alike: name both ways to sign in again.
             g.hint = Some(
-                "Set a fresh KMS_TOKEN, or use KMS_UNIVERSAL_AUTH_CLIENT_ID and _SECRET.".into(),
+                "Sign in again (kms-connect login, or s on the wizard's step 1), or set a fresh KMS_TOKEN."
+                    .into(),
             );
             return g;
         }

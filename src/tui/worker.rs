@@ -152,10 +152,9 @@ impl Job {
     async fn run(self, id: RequestId, shared: &Shared) -> Msg {
         match self {
             Job::Projects => {
-                let result = match shared.client().await {
-                    Ok(c) => c.list_projects().await.map_err(|e| shared.fail(&e, None)),
-                    Err(g) => Err(g),
-                };
+                let result = shared
+                    .with_client(None, |c| async move { c.list_projects().await })
+                    .await;
                 Msg::Projects(id, result)
             }
             Job::Test(input, inputs) => {
@@ -180,53 +179,49 @@ impl Job {
                 Msg::Checked(id, list)
             }
             Job::Create(input, project) => {
-                let result = match shared.client().await {
-                    Ok(c) => c
-                        .create_connection(&input, project.as_deref())
-                        .await
-                        .map_err(|e| shared.fail(&e, Some(input.app))),
-                    Err(g) => Err(g),
-                };
+                let (input, project) = (&*input, project.as_deref());
+                let result = shared
+                    .with_client(Some(input.app), |c| async move {
+                        c.create_connection(input, project).await
+                    })
+                    .await;
                 Msg::Created(id, result)
             }
             Job::Connections(project) => {
-                let result = match shared.client().await {
-                    Ok(c) => c
-                        .list_connections(None, project.as_deref())
-                        .await
-                        .map_err(|e| shared.fail(&e, None)),
-                    Err(g) => Err(g),
-                };
+                let project = project.as_deref();
+                let result = shared
+                    .with_client(
+                        None,
+                        |c| async move { c.list_connections(None, project).await },
+                    )
+                    .await;
                 Msg::Connections(id, result)
             }
             Job::Rotate(conn_id, input) => {
-                let result = match shared.client().await {
-                    Ok(c) => c
-                        .rotate_connection(&conn_id, &input)
-                        .await
-                        .map_err(|e| shared.fail(&e, Some(input.app))),
-                    Err(g) => Err(g),
-                };
+                let (conn_id, input) = (conn_id.as_str(), &*input);
+                let result = shared
+                    .with_client(Some(input.app), |c| async move {
+                        c.rotate_connection(conn_id, input).await
+                    })
+                    .await;
                 Msg::Changed(id, result)
             }
             Job::Update(app, conn_id, changes) => {
-                let result = match shared.client().await {
-                    Ok(c) => c
-                        .update_connection(app, &conn_id, &changes)
-                        .await
-                        .map_err(|e| shared.fail(&e, Some(app))),
-                    Err(g) => Err(g),
-                };
+                let (conn_id, changes) = (conn_id.as_str(), &changes);
+                let result = shared
+                    .with_client(Some(app), |c| async move {
+                        c.update_connection(app, conn_id, changes).await
+                    })
+                    .await;
                 Msg::Changed(id, result)
             }
             Job::Delete(app, conn_id) => {
-                let result = match shared.client().await {
-                    Ok(c) => c
-                        .delete_connection(app, &conn_id)
-                        .await
-                        .map_err(|e| shared.fail(&e, Some(app))),
-                    Err(g) => Err(g),
-                };
+                let conn_id = conn_id.as_str();
+                let result = shared
+                    .with_client(Some(app), |c| async move {
+                        c.delete_connection(app, conn_id).await
+                    })
+                    .await;
                 Msg::Deleted(id, result)
             }
             Job::SignIn(request) => {
@@ -297,24 +292,49 @@ impl Shared {
             .clone()
     }
 
+    /// Runs one KMS call signed in. When the server refuses the cached token the session
+    /// started with and a remembered secret can log in again, logs in and tries once more, as
+    /// the CLI does: a refused token means the server did nothing, so a write is safe to repeat.
+    async fn with_client<T, Fut>(
+        &self,
+        app: Option<&'static crate::apps::AppSpec>,
+        call: impl Fn(KmsClient) -> Fut,
+    ) -> Result<T, Guidance>
+    where
+        Fut: Future<Output = Result<T, crate::kms::KmsError>>,
+    {
+        let err = match call(self.client().await?).await {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        let (g, can_log_in_again) = self.fail(&err, app);
+        if !can_log_in_again {
+            return Err(g);
+        }
+        call(self.client().await?)
+            .await
+            .map_err(|e| self.fail(&e, app).0)
+    }
+
     /// Translates a failure; a rejected token is forgotten so the next try signs in again.
+    /// True with it when a remembered login replaces the refused token.
     fn fail(
         &self,
         err: &crate::kms::KmsError,
         app: Option<&'static crate::apps::AppSpec>,
-    ) -> Guidance {
+    ) -> (Guidance, bool) {
         let g = err.guidance(app);
-        if g.trouble == Trouble::Auth
-            && let Ok(mut slot) = self.signed_in.try_lock()
-        {
+        if g.trouble != Trouble::Auth {
+            return (g, false);
+        }
+        if let Ok(mut slot) = self.signed_in.try_lock() {
             *slot = None;
         }
-        if g.trouble == Trouble::Auth {
-            self.account
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .fall_back(&self.reach.api_base);
-        }
-        g
+        let switched = self
+            .account
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .fall_back(&self.reach.api_base);
+        (g, switched)
     }
 }

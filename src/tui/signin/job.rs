@@ -24,12 +24,15 @@ pub struct Account {
 
 impl Account {
     /// The server refused the token: from now on log in with the remembered secret, if any.
-    pub fn fall_back(&mut self, api_base: &str) {
+    /// True when that changed how the worker signs in (so one more try can succeed).
+    pub fn fall_back(&mut self, api_base: &str) -> bool {
         if self.signed_in.is_none()
             && let Some(creds) = self.relogin.take()
         {
             self.signed_in = Some((api_base.to_owned(), creds));
+            return true;
         }
+        false
     }
 }
 
