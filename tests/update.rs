@@ -704,3 +704,20 @@ fn keys_do_nothing_while_the_window_is_too_small_but_ctrl_c_quits() {
     update(&mut s, ctrl('c'));
     assert!(s.quit);
 }
+
+#[test]
+fn esc_while_reloading_the_projects_cancels_and_keeps_the_chosen_scope() {
+    let mut s = wizard();
+    let id = match press(&mut s, KeyCode::Char('p')).as_slice() {
+        [Effect::LoadProjects(id)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let effects = press(&mut s, KeyCode::Esc);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Cancel(n)] if *n == id),
+        "{effects:?}"
+    );
+    assert_eq!(s.step, Step::Pick);
+    assert!(s.scope.is_some());
+    assert!(!s.is_busy(), "no spinner left turning");
+}

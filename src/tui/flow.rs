@@ -82,17 +82,30 @@ fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    let mut cancelled = None;
     if let Some(id) = p.loading.filter(|_| key.code == KeyCode::Esc) {
-        // Stop waiting; organization level needs no list and stays available.
+        // Stop waiting. With a scope already chosen, Esc goes back as usual; without one,
+        // organization level needs no list and stays available here.
         p.loading = None;
-        p.error = Some(Guidance {
-            trouble: Trouble::Server,
-            headline: "Stopped loading the projects.".into(),
-            hint: None,
-            fields: Vec::new(),
-        });
-        return vec![Effect::Cancel(id)];
+        cancelled = Some(Effect::Cancel(id));
+        if state.scope.is_none() {
+            p.error = Some(Guidance {
+                trouble: Trouble::Server,
+                headline: "Stopped loading the projects.".into(),
+                hint: None,
+                fields: Vec::new(),
+            });
+            return cancelled.into_iter().collect();
+        }
     }
+    let mut effects = project_list_key(state, key);
+    effects.extend(cancelled);
+    effects
+}
+
+fn project_list_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let p = &mut state.projects;
+    let len = p.visible().len() + 1;
     if list_move(&mut p.selected, len, key.code) {
         return Vec::new();
     }
