@@ -237,10 +237,7 @@ fn tui_config(
         id: id.clone(),
         name: resolved.project_name.clone().unwrap_or_default(),
     });
-    let identity = settings
-        .credentials
-        .as_ref()
-        .map_or_else(|| "not signed in".into(), Credentials::describe);
+    let identity = resolved.identity_label();
     let store = resolved.store.clone().filter(|_| sandbox.is_none());
     let start = Start {
         profile: resolved.profile_name.clone(),

@@ -234,3 +234,12 @@ pub async fn sign_in_keeping(
         }
     }
 }
+
+/// The identity as the wizard's header shows it, after its organization when known (so a
+/// narrow window cuts the client ID's end, not the organization).
+pub fn identity_with_organization(identity: &str, organization: Option<&str>) -> String {
+    match organization {
+        Some(org) => format!("{} · {identity}", crate::sanitize::clean_short(org, 30)),
+        None => identity.to_owned(),
+    }
+}

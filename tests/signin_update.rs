@@ -204,7 +204,7 @@ fn signed_in_it_lists_projects_and_saves_the_choice() {
         other => panic!("{other:?}"),
     };
     assert_eq!(s.step, Step::Project);
-    assert_eq!(s.session.identity, "universal auth client-123 · Acme");
+    assert_eq!(s.session.identity, "Acme · universal auth client-123");
     assert_eq!(s.session.server, "app.kms.hanzo.ai");
     // The secret is not kept once it has been used.
     assert_eq!(s.signin.view(IdField::Secret).text, "");

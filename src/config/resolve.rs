@@ -138,6 +138,26 @@ impl Resolved {
     }
 
     /// The universal-auth client ID in use or saved, for prefilling the sign-in.
+    /// Who the wizard's header says is signed in. A session that starts from the profile's
+    /// cached token still shows the identity and organization the profile remembers.
+    pub fn identity_label(&self) -> String {
+        let Some(creds) = &self.settings.credentials else {
+            return "not signed in".into();
+        };
+        let from_profile = matches!(
+            self.identity,
+            Some(IdentityFrom::CachedToken | IdentityFrom::StoredSecret)
+        );
+        let Some(p) = self.profile.as_ref().filter(|_| from_profile) else {
+            return creds.describe();
+        };
+        let who = match (p.auth_method, p.client_id.as_deref()) {
+            (AuthMethod::UniversalAuth, Some(id)) => crate::kms::auth::describe_universal_auth(id),
+            _ => creds.describe(),
+        };
+        crate::signin::identity_with_organization(&who, p.organization.as_deref())
+    }
+
     pub fn client_id(&self) -> Option<String> {
         match &self.settings.credentials {
             Some(Credentials::UniversalAuth { client_id, .. }) => Some(client_id.clone()),
@@ -348,8 +368,13 @@ mod tests {
             expires_at: Some(exp),
         };
         store.cache_token("default", &cache(5_000)).unwrap();
+        store
+            .update_profile("default", |p| p.organization = Some("Acme".into()))
+            .unwrap();
         let r = resolve(request(&store)).unwrap();
         assert_eq!(r.identity, Some(IdentityFrom::CachedToken));
+        // The header names the remembered identity, not just "access token".
+        assert_eq!(r.identity_label(), "Acme · universal auth cid");
         assert!(r.relogin.is_some());
         assert_eq!(r.token_expires_at, Some(Some(5_000)));
         assert!(r.token_home().is_some());

@@ -37,12 +37,7 @@ impl Credentials {
     pub fn describe(&self) -> String {
         match self {
             Credentials::Token(_) => "access token".into(),
-            Credentials::UniversalAuth { client_id, .. } => {
-                format!(
-                    "universal auth {}",
-                    crate::sanitize::clean_short(client_id, 24)
-                )
-            }
+            Credentials::UniversalAuth { client_id, .. } => describe_universal_auth(client_id),
         }
     }
 
@@ -59,4 +54,12 @@ impl Credentials {
             }
         }
     }
+}
+
+/// `universal auth <client id>`, as the header and `login` name a machine identity.
+pub fn describe_universal_auth(client_id: &str) -> String {
+    format!(
+        "universal auth {}",
+        crate::sanitize::clean_short(client_id, 24)
+    )
 }

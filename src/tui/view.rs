@@ -82,13 +82,23 @@ fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .scope
         .as_ref()
         .map_or_else(|| "not chosen".to_owned(), |s| s.label());
+    const LABELS: &[&str] = &[" Server ", " · Project ", " · "];
+    let room = usize::from(area.width).saturating_sub(LABELS.iter().map(|l| l.len()).sum());
+    let [server, scope, identity] = fit_all(
+        [
+            state.session.server.clone(),
+            scope,
+            state.session.identity.clone(),
+        ],
+        room,
+    );
     let second = Line::from(vec![
-        Span::styled(" Server ", theme.dim()),
-        Span::raw(state.session.server.clone()),
-        Span::styled(" · Project ", theme.dim()),
+        Span::styled(LABELS[0], theme.dim()),
+        Span::raw(server),
+        Span::styled(LABELS[1], theme.dim()),
         Span::raw(scope),
-        Span::styled(" · ", theme.dim()),
-        Span::raw(state.session.identity.clone()),
+        Span::styled(LABELS[2], theme.dim()),
+        Span::raw(identity),
     ]);
     let rule = Line::from(Span::styled(
         "─".repeat(usize::from(area.width)),
@@ -101,6 +111,34 @@ fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             ..area
         },
     );
+}
+
+/// Shortens the longest of the parts, one character at a time, until all fit in `room`: every
+/// part keeps its start (the organization at the end of the identity may go, but the server,
+/// project and identity are all still there to read).
+fn fit_all<const N: usize>(parts: [String; N], room: usize) -> [String; N] {
+    let mut lens = parts.each_ref().map(|p| p.chars().count());
+    while lens.iter().sum::<usize>() > room {
+        let Some(longest) = (0..N).max_by_key(|&i| lens[i]) else {
+            break;
+        };
+        if lens[longest] <= 1 {
+            break;
+        }
+        lens[longest] -= 1;
+    }
+    let mut i = 0;
+    parts.map(|p| {
+        let keep = lens[i];
+        i += 1;
+        if p.chars().count() <= keep {
+            p
+        } else {
+            let mut cut: String = p.chars().take(keep.saturating_sub(1)).collect();
+            cut.push('…');
+            cut
+        }
+    })
 }
 
 /// One line of `key action` pairs; what does not fit is left to the help, whose own hint

@@ -268,14 +268,8 @@ fn signed_in(state: &mut State, who: LoggedIn) -> Vec<Effect> {
     if let Some((server, _)) = &s.checked {
         state.session.server = label(server);
     }
-    state.session.identity = match &who.organization {
-        Some(org) => format!(
-            "{} · {}",
-            who.identity,
-            crate::sanitize::clean_short(org, 30)
-        ),
-        None => who.identity.clone(),
-    };
+    state.session.identity =
+        crate::signin::identity_with_organization(&who.identity, who.organization.as_deref());
     state.notice = Some(match (&who.save_problem, &who.organization) {
         (Some(p), _) => format!("Signed in, but the profile was not saved: {p}"),
         (None, Some(org)) => format!("Signed in to {org}. Now choose the project."),
