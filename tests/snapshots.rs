@@ -157,6 +157,19 @@ fn instructions_bitbucket_scanning_scopes() {
 }
 
 #[test]
+fn instructions_bitbucket_sync_scopes() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Enter);
+    // The choice is named on the first page, before the list.
+    assert!(screen(&s).contains("press s to see those for Secret Scanning"));
+    press(&mut s, KeyCode::PageDown);
+    press(&mut s, KeyCode::PageDown);
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
 fn instructions_northflank() {
     let mut s = wizard();
     to_form(&mut s, 3);

@@ -92,7 +92,7 @@ pub struct AppSpec {
     /// What to do after the connection exists.
     pub next_steps: &'static [&'static str],
     /// Permission lists by use, where the docs give one per use (Bitbucket). The instructions
-    /// replace `{{scopes}}` with the list the user picked.
+    /// replace `{{scopes}}` with the list the user picked and `{{use}}` with which one it is.
     pub scope_sets: &'static [ScopeSet],
     /// The provider's API path the credential test calls (the KMS server's own check).
     pub probe_path: &'static str,

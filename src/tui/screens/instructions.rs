@@ -59,7 +59,15 @@ pub fn lines(
             for scope in set.scopes {
                 list.push_str(&format!("- `{scope}`\n"));
             }
-            app.instructions.replace("{{scopes}}", &list)
+            // Said near the top too, so the choice is seen before the list scrolls into view.
+            let choice = format!(
+                "The scopes below are for **{}**; press s to see those for {} instead.",
+                set.use_name,
+                others.join(" / ")
+            );
+            app.instructions
+                .replace("{{use}}", &choice)
+                .replace("{{scopes}}", &list)
         }
         None => app.instructions.to_owned(),
     };
