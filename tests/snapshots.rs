@@ -448,3 +448,14 @@ fn form_teamcity_optional_check_fields() {
     press(&mut s, KeyCode::Tab);
     insta::assert_snapshot!(screen(&s));
 }
+
+#[test]
+fn the_suggestion_hint_goes_once_a_name_is_typed() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    assert!(screen(&s).contains("→ takes the suggestion"));
+    type_text(&mut s, "ci");
+    let text = screen(&s);
+    assert!(!text.contains("takes the suggestion"), "{text}");
+    assert!(text.contains("a-z, 0-9 and hyphens, up to 64"), "{text}");
+}

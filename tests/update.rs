@@ -346,6 +346,22 @@ fn a_created_connection_shows_done_and_n_starts_again() {
 }
 
 #[test]
+fn the_next_suggestion_skips_names_created_in_this_session() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    let conn = AppConnection {
+        name: "teamcity-connection".into(),
+        app: "teamcity".into(),
+        ..Default::default()
+    };
+    update(&mut s, Msg::Created(id, Ok(conn)));
+    press(&mut s, KeyCode::Char('n'));
+    to_form(&mut s, 0);
+    press(&mut s, KeyCode::Right);
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "teamcity-connection-2");
+}
+
+#[test]
 fn a_duplicate_name_goes_back_to_name_with_the_server_message() {
     let mut s = wizard();
     let id = at_review(&mut s);

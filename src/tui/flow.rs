@@ -203,7 +203,13 @@ fn pick_selected(state: &mut State) -> Vec<Effect> {
     };
     // Picking the same app again keeps what was typed; another app starts a fresh form.
     if state.app.map(|a| a.slug) != Some(app.slug) {
-        let mut form = Form::new(app);
+        let taken: Vec<&str> = state
+            .created_names
+            .iter()
+            .map(String::as_str)
+            .chain(state.browse.rows.iter().map(|r| r.conn.name.as_str()))
+            .collect();
+        let mut form = Form::new(app).avoiding(&taken);
         if let Some(old) = &state.form {
             // What was typed for another app is not thrown away: name and description carry over.
             form.carry_over(old);
@@ -443,6 +449,7 @@ pub(super) fn create_finished(
     state.create.running = None;
     match result {
         Ok(conn) => {
+            state.created_names.push(conn.name.clone());
             state.created = Some(conn);
             state.step = Step::Done;
         }

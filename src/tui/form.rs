@@ -49,6 +49,8 @@ pub struct Form {
     pub show_all: bool,
     /// Problems the KMS server reported, until the field is edited.
     server_errors: Vec<(FieldId, String)>,
+    /// The name offered while Name is empty (one key takes it).
+    suggestion: String,
 }
 
 impl std::fmt::Debug for Form {
@@ -97,7 +99,23 @@ impl Form {
             touched: Vec::new(),
             show_all: false,
             server_errors: Vec::new(),
+            suggestion: app.suggested_name(),
         }
+    }
+
+    /// Offers a name that none of `taken` has: the app's suggestion, else with `-2`, `-3`…
+    /// (so a second connection in one session is not offered a name that is already used).
+    pub fn avoiding(mut self, taken: &[&str]) -> Self {
+        let base = self.app.suggested_name();
+        let free = std::iter::once(base.clone())
+            .chain((2..).map(|n| format!("{base}-{n}")))
+            .find(|name| !taken.contains(&name.as_str()))
+            .unwrap_or(base);
+        if let Some(ta) = self.inputs.get_mut(&FieldId::Name) {
+            ta.set_placeholder_text(free.clone());
+        }
+        self.suggestion = free;
+        self
     }
 
     /// The credentials of an existing connection: its non-secret field filled in and
@@ -203,6 +221,13 @@ impl Form {
         self.inputs.get(&id).map(field_view).unwrap_or_default()
     }
 
+    /// True while the user has typed nothing in the field.
+    pub fn is_empty(&self, id: FieldId) -> bool {
+        self.inputs
+            .get(&id)
+            .is_none_or(|t| t.lines().iter().all(String::is_empty))
+    }
+
     /// The field's text (for the secret too: callers must wrap it at once).
     fn text(&self, id: FieldId) -> String {
         self.inputs
@@ -238,9 +263,8 @@ impl Form {
         if self.focused() != FieldId::Name || !self.text(FieldId::Name).is_empty() {
             return false;
         }
-        let suggestion = self.app.suggested_name();
         if let Some(ta) = self.inputs.get_mut(&FieldId::Name) {
-            ta.insert_str(suggestion);
+            ta.insert_str(&self.suggestion);
         }
         self.mark_edited(FieldId::Name);
         true

@@ -180,6 +180,8 @@ pub struct State {
     pub test: TestState,
     pub create: CreateState,
     pub created: Option<AppConnection>,
+    /// Names created in this session, so the next form does not suggest one of them.
+    pub created_names: Vec<String>,
     pub help: bool,
     pub browse: super::browse::Browse,
     pub signin: super::signin::SignIn,
@@ -273,6 +275,7 @@ impl State {
             test: TestState::default(),
             create: CreateState::default(),
             created: None,
+            created_names: Vec::new(),
             help: false,
             browse: Default::default(),
             signin: Default::default(),

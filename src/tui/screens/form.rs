@@ -118,7 +118,10 @@ pub(crate) fn field_line(
 fn help_text(form: &Form, id: FieldId) -> String {
     let focused = form.focused() == id;
     match id {
-        FieldId::Name if focused => "→ takes the suggestion · a-z, 0-9 and hyphens".into(),
+        FieldId::Name if focused && form.is_empty(FieldId::Name) => {
+            "→ takes the suggestion · a-z, 0-9 and hyphens".into()
+        }
+        FieldId::Name if focused => "a-z, 0-9 and hyphens, up to 64".into(),
         FieldId::Description if focused => "optional, up to 256 characters".into(),
         FieldId::Secret if focused => "hidden as you type; paste works".into(),
         FieldId::CheckProject | FieldId::CaCert if focused => {
