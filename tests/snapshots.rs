@@ -459,3 +459,16 @@ fn the_suggestion_hint_goes_once_a_name_is_typed() {
     assert!(!text.contains("takes the suggestion"), "{text}");
     assert!(text.contains("a-z, 0-9 and hyphens, up to 64"), "{text}");
 }
+
+#[test]
+fn help_on_the_instructions_lists_the_paging_keys_the_footer_has_no_room_for() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Enter);
+    let footer = screen(&s);
+    assert!(!footer.contains("page up"), "{footer}");
+    press(&mut s, KeyCode::Char('?'));
+    let help = screen(&s);
+    for key in ["Space", "PgUp", "Home/g"] {
+        assert!(help.contains(key), "{key} missing:\n{help}");
+    }
+}

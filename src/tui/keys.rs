@@ -6,10 +6,25 @@ use super::state::{State, Step};
 pub struct KeyHint {
     pub key: &'static str,
     pub action: &'static str,
+    /// Shown in the footer too; the rest only in the `?` help (the footer has one line).
+    pub in_footer: bool,
 }
 
 pub(crate) const fn hint(key: &'static str, action: &'static str) -> KeyHint {
-    KeyHint { key, action }
+    KeyHint {
+        key,
+        action,
+        in_footer: true,
+    }
+}
+
+/// A key listed only in the help.
+pub(crate) const fn help_only(key: &'static str, action: &'static str) -> KeyHint {
+    KeyHint {
+        key,
+        action,
+        in_footer: false,
+    }
 }
 
 /// The keys that work on the current screen, most useful first.
@@ -53,6 +68,11 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
                 v.push(hint("s", "other scopes"));
             }
             v.push(hint("Esc", "back"));
+            v.extend([
+                help_only("Space", "page down"),
+                help_only("PgUp", "page up"),
+                help_only("Home/g", "top"),
+            ]);
             v
         }
         Step::Form => vec![
@@ -61,6 +81,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             hint("Ctrl-S", "test"),
             hint("Esc", "back"),
             hint("→", "take suggested name"),
+            help_only("Shift-Tab", "previous field"),
         ],
         Step::Test if state.test.running.is_some() => vec![hint("Esc", "cancel")],
         Step::Test if state.test.outcome.as_ref().is_some_and(|o| o.ok) => {

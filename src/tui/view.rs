@@ -144,7 +144,7 @@ fn fit_all<const N: usize>(parts: [String; N], room: usize) -> [String; N] {
 /// One line of `key action` pairs; what does not fit is left to the help, whose own hint
 /// always shows.
 fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let all = hints(state);
+    let all: Vec<_> = hints(state).into_iter().filter(|h| h.in_footer).collect();
     let width = |h: &super::keys::KeyHint| h.key.chars().count() + h.action.chars().count() + 3;
     let is_help = |h: &super::keys::KeyHint| h.action == "help";
     let reserved: usize = all.iter().filter(|h| is_help(h)).map(width).sum();

@@ -1,12 +1,8 @@
 //! The keys of the sign-in screens (footer and `?` help).
 
 use super::{IdField, Stage};
-use crate::tui::keys::KeyHint;
+use crate::tui::keys::{KeyHint, hint};
 use crate::tui::state::State;
-
-const fn hint(key: &'static str, action: &'static str) -> KeyHint {
-    KeyHint { key, action }
-}
 
 pub fn hints(state: &State) -> Vec<KeyHint> {
     let s = &state.signin;
