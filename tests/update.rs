@@ -5,7 +5,9 @@ mod common;
 use common::*;
 use crossterm::event::KeyCode;
 use kms_connect::apps::checks::{CheckInputs, CheckKind, CheckLine, Checklist, Status};
-use kms_connect::apps::{FieldId, OutcomeCode, TestOutcome};
+use kms_connect::apps::{AppSpec, FieldId, OutcomeCode, TestOutcome};
+use kms_connect::http::Captured;
+use kms_connect::kms::KmsError;
 use kms_connect::kms::error::Trouble;
 use kms_connect::kms::{AppConnection, Guidance, Project};
 use kms_connect::tui::{Effect, Msg, Scope, State, Step, update};
@@ -736,4 +738,68 @@ fn esc_while_reloading_the_projects_cancels_and_keeps_the_chosen_scope() {
     assert_eq!(s.step, Step::Pick);
     assert!(s.scope.is_some());
     assert!(!s.is_busy(), "no spinner left turning");
+}
+
+#[test]
+fn shift_tab_and_up_move_back_through_the_fields() {
+    let mut s = wizard();
+    to_form(&mut s, 0); // TeamCity: name, description, URL, token, …
+    let focused = |s: &State| s.form.as_ref().unwrap().focused();
+    assert_eq!(focused(&s), FieldId::Name);
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    assert_eq!(focused(&s), FieldId::Target);
+    press(&mut s, KeyCode::BackTab);
+    assert_eq!(focused(&s), FieldId::Description);
+    press(&mut s, KeyCode::Up);
+    assert_eq!(focused(&s), FieldId::Name);
+    press(&mut s, KeyCode::Down);
+    assert_eq!(focused(&s), FieldId::Description);
+}
+
+#[test]
+fn a_422_validation_failure_on_create_lands_under_each_field() {
+    // The server's own envelope, read by the same code as a live answer.
+    let body = serde_json::json!({
+        "reqId": "req-AbC123dEf456Gh",
+        "statusCode": 422,
+        "error": "ValidationFailure",
+        "message": [
+            { "code": "too_big", "path": ["description"], "message": "Description cannot exceed 256 characters" },
+            { "code": "invalid_string", "path": ["credentials", "instanceUrl"], "message": "Invalid Instance URL" }
+        ]
+    });
+    let captured = Captured {
+        status: 422,
+        headers: Default::default(),
+        body: serde_json::to_vec(&body).unwrap(),
+    };
+    let teamcity = AppSpec::by_slug("teamcity").unwrap();
+    let g = KmsError::from_response(
+        "https://kms.example.com/api/v1/app-connections/teamcity",
+        &captured,
+    )
+    .guidance(Some(teamcity));
+    assert_eq!(g.trouble, Trouble::Input);
+
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    update(&mut s, Msg::Created(id, Err(g)));
+    assert_eq!(s.step, Step::Form);
+    let form = s.form.as_ref().unwrap();
+    assert_eq!(
+        form.focused(),
+        FieldId::Description,
+        "the first problem's field"
+    );
+    assert_eq!(
+        form.message(FieldId::Description).as_deref(),
+        Some("Description cannot exceed 256 characters")
+    );
+    assert_eq!(
+        form.message(FieldId::Target).as_deref(),
+        Some("Invalid Instance URL")
+    );
+    // Everything typed is still there.
+    assert_eq!(form.raw().target, "https://ci.example.com/");
 }
