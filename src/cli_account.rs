@@ -128,6 +128,9 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
     }
     let http = http_for(resolved)?;
     let api_base = resolved.settings.api_base.clone();
+    if crate::kms::client::sends_in_clear(&api_base) {
+        eprintln!("Warning: {}", crate::kms::client::IN_CLEAR_WARNING);
+    }
     signin::probe(&http, &api_base)
         .await
         .map_err(|g| Failure::from_guidance(&g, None))?;

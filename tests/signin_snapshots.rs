@@ -205,3 +205,13 @@ fn signin_project_filter() {
     type_text(&mut s, "shop");
     insta::assert_snapshot!(screen(&s));
 }
+
+#[test]
+fn a_plain_http_server_is_flagged_before_the_secret_is_typed() {
+    let mut start = first_run();
+    start.server = Some("http://kms.internal.example:8080".into());
+    let text = screen(&at_identity(start));
+    assert!(text.contains("⚠ This server is plain http://"), "{text}");
+    let text = screen(&at_identity(first_run()));
+    assert!(!text.contains("plain http://"), "{text}");
+}

@@ -27,11 +27,29 @@ pub fn api_base(kms_url: &str) -> Result<String, String> {
         .map_err(|_| format!("KMS URL {v:?} is not a valid URL (e.g. {DEFAULT_KMS_URL})."))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(format!(
-            "KMS URL {v:?} must start with https:// (e.g. {DEFAULT_KMS_URL})."
+            "KMS URL {v:?} must start with https:// or http:// (e.g. {DEFAULT_KMS_URL})."
         ));
     }
     Ok(format!("{v}/api"))
 }
+
+/// Plain `http://` to another machine: a client secret or token sent there crosses the
+/// network unencrypted. Loopback (a local server, the sandbox) is fine.
+pub fn sends_in_clear(api_base: &str) -> bool {
+    let Ok(url) = url::Url::parse(api_base) else {
+        return false;
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => true,
+    };
+    url.scheme() == "http" && !loopback
+}
+
+/// Said once the server answers, before any secret is typed or sent.
+pub const IN_CLEAR_WARNING: &str = "This server is plain http://: a secret sent to it crosses the network unencrypted. Use https:// if the server offers it.";
 
 #[derive(Clone)]
 pub struct KmsClient {
@@ -208,6 +226,16 @@ impl KmsClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_plain_http_to_another_machine_is_in_clear() {
+        assert!(sends_in_clear("http://kms.example.com/api"));
+        assert!(sends_in_clear("http://10.0.0.5:8080/api"));
+        assert!(!sends_in_clear("https://kms.example.com/api"));
+        assert!(!sends_in_clear("http://127.0.0.1:8080/api"));
+        assert!(!sends_in_clear("http://localhost:8080/api"));
+        assert!(!sends_in_clear("http://[::1]:8080/api"));
+    }
 
     #[test]
     fn api_base_accepts_with_or_without_api() {

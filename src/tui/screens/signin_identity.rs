@@ -19,14 +19,24 @@ const LABEL: usize = 16;
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let s = &state.signin;
     let server = s.checked.as_ref().map_or("", |(url, _)| url.as_str());
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled("Server ", theme.dim()),
-            Span::raw(crate::sanitize::clean_short(server, 50)),
-            Span::styled("  ✓ answers as a KMS", theme.ok()),
-        ]),
-        Line::default(),
-    ];
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Server ", theme.dim()),
+        Span::raw(crate::sanitize::clean_short(server, 50)),
+        Span::styled("  ✓ answers as a KMS", theme.ok()),
+    ])];
+    // Before anything secret is typed, not after it was sent.
+    if s.checked
+        .as_ref()
+        .is_some_and(|(_, base)| crate::kms::client::sends_in_clear(base))
+    {
+        lines.extend(wrapped(
+            "⚠ ",
+            crate::kms::client::IN_CLEAR_WARNING,
+            theme.warn(),
+            area.width,
+        ));
+    }
+    lines.push(Line::default());
     let room = area.width.saturating_sub(LABEL as u16 + 4);
     for &field in s.fields() {
         let focused = s.focused() == field && s.logging_in.is_none();
