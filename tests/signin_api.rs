@@ -1,6 +1,8 @@
 //! The sign-in's requests over HTTP: the `/api/status` probe's diagnosis of servers that are
 //! not a KMS (wiremock), and log-in, organization and profile writing against the sandbox.
 
+mod common;
+
 use kms_connect::config::Store;
 use kms_connect::http;
 use kms_connect::kms::auth::Credentials;
@@ -140,4 +142,30 @@ async fn refusals_are_marked_as_such() {
     gone.api_base = "http://127.0.0.1:9/api".into();
     let f = signin::log_in(&client(), &gone, None).await.unwrap_err();
     assert!(!f.refused, "{f:?}");
+}
+
+#[tokio::test]
+async fn a_server_whose_certificate_is_not_trusted_is_named_as_such() {
+    let (acceptor, _) = common::tls::self_signed();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = acceptor.accept(stream).await;
+            });
+        }
+    });
+    let base = api_base(&format!("https://127.0.0.1:{port}")).unwrap();
+    let g = signin::probe(&http::client(true, true).unwrap(), &base)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        g.headline,
+        format!(
+            "The TLS certificate of 127.0.0.1:{port} is not trusted (issued by an unknown authority)."
+        )
+    );
+    assert!(g.hint.as_deref().unwrap().contains("trust store"), "{g:?}");
 }

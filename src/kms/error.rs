@@ -82,6 +82,17 @@ impl Guidance {
     }
 }
 
+/// What to do when the KMS server could not be reached: a certificate this machine does not
+/// trust needs its own advice; anything else gets `otherwise`.
+pub fn transport_hint(failure: &TransportFailure, otherwise: &'static str) -> &'static str {
+    match failure {
+        TransportFailure::TlsUntrusted(_) => {
+            "Add the CA that signed the server's certificate to this machine's trust store, or use the server's public https address."
+        }
+        _ => otherwise,
+    }
+}
+
 impl KmsError {
     /// Reads a non-2xx answer.
     pub fn from_response(url: &str, r: &Captured) -> KmsError {
@@ -147,7 +158,10 @@ impl KmsError {
         match self {
             KmsError::Transport { url, failure } => server(
                 failure.describe(&crate::http::host_of(url)),
-                Some("Check the KMS address (--kms-url or KMS_API_URL) and your network."),
+                Some(transport_hint(
+                    failure,
+                    "Check the KMS address (--kms-url or KMS_API_URL) and your network.",
+                )),
             ),
             KmsError::CreateUnconfirmed { .. } => server(
                 "The KMS server did not confirm the create in time; it may still have made the connection."

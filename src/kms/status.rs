@@ -43,7 +43,10 @@ pub fn diagnose(err: &KmsError) -> Guidance {
     match err {
         KmsError::Transport { url, failure } => guidance(
             failure.describe(&host_of(url)),
-            "Check the address and your network, or pick another server.",
+            super::error::transport_hint(
+                failure,
+                "Check the address and your network, or pick another server.",
+            ),
         ),
         KmsError::NotKmsApi { url, status, what } => guidance(
             format!(
