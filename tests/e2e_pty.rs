@@ -233,8 +233,13 @@ fn create_through_the_keys(
 /// On the identity screen: types the sandbox's client ID and secret, ticks "remember" if
 /// asked, and signs in.
 fn sign_in_with_the_keys(t: &mut Term, sandbox: &Sandbox, remember: bool) {
+    sign_in_as(t, sandbox, &sandbox.client_id, remember);
+}
+
+/// As [`sign_in_with_the_keys`], with another of the sandbox's identities.
+fn sign_in_as(t: &mut Term, sandbox: &Sandbox, client_id: &str, remember: bool) {
     t.wait_for("answers as a KMS");
-    t.send(&sandbox.client_id);
+    t.send(client_id);
     t.send(TAB);
     t.paste(&sandbox.client_secret);
     t.send(TAB);
@@ -245,6 +250,35 @@ fn sign_in_with_the_keys(t: &mut Term, sandbox: &Sandbox, remember: bool) {
     let s = t.screen();
     assert!(!s.contains(&sandbox.client_secret), "{s}");
     t.send(ENTER);
+}
+
+/// Nothing configured: no server, identity or project in the environment.
+const NOTHING: [(&str, &str); 3] = [
+    ("KMS_API_URL", ""),
+    ("KMS_TOKEN", ""),
+    ("KMS_PROJECT_ID", ""),
+];
+
+/// A first run: the sign-in opens on the server list, and the sandbox is typed in as
+/// "Another server" (after the four listed ones).
+fn first_run_to_the_sandbox(sandbox: &Sandbox) -> Term {
+    let mut t = Term::spawn(sandbox, &[], &NOTHING, 80, 24);
+    t.wait_for("Which KMS server");
+    for _ in 0..4 {
+        t.send(DOWN);
+    }
+    t.send(&sandbox.kms_url);
+    t.send(ENTER);
+    t
+}
+
+/// How many universal-auth logins the sandbox has seen.
+fn logins(sandbox: &Sandbox) -> usize {
+    sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/universal-auth/login"))
+        .count()
 }
 
 fn posts(sandbox: &Sandbox) -> Vec<(String, serde_json::Value)> {
@@ -733,19 +767,7 @@ fn the_test_step_warns_about_expiry_and_a_missing_permission() {
 fn a_first_run_signs_in_picks_a_project_creates_and_the_next_run_remembers() {
     use std::os::unix::fs::PermissionsExt;
     let (_rt, sandbox) = runtime_and_sandbox();
-    let nothing = [
-        ("KMS_API_URL", ""),
-        ("KMS_TOKEN", ""),
-        ("KMS_PROJECT_ID", ""),
-    ];
-    let mut t = Term::spawn(&sandbox, &[], &nothing, 80, 24);
-    t.wait_for("Which KMS server");
-    // "Another server" is after the four listed ones.
-    for _ in 0..4 {
-        t.send(DOWN);
-    }
-    t.send(&sandbox.kms_url);
-    t.send(ENTER);
+    let mut t = first_run_to_the_sandbox(&sandbox);
     sign_in_with_the_keys(&mut t, &sandbox, true);
     let s = t.wait_for(&sandbox.project_name);
     assert!(
@@ -781,16 +803,10 @@ fn a_first_run_signs_in_picks_a_project_creates_and_the_next_run_remembers() {
     }
 
     // The next run starts on step 1 with the saved project, and needs no login.
-    let logins = || {
-        sandbox
-            .requests()
-            .iter()
-            .filter(|r| r.path.ends_with("/universal-auth/login"))
-            .count()
-    };
+    let logins = || logins(&sandbox);
     let before = logins();
     let dir_text = dir.to_string_lossy().into_owned();
-    let mut env = nothing.to_vec();
+    let mut env = NOTHING.to_vec();
     env.push(("KMS_CONNECT_CONFIG_DIR", &dir_text));
     let mut again = Term::spawn(&sandbox, &[], &env, 80, 24);
     let s = again.wait_for("Step 1/5");
@@ -891,40 +907,16 @@ fn secret_stdin_on_a_terminal_prompts_and_does_not_echo() {
 #[test]
 fn a_refused_cached_token_is_replaced_by_a_fresh_login_without_asking() {
     let (_rt, sandbox) = runtime_and_sandbox();
-    let nothing = [
-        ("KMS_API_URL", ""),
-        ("KMS_TOKEN", ""),
-        ("KMS_PROJECT_ID", ""),
-    ];
-    let mut t = Term::spawn(&sandbox, &[], &nothing, 80, 24);
-    t.wait_for("Which KMS server");
-    for _ in 0..4 {
-        t.send(DOWN);
-    }
-    t.send(&sandbox.kms_url);
-    t.send(ENTER);
-    t.wait_for("answers as a KMS");
+    let mut t = first_run_to_the_sandbox(&sandbox);
     // An identity whose tokens the sandbox can be told to refuse.
-    t.send(demo::SHORT_LIVED_CLIENT_ID);
-    t.send(TAB);
-    t.paste(&sandbox.client_secret);
-    t.send(TAB);
-    t.send(" ");
-    t.wait_for("[x] remember");
-    t.send(ENTER);
+    sign_in_as(&mut t, &sandbox, demo::SHORT_LIVED_CLIENT_ID, true);
     t.wait_for(&sandbox.project_name);
     t.send(ENTER);
     t.wait_for("Step 1/5");
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
 
-    let logins = || {
-        sandbox
-            .requests()
-            .iter()
-            .filter(|r| r.path.ends_with("/universal-auth/login"))
-            .count()
-    };
+    let logins = || logins(&sandbox);
     // Locally the cached token still looks good for a year; the server refuses it.
     let tokens = t.config.path().join("tokens.toml");
     let cached = std::fs::read_to_string(&tokens).unwrap();
@@ -944,7 +936,7 @@ fn a_refused_cached_token_is_replaced_by_a_fresh_login_without_asking() {
     sandbox.expire_tokens();
     let before = logins();
     let dir = t.config.path().to_string_lossy().into_owned();
-    let mut env = nothing.to_vec();
+    let mut env = NOTHING.to_vec();
     env.push(("KMS_CONNECT_CONFIG_DIR", &dir));
     let mut again = Term::spawn(&sandbox, &[], &env, 80, 24);
     again.wait_for("Step 1/5");
