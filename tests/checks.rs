@@ -9,6 +9,7 @@ mod common;
 use kms_connect::apps::checks::{
     self, CheckInputs, CheckKind, CheckLine, CheckOptions, Checklist, Status,
 };
+use kms_connect::apps::front_end::WIZARD;
 use kms_connect::apps::{self, AppSpec, ConnectionInput, OutcomeCode, ProviderEndpoints, RawInput};
 use kms_connect::http;
 use kms_connect::sandbox::{Sandbox, demo};
@@ -50,7 +51,7 @@ fn target(sb: &Sandbox, slug: &str) -> String {
 }
 
 fn options(inputs: CheckInputs) -> CheckOptions {
-    CheckOptions::new(inputs, SystemTime::now())
+    CheckOptions::new(inputs, SystemTime::now(), &WIZARD)
 }
 
 /// Runs the checks; asserts no line, hint or JSON holds the secret or a control character.
@@ -518,6 +519,7 @@ fn fixed(inputs: CheckInputs) -> CheckOptions {
         inputs,
         now: 1_771_545_600,
         timeout: Duration::from_secs(5),
+        front_end: &WIZARD,
     }
 }
 

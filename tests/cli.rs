@@ -468,7 +468,7 @@ fn test_json_output_parses() {
         v["message"]
             .as_str()
             .unwrap()
-            .starts_with("Bitbucket rejected the api token (401)."),
+            .starts_with("Bitbucket rejected the API token (401)."),
         "{v}"
     );
     assert_eq!(v["url"], json!(format!("{}/2.0/user", h.sb.bitbucket_api)));
@@ -565,7 +565,7 @@ fn an_expired_token_fails_with_its_date_in_three_lines() {
     assert_eq!(run.code, 3, "{run:?}");
     let lines = run.stderr_lines();
     assert_eq!(lines.len(), 3, "{run:?}");
-    assert!(lines[0].starts_with("✗ Northflank rejected the api token (401)."));
+    assert!(lines[0].starts_with("✗ Northflank rejected the API token (401)."));
     assert!(lines[2].starts_with("✗ The token expired on "), "{run:?}");
 }
 
@@ -888,7 +888,7 @@ fn create_with_a_bad_credential_stops_at_the_test() {
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr
-            .starts_with("✗ Octopus Deploy rejected the api key (401)."),
+            .starts_with("✗ Octopus Deploy rejected the API key (401)."),
         "{run:?}"
     );
     // Nothing was sent to the KMS server.

@@ -338,7 +338,7 @@ fn esc_cancels_a_slow_test_and_the_late_answer_never_shows() {
     t.send(TAB);
     t.paste(demo::SLOW_TOKEN);
     t.send(ENTER);
-    t.wait_for("Testing the api token");
+    t.wait_for("Testing the API token");
     let pressed = Instant::now();
     t.send(ESC);
     t.wait_for("Test cancelled");

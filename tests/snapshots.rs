@@ -55,6 +55,7 @@ fn outcome(ok: bool) -> TestOutcome {
         },
         hint: (!ok)
             .then(|| "The KMS server does not follow redirects: use the final URL instead.".into()),
+        missing: Vec::new(),
         learned: Vec::new(),
         retry_after_secs: None,
         url: "https://ci.example.com/app/rest/server".into(),

@@ -27,7 +27,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(format!(
             "{} Testing the {} against {}…",
             spinner(state),
-            app.secret.label.to_lowercase(),
+            app.secret_noun(),
             target
         )));
         lines.push(Line::from(Span::styled(
