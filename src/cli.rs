@@ -143,12 +143,17 @@ impl Failure {
         }
     }
 
-    /// The server's failure, plus the first further line that failed too (an expiry date
-    /// explains a rejected token).
+    /// The server's failure, with the first further line that failed too folded into the
+    /// first line (an expiry date explains a rejected token): still at most two lines.
     fn from_checklist(list: &Checklist) -> Self {
         let mut f = Self::from_outcome(&list.server);
         if let Some(line) = list.extra.iter().find(|l| l.status == Status::Fail) {
-            f.lines.push(format!("✗ {}", line.message));
+            let first = &mut f.lines[0];
+            if !first.ends_with(['.', '!', '?']) {
+                first.push('.');
+            }
+            first.push(' ');
+            first.push_str(&line.message);
         }
         f
     }
@@ -380,12 +385,12 @@ async fn run_checks(
     Ok(apps::checks::run_checks(http, input, &settings.providers, &opts).await)
 }
 
-/// The checklist as text: one line each, then what to do for lines that are not ✓.
+/// The checklist as text: one line each, then its hint (what to do, or what else to know).
 fn checklist_text(list: &Checklist) -> Vec<String> {
     let mut out = Vec::new();
     for line in list.lines() {
         out.push(format!("{} {}", line.status.mark(), line.message));
-        if let Some(h) = line.hint.as_ref().filter(|_| line.status != Status::Ok) {
+        if let Some(h) = &line.hint {
             out.push(format!("  {h}"));
         }
     }

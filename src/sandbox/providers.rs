@@ -482,11 +482,20 @@ pub(crate) fn bitbucket() -> Provider {
         StatusCode::TOO_MANY_REQUESTS,
         json!({ "message": "Rate limit for this resource has been exceeded." }),
     )));
+    let workspaces = Reply::json(
+        StatusCode::OK,
+        json!({ "pagelen": 1, "values": [{ "type": "workspace_membership",
+                "workspace": { "type": "workspace", "slug": "kms-demo", "name": "KMS Demo" } }] }),
+    );
     Provider {
         check_path: "/2.0/user",
         scheme: Scheme::Basic,
         rows,
-        routes: Vec::new(),
+        routes: vec![route(
+            "/2.0/user/workspaces",
+            (demo::BITBUCKET_TOKEN, workspaces.clone()),
+            vec![(demo::BITBUCKET_TOKEN_NO_PIPELINE, workspaces)],
+        )],
         rejected: error(
             StatusCode::UNAUTHORIZED,
             json!({ "message": "Token is invalid, expired, or not supported for this endpoint." }),
