@@ -974,6 +974,62 @@ async fn edit_project_that_cannot_be_told_is_unknown_not_granted() {
     );
 }
 
+#[tokio::test]
+async fn a_northflank_403_names_the_permission_the_role_lacks() {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "/v1/projects",
+        json_reply(
+            403,
+            json!({"error": {"status": 403, "message": "Forbidden", "id": "forbidden"}}),
+        ),
+    )
+    .await;
+    let eps = ProviderEndpoints::default().with_app("northflank", &server.uri());
+    let list = run(
+        &input("northflank", "", SECRET),
+        &eps,
+        &fixed(Default::default()),
+    )
+    .await;
+    assert!(!list.ok());
+    assert_eq!(list.server.code, OutcomeCode::MissingPermission);
+    assert!(!list.server.message.contains("rejected"), "{list:#?}");
+    let json = serde_json::to_value(&list).unwrap();
+    assert_eq!(json["code"], "missing_permission");
+    assert_eq!(json["missing"], json!(["Projects -> Manage -> Read"]));
+    assert_eq!(
+        json["checks"][0]["missing"],
+        json!(["Projects -> Manage -> Read"])
+    );
+}
+
+#[tokio::test]
+async fn a_teamcity_401_from_a_sign_on_page_is_not_blamed_on_the_token() {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "/app/rest/server",
+        ResponseTemplate::new(401)
+            .insert_header("content-type", "text/html")
+            .insert_header("www-authenticate", "Basic realm=\"corp-sso\"")
+            .set_body_string("<html><body>Sign in to Corp</body></html>"),
+    )
+    .await;
+    let list = run(
+        &input("teamcity", &server.uri(), SECRET),
+        &ProviderEndpoints::default(),
+        &fixed(Default::default()),
+    )
+    .await;
+    assert_eq!(list.server.code, OutcomeCode::RejectedInFront);
+    assert_eq!(
+        list.server.message,
+        "The 401 came from a proxy or sign-on page in front of TeamCity, not from TeamCity (a web page)."
+    );
+}
+
 async fn northflank_server(auth: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
     mock(

@@ -381,6 +381,20 @@ fn checklist_screen(extra: Vec<CheckLine>) -> State {
 }
 
 #[test]
+fn test_checklist_shows_the_hint_of_a_passing_line() {
+    let s = checklist_screen(vec![check(
+        CheckKind::Permissions,
+        Status::Ok,
+        "The token sees 3 projects.",
+        Some(
+            "Name the target project in \"Project to check\" to check View settings and Edit project on it.",
+        ),
+    )]);
+    let text = screen(&s);
+    assert!(text.contains("Name the target project"), "{text}");
+}
+
+#[test]
 fn test_checklist_with_warnings() {
     let s = checklist_screen(vec![
         check(
