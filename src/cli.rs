@@ -66,7 +66,8 @@ pub struct CredentialArgs {
     /// Print JSON for scripts.
     #[arg(long)]
     pub json: bool,
-    /// TeamCity: a project id to check "View build configuration settings" and "Edit project" on.
+    /// TeamCity: a project id to check "View build configuration settings" and "Edit project"
+    /// on; Northflank: a project id to check listing and reading its secret groups on.
     #[arg(long, value_name = "ID")]
     pub check_project: Option<String>,
     /// TeamCity: the name of the token given, so its own expiry and project limits are judged.

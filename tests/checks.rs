@@ -1030,6 +1030,57 @@ async fn a_teamcity_401_from_a_sign_on_page_is_not_blamed_on_the_token() {
     );
 }
 
+#[tokio::test]
+async fn a_named_northflank_project_is_checked_for_listing_and_reading_secret_groups() {
+    let sb = Sandbox::start().await.unwrap();
+    let web = sandbox_checks(&sb, "northflank", demo::NORTHFLANK_TOKEN, project("web")).await;
+    let last = web.extra.last().unwrap();
+    assert_eq!(
+        (last.status, last.message.as_str()),
+        (
+            Status::Ok,
+            "The API role can list secret groups in web and read their values."
+        )
+    );
+    let elsewhere = sandbox_checks(&sb, "northflank", demo::NORTHFLANK_TOKEN, project("api")).await;
+    let last = elsewhere.extra.last().unwrap();
+    assert_eq!(
+        (last.status, last.message.as_str()),
+        (
+            Status::Warn,
+            "Project api not found, or not among the API role's projects."
+        )
+    );
+
+    // A role that may list but not read values: 403 on the details.
+    let server = northflank_server(json_reply(404, json!({}))).await;
+    mock(
+        &server,
+        "/v1/projects/web/secrets",
+        json_reply(
+            200,
+            json!({"data": {"secrets": [{"id": "app-env", "name": "App env"}]}}),
+        ),
+    )
+    .await;
+    mock(
+        &server,
+        "/v1/projects/web/secrets/app-env/details",
+        json_reply(
+            403,
+            json!({"error": {"status": 403, "message": "Forbidden"}}),
+        ),
+    )
+    .await;
+    let list = northflank_checks(&server, &fixed(project("web"))).await;
+    let last = list.extra.last().unwrap();
+    assert_eq!(last.status, Status::Warn);
+    assert_eq!(
+        last.missing,
+        ["Config & Secrets -> Secret Groups -> Read Values"]
+    );
+}
+
 async fn northflank_server(auth: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
     mock(

@@ -267,7 +267,7 @@ mod tests {
             ]
         );
         let nf = AppSpec::by_slug("northflank").unwrap();
-        assert_eq!(nf.fields(), [Name, Description, Secret]);
+        assert_eq!(nf.fields(), [Name, Description, Secret, CheckProject]);
         assert_eq!(
             AppSpec::by_slug("bitbucket").unwrap().field_label(Target),
             "Email"

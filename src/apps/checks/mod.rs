@@ -117,7 +117,8 @@ impl CheckLine {
 /// What the user told us beyond the credential, for the permission checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckInputs {
-    /// A project the connection will sync to (TeamCity project id), to check permissions on.
+    /// A project the connection will sync to (TeamCity or Northflank project id), to check
+    /// permissions on.
     pub project: Option<String>,
     /// The name of the token in use (TeamCity), to judge its own expiry and restrictions.
     pub token_name: Option<String>,
@@ -230,6 +231,12 @@ const PROJECT_FIELD: CheckField = CheckField {
     placeholder: "optional: a project id, e.g. Backend",
     help: "checks View settings and Edit project on it",
 };
+const NORTHFLANK_PROJECT_FIELD: CheckField = CheckField {
+    id: FieldId::CheckProject,
+    label: "Project to check",
+    placeholder: "optional: a project id, e.g. web",
+    help: "checks the API role can list and read its secret groups",
+};
 const TOKEN_NAME_FIELD: CheckField = CheckField {
     id: FieldId::TokenName,
     label: "Token name",
@@ -248,6 +255,7 @@ pub fn check_fields(app: &AppSpec) -> &'static [CheckField] {
     match app.slug {
         "teamcity" => &[PROJECT_FIELD, TOKEN_NAME_FIELD, CA_FIELD],
         "octopus-deploy" => &[CA_FIELD],
+        "northflank" => &[NORTHFLANK_PROJECT_FIELD],
         _ => &[],
     }
 }
