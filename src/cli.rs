@@ -65,9 +65,16 @@ pub struct CredentialArgs {
     /// Print JSON for scripts.
     #[arg(long)]
     pub json: bool,
-    /// TeamCity: a project id to check "View build configuration settings" and "Edit project" on.
+    /// TeamCity: a project id to check "View build configuration settings" and "Edit project"
+    /// on; Northflank: a project id to check listing and reading its secret groups on.
     #[arg(long, value_name = "ID")]
     pub check_project: Option<String>,
+    /// TeamCity: the name of the token given, so its own expiry and project limits are judged.
+    #[arg(long, value_name = "NAME")]
+    pub token_name: Option<String>,
+    /// Bitbucket: the use to judge the token's scopes for (every use when left out).
+    #[arg(long = "use", value_name = "USE", value_parser = use_names())]
+    pub use_for: Option<String>,
     /// A PEM file with a CA to trust for the provider (the KMS server must trust it too).
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<String>,
@@ -136,12 +143,17 @@ impl Failure {
         }
     }
 
-    /// The server's failure, plus the first further line that failed too (an expiry date
-    /// explains a rejected token).
+    /// The server's failure, with the first further line that failed too folded into the
+    /// first line (an expiry date explains a rejected token): still at most two lines.
     fn from_checklist(list: &Checklist) -> Self {
         let mut f = Self::from_outcome(&list.server);
         if let Some(line) = list.extra.iter().find(|l| l.status == Status::Fail) {
-            f.lines.push(format!("✗ {}", line.message));
+            let first = &mut f.lines[0];
+            if !first.ends_with(['.', '!', '?']) {
+                first.push('.');
+            }
+            first.push(' ');
+            first.push_str(&line.message);
         }
         f
     }
@@ -274,6 +286,7 @@ fn flag_for(app: Option<&AppSpec>, field: FieldId) -> &'static str {
             .map_or("the target", |t| t.flag),
         FieldId::Secret => "secret",
         FieldId::CheckProject => "--check-project",
+        FieldId::TokenName => "--token-name",
         FieldId::CaCert => "--ca-cert",
     }
 }
@@ -312,16 +325,48 @@ fn client_for(
     })
 }
 
+/// Every `--use` value the catalog knows (`sync`, `scanning`).
+fn use_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        CATALOG
+            .iter()
+            .flat_map(|a| a.scope_sets.iter().map(|s| s.flag_value)),
+    )
+}
+
+/// The use named by `--use`, as the checks name it; refused for an app without uses.
+fn use_name(args: &CredentialArgs, app: &AppSpec) -> Result<Option<String>, Failure> {
+    let Some(value) = args.use_for.as_deref() else {
+        return Ok(None);
+    };
+    match app.scope_set_for_flag(value) {
+        Some(set) => Ok(Some(set.use_name.to_owned())),
+        None if app.scope_sets.is_empty() => {
+            Err(Failure::input(format!("{} takes no --use.", app.slug)))
+        }
+        None => {
+            let known: Vec<_> = app.scope_sets.iter().map(|s| s.flag_value).collect();
+            Err(Failure::input(format!(
+                "{} takes --use {}.",
+                app.slug,
+                known.join(" or ")
+            )))
+        }
+    }
+}
+
 /// What the checks need beyond the credential, from the flags.
-fn check_options(args: &CredentialArgs) -> CheckOptions {
-    CheckOptions::new(
+fn check_options(args: &CredentialArgs, app: &AppSpec) -> Result<CheckOptions, Failure> {
+    Ok(CheckOptions::new(
         CheckInputs {
             project: args.check_project.clone(),
-            use_name: None,
+            token_name: args.token_name.clone(),
+            use_name: use_name(args, app)?,
             ca_cert: args.ca_cert.clone(),
         },
         std::time::SystemTime::now(),
-    )
+        &apps::front_end::COMMAND_LINE,
+    ))
 }
 
 async fn run_checks(
@@ -329,16 +374,17 @@ async fn run_checks(
     input: &apps::ConnectionInput,
     settings: &Settings,
     args: &CredentialArgs,
-) -> Checklist {
-    apps::checks::run_checks(http, input, &settings.providers, &check_options(args)).await
+) -> Result<Checklist, Failure> {
+    let opts = check_options(args, input.app)?;
+    Ok(apps::checks::run_checks(http, input, &settings.providers, &opts).await)
 }
 
-/// The checklist as text: one line each, then what to do for lines that are not ✓.
+/// The checklist as text: one line each, then its hint (what to do, or what else to know).
 fn checklist_text(list: &Checklist) -> Vec<String> {
     let mut out = Vec::new();
     for line in list.lines() {
         out.push(format!("{} {}", line.status.mark(), line.message));
-        if let Some(h) = line.hint.as_ref().filter(|_| line.status != Status::Ok) {
+        if let Some(h) = &line.hint {
             out.push(format!("  {h}"));
         }
     }
@@ -358,7 +404,7 @@ async fn test(args: TestArgs, settings: &Settings) -> CliResult {
     let input = validated(app, &raw)?;
     let url = apps::probe::probe_url(app, &input, &settings.providers);
     let http = client_for(settings, &[&url], args.cred.ca_cert.as_deref())?;
-    let list = run_checks(&http, &input, settings, &args.cred).await;
+    let list = run_checks(&http, &input, settings, &args.cred).await?;
     if args.cred.json {
         println!(
             "{}",
@@ -401,7 +447,7 @@ async fn create(args: CreateArgs, settings: &Settings) -> CliResult {
     // exists: a failure is then reported alone, in its two lines.
     let mut report = Vec::new();
     if !args.skip_test {
-        let list = run_checks(&http, &input, settings, &args.cred).await;
+        let list = run_checks(&http, &input, settings, &args.cred).await?;
         if !list.ok() {
             return Err(Failure::from_checklist(&list));
         }

@@ -26,6 +26,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 // ---------------------------------------------------------------------------------------------
 
 const JSON: &str = "application/json; charset=utf-8";
+/// The credential test as the wizard words it.
+const WIZARD: apps::probe::Advice<'static> = apps::probe::Advice {
+    front_end: &apps::front_end::WIZARD,
+    ca_cert: None,
+};
 
 fn app(slug: &str) -> &'static AppSpec {
     AppSpec::by_slug(slug).unwrap_or_else(|| panic!("no app {slug}"))
@@ -1058,7 +1063,7 @@ async fn provider_tests_pass_with_good_credentials_and_send_the_right_auth() {
     for (i, slug) in SLUGS.into_iter().enumerate() {
         let secret = good_secret(slug);
         let inp = input(slug, "x", "", &target_for(&sb, slug), secret);
-        let o = apps::probe::run(&client, &inp, &eps).await;
+        let o = apps::probe::run(&client, &inp, &eps, WIZARD).await;
         assert_eq!(o.code, OutcomeCode::Ok, "{slug}: {o:?}");
         assert!(o.ok);
         assert_eq!(o.message, expected_messages[i]);
@@ -1104,13 +1109,13 @@ async fn provider_tests_reject_bad_credentials() {
     let eps = endpoints(&sb);
     let said = [
         "TeamCity rejected the access token (401). It said: \"Authentication required\"",
-        "Octopus Deploy rejected the api key (401). It said: \"Either your API key is invalid, or your account has been disabled. Please contact your Octopus administrator.\"",
-        "Bitbucket rejected the api token (401). It said: \"Token is invalid, expired, or not supported for this endpoint.\"",
-        "Northflank rejected the api token (401). It said: \"Unauthenticated\"",
+        "Octopus Deploy rejected the API key (401). It said: \"Either your API key is invalid, or your account has been disabled. Please contact your Octopus administrator.\"",
+        "Bitbucket rejected the API token (401). It said: \"Token is invalid, expired, or not supported for this endpoint.\"",
+        "Northflank rejected the API token (401). It said: \"Unauthenticated\"",
     ];
     for (i, slug) in SLUGS.into_iter().enumerate() {
         let inp = input(slug, "x", "", &target_for(&sb, slug), BAD_SECRET);
-        let o = apps::probe::run(&client, &inp, &eps).await;
+        let o = apps::probe::run(&client, &inp, &eps, WIZARD).await;
         assert_eq!(o.code, OutcomeCode::TokenRejected, "{slug}: {o:?}");
         assert!(!o.ok);
         assert_eq!(o.message, said[i]);
@@ -1128,7 +1133,7 @@ async fn bitbucket_token_without_user_scope_lists_the_missing_scope() {
     let sb = start().await;
     let secret = demo::BITBUCKET_TOKEN_NO_USER_SCOPE;
     let inp = input("bitbucket", "x", "", demo::BITBUCKET_EMAIL, secret);
-    let o = apps::probe::run(&http_client(), &inp, &endpoints(&sb)).await;
+    let o = apps::probe::run(&http_client(), &inp, &endpoints(&sb), WIZARD).await;
     assert_eq!(o.code, OutcomeCode::MissingScope);
     assert_eq!(
         o.message,
@@ -1150,7 +1155,7 @@ async fn bitbucket_token_without_user_scope_lists_the_missing_scope() {
         "someone@example.com",
         demo::BITBUCKET_TOKEN,
     );
-    let o = apps::probe::run(&http_client(), &inp, &endpoints(&sb)).await;
+    let o = apps::probe::run(&http_client(), &inp, &endpoints(&sb), WIZARD).await;
     assert_eq!(o.code, OutcomeCode::TokenRejected);
 }
 
@@ -1165,7 +1170,13 @@ fn tc_at(base: &str) -> ConnectionInput {
 }
 
 async fn probe_tc(base: &str) -> TestOutcome {
-    let o = apps::probe::run(&http_client(), &tc_at(base), &ProviderEndpoints::default()).await;
+    let o = apps::probe::run(
+        &http_client(),
+        &tc_at(base),
+        &ProviderEndpoints::default(),
+        WIZARD,
+    )
+    .await;
     assert_outcome_clean(&o, TC_SECRET);
     o
 }
@@ -1331,6 +1342,7 @@ async fn slow_provider_times_out() {
         &client,
         &tc_at(&server.uri()),
         &ProviderEndpoints::default(),
+        WIZARD,
     )
     .await;
     assert!(started.elapsed() < Duration::from_secs(2), "gave up late");
@@ -1374,7 +1386,12 @@ async fn self_signed_certificate_is_untrusted() {
     ] {
         let o = tokio::time::timeout(
             Duration::from_secs(15),
-            apps::probe::run(&client, &tc_at(&base), &ProviderEndpoints::default()),
+            apps::probe::run(
+                &client,
+                &tc_at(&base),
+                &ProviderEndpoints::default(),
+                WIZARD,
+            ),
         )
         .await
         .expect("no hang");
@@ -1430,6 +1447,7 @@ async fn probe_echoing(reply: ResponseTemplate) -> TestOutcome {
         &http_client(),
         &tc_at(&server.uri()),
         &ProviderEndpoints::default(),
+        WIZARD,
     )
     .await;
     assert!(!o.ok);
@@ -1438,10 +1456,13 @@ async fn probe_echoing(reply: ResponseTemplate) -> TestOutcome {
 
 #[tokio::test]
 async fn secret_echoed_in_a_provider_error_is_not_repeated() {
-    let o = probe_echoing(json_reply(
-        401,
-        &json!({"message": format!("Invalid token {TC_SECRET} for this server")}),
-    ))
+    let o = probe_echoing(
+        json_reply(
+            401,
+            &json!({"message": format!("Invalid token {TC_SECRET} for this server")}),
+        )
+        .insert_header("TeamCity-Node-Id", "MAIN_SERVER"),
+    )
     .await;
     assert_eq!(o.code, OutcomeCode::TokenRejected);
     assert_outcome_clean(&o, TC_SECRET);
@@ -1477,7 +1498,7 @@ async fn no_guidance_or_outcome_holds_the_secret_in_the_sandbox_flows() {
         for (i, secret) in [good_secret(slug), BAD_SECRET].into_iter().enumerate() {
             let name = format!("{slug}-{i}");
             let inp = input(slug, &name, "", &target_for(&sb, slug), secret);
-            let o = apps::probe::run(&http_client(), &inp, &eps).await;
+            let o = apps::probe::run(&http_client(), &inp, &eps, WIZARD).await;
             assert_outcome_clean(&o, secret);
             let first = client.create_connection(&inp, Some(&sb.project_id)).await;
             match first {

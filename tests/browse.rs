@@ -115,6 +115,7 @@ fn tested(ok: bool) -> TestOutcome {
             "TeamCity rejected the access token (401).".into()
         },
         hint: None,
+        missing: Vec::new(),
         learned: Vec::new(),
         retry_after_secs: None,
         url: "https://ci.example.com/app/rest/server".into(),

@@ -9,6 +9,7 @@ mod common;
 use kms_connect::apps::checks::{
     self, CheckInputs, CheckKind, CheckLine, CheckOptions, Checklist, Status,
 };
+use kms_connect::apps::front_end::WIZARD;
 use kms_connect::apps::{self, AppSpec, ConnectionInput, OutcomeCode, ProviderEndpoints, RawInput};
 use kms_connect::http;
 use kms_connect::sandbox::{Sandbox, demo};
@@ -50,7 +51,7 @@ fn target(sb: &Sandbox, slug: &str) -> String {
 }
 
 fn options(inputs: CheckInputs) -> CheckOptions {
-    CheckOptions::new(inputs, SystemTime::now())
+    CheckOptions::new(inputs, SystemTime::now(), &WIZARD)
 }
 
 /// Runs the checks; asserts no line, hint or JSON holds the secret or a control character.
@@ -205,8 +206,8 @@ async fn good_credentials_pass_every_line_with_a_handful_of_reads() {
     );
     assert_eq!(
         provider_gets(&sb, "bitbucket"),
-        ["/2.0/user"],
-        "scopes come from the server check's headers"
+        ["/2.0/user", "/2.0/user/workspaces"],
+        "scopes come from the server check's headers; one read for the workspaces"
     );
 
     let nf = sandbox_checks(
@@ -518,6 +519,7 @@ fn fixed(inputs: CheckInputs) -> CheckOptions {
         inputs,
         now: 1_771_545_600,
         timeout: Duration::from_secs(5),
+        front_end: &WIZARD,
     }
 }
 
@@ -692,12 +694,18 @@ async fn octopus_error_message_and_key_details_are_read() {
     .await;
     let who = line(&list, CheckKind::Who);
     assert_eq!(
-        who.message,
-        "The key belongs to Octopus account jane (Jane)."
+        (who.status, who.message.as_str()),
+        (
+            Status::Warn,
+            "The key belongs to jane (Jane), a person's Octopus account."
+        )
     );
-    assert_eq!(
-        who.hint.as_deref(),
-        Some("This is a person's account: a service account is recommended.")
+    assert!(
+        who.hint
+            .as_deref()
+            .unwrap()
+            .starts_with("A service account is recommended"),
+        "{who:?}"
     );
     let expiry = line(&list, CheckKind::Expiry);
     assert_eq!(expiry.status, Status::Unknown);
@@ -767,6 +775,309 @@ async fn bitbucket_scopes_fall_back_to_a_403_detail() {
     assert_eq!(
         line(&list, CheckKind::Who).message,
         "The token belongs to Bitbucket account Jane Doe (jdoe)."
+    );
+}
+
+#[tokio::test]
+async fn a_bitbucket_token_that_reaches_no_workspace_is_a_warning() {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "/2.0/user",
+        json_reply(200, json!({"display_name": "Jane Doe", "username": "jdoe"}))
+            .insert_header("x-credential-type", "api_token")
+            .insert_header(
+                "x-oauth-scopes",
+                "read:user:bitbucket, read:workspace:bitbucket",
+            ),
+    )
+    .await;
+    mock(
+        &server,
+        "/2.0/user/workspaces",
+        json_reply(200, json!({"pagelen": 1, "values": []})),
+    )
+    .await;
+    let eps = ProviderEndpoints::default().with_app("bitbucket", &server.uri());
+    let list = run(
+        &input("bitbucket", "jane@example.com", SECRET),
+        &eps,
+        &fixed(Default::default()),
+    )
+    .await;
+    assert!(list.ok());
+    let none = list
+        .extra
+        .iter()
+        .find(|l| l.message == "The token reaches no Bitbucket workspace.")
+        .unwrap_or_else(|| panic!("{list:#?}"));
+    assert_eq!(none.status, Status::Warn);
+    assert_eq!(line(&list, CheckKind::Expiry).status, Status::Unknown);
+}
+
+#[tokio::test]
+async fn a_bitbucket_app_password_is_flagged_with_its_end_date() {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "/2.0/user",
+        json_reply(200, json!({"display_name": "Jane Doe", "username": "jdoe"}))
+            .insert_header("x-credential-type", "app_password"),
+    )
+    .await;
+    let eps = ProviderEndpoints::default().with_app("bitbucket", &server.uri());
+    let list = run(
+        &input("bitbucket", "jane@example.com", SECRET),
+        &eps,
+        &fixed(Default::default()),
+    )
+    .await;
+    let expiry = line(&list, CheckKind::Expiry);
+    assert_eq!(expiry.status, Status::Warn);
+    assert_eq!(
+        expiry.message,
+        "This is a Bitbucket app password, not an API token: Bitbucket stops accepting app passwords on 2026-06-09."
+    );
+    assert_eq!(expiry.expires_at.as_deref(), Some("2026-06-09T00:00:00Z"));
+}
+
+#[tokio::test]
+async fn a_teamcity_server_url_other_than_the_one_entered_is_a_warning() {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "/app/rest/server",
+        json_reply(
+            200,
+            json!({"version": "2025.07 (build 197398)", "webUrl": "https://ci.example.com"}),
+        ),
+    )
+    .await;
+    let list = run(
+        &input("teamcity", &server.uri(), SECRET),
+        &ProviderEndpoints::default(),
+        &fixed(Default::default()),
+    )
+    .await;
+    assert!(list.ok());
+    let url = line(&list, CheckKind::Url);
+    assert_eq!(url.status, Status::Warn);
+    assert_eq!(
+        url.message,
+        format!(
+            "TeamCity's configured server URL is https://ci.example.com, not {} as entered.",
+            server.uri()
+        )
+    );
+    assert_eq!(
+        list.extra[0].check,
+        CheckKind::Url,
+        "right after the server's line"
+    );
+}
+
+#[tokio::test]
+async fn a_named_teamcity_token_is_the_one_judged() {
+    let server = teamcity_server().await;
+    mock(
+        &server,
+        "/app/rest/users/current/tokens",
+        json_reply(
+            200,
+            json!({"count": 2, "token": [
+                {"name": "old-ci", "expirationTime": "20260225T000000+0000"},
+                {"name": "kms", "expirationTime": "20261201T000000+0000",
+                 "permissionRestrictions": {"permissionRestriction": [
+                    {"project": {"id": "Backend", "name": "Backend"},
+                     "permission": {"id": "view_build_configuration_settings"}}]}}]}),
+        ),
+    )
+    .await;
+    let named = CheckInputs {
+        token_name: Some("kms".into()),
+        ..Default::default()
+    };
+    let list = run(
+        &input("teamcity", &server.uri(), SECRET),
+        &ProviderEndpoints::default(),
+        &fixed(named),
+    )
+    .await;
+    let expiry = line(&list, CheckKind::Expiry);
+    assert_eq!(expiry.status, Status::Ok, "{expiry:?}");
+    assert!(
+        expiry
+            .message
+            .starts_with("The token \"kms\" expires on 2026-12-01"),
+        "{expiry:?}"
+    );
+    let perms = line(&list, CheckKind::Permissions);
+    assert_eq!(
+        (perms.status, perms.message.as_str()),
+        (
+            Status::Warn,
+            "Missing TeamCity permission \"Edit project\" on Backend."
+        )
+    );
+    // Without the name, the soonest of the two is reported and the hint says how to choose.
+    let list = run(
+        &input("teamcity", &server.uri(), SECRET),
+        &ProviderEndpoints::default(),
+        &fixed(Default::default()),
+    )
+    .await;
+    let expiry = line(&list, CheckKind::Expiry);
+    assert!(
+        expiry
+            .message
+            .starts_with("Token \"old-ci\" of this user expires"),
+        "{expiry:?}"
+    );
+    assert!(expiry.hint.as_deref().unwrap().contains("\"Token name\""));
+}
+
+#[tokio::test]
+async fn edit_project_that_cannot_be_told_is_unknown_not_granted() {
+    let server = teamcity_server().await;
+    mock(
+        &server,
+        "/app/rest/projects/id:Backend/parameters",
+        json_reply(200, json!({"count": 2})),
+    )
+    .await;
+    // An old server: no links, no uuid; the token has the user's rights (no restrictions).
+    mock(
+        &server,
+        "/app/rest/projects/id:Backend",
+        json_reply(200, json!({"id": "Backend", "name": "Backend"})),
+    )
+    .await;
+    mock(
+        &server,
+        "/app/rest/users/current/tokens",
+        json_reply(200, json!({"count": 1, "token": [{"name": "kms"}]})),
+    )
+    .await;
+    let list = run(
+        &input("teamcity", &server.uri(), SECRET),
+        &ProviderEndpoints::default(),
+        &fixed(project("Backend")),
+    )
+    .await;
+    let perms = line(&list, CheckKind::Permissions);
+    assert_eq!(perms.status, Status::Unknown, "{perms:?}");
+    assert!(
+        perms
+            .message
+            .contains("could not tell whether it has \"Edit project\""),
+        "{perms:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_northflank_403_names_the_permission_the_role_lacks() {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "/v1/projects",
+        json_reply(
+            403,
+            json!({"error": {"status": 403, "message": "Forbidden", "id": "forbidden"}}),
+        ),
+    )
+    .await;
+    let eps = ProviderEndpoints::default().with_app("northflank", &server.uri());
+    let list = run(
+        &input("northflank", "", SECRET),
+        &eps,
+        &fixed(Default::default()),
+    )
+    .await;
+    assert!(!list.ok());
+    assert_eq!(list.server.code, OutcomeCode::MissingPermission);
+    assert!(!list.server.message.contains("rejected"), "{list:#?}");
+    let json = serde_json::to_value(&list).unwrap();
+    assert_eq!(json["code"], "missing_permission");
+    assert_eq!(json["missing"], json!(["Projects -> Manage -> Read"]));
+    assert_eq!(
+        json["checks"][0]["missing"],
+        json!(["Projects -> Manage -> Read"])
+    );
+}
+
+#[tokio::test]
+async fn a_teamcity_401_from_a_sign_on_page_is_not_blamed_on_the_token() {
+    let server = MockServer::start().await;
+    mock(
+        &server,
+        "/app/rest/server",
+        ResponseTemplate::new(401)
+            .insert_header("content-type", "text/html")
+            .insert_header("www-authenticate", "Basic realm=\"corp-sso\"")
+            .set_body_string("<html><body>Sign in to Corp</body></html>"),
+    )
+    .await;
+    let list = run(
+        &input("teamcity", &server.uri(), SECRET),
+        &ProviderEndpoints::default(),
+        &fixed(Default::default()),
+    )
+    .await;
+    assert_eq!(list.server.code, OutcomeCode::RejectedInFront);
+    assert_eq!(
+        list.server.message,
+        "The 401 came from a proxy or sign-on page in front of TeamCity, not from TeamCity (a web page)."
+    );
+}
+
+#[tokio::test]
+async fn a_named_northflank_project_is_checked_for_listing_and_reading_secret_groups() {
+    let sb = Sandbox::start().await.unwrap();
+    let web = sandbox_checks(&sb, "northflank", demo::NORTHFLANK_TOKEN, project("web")).await;
+    let last = web.extra.last().unwrap();
+    assert_eq!(
+        (last.status, last.message.as_str()),
+        (
+            Status::Ok,
+            "The API role can list secret groups in web and read their values."
+        )
+    );
+    let elsewhere = sandbox_checks(&sb, "northflank", demo::NORTHFLANK_TOKEN, project("api")).await;
+    let last = elsewhere.extra.last().unwrap();
+    assert_eq!(
+        (last.status, last.message.as_str()),
+        (
+            Status::Warn,
+            "Project api not found, or not among the API role's projects."
+        )
+    );
+
+    // A role that may list but not read values: 403 on the details.
+    let server = northflank_server(json_reply(404, json!({}))).await;
+    mock(
+        &server,
+        "/v1/projects/web/secrets",
+        json_reply(
+            200,
+            json!({"data": {"secrets": [{"id": "app-env", "name": "App env"}]}}),
+        ),
+    )
+    .await;
+    mock(
+        &server,
+        "/v1/projects/web/secrets/app-env/details",
+        json_reply(
+            403,
+            json!({"error": {"status": 403, "message": "Forbidden"}}),
+        ),
+    )
+    .await;
+    let list = northflank_checks(&server, &fixed(project("web"))).await;
+    let last = list.extra.last().unwrap();
+    assert_eq!(last.status, Status::Warn);
+    assert_eq!(
+        last.missing,
+        ["Config & Secrets -> Secret Groups -> Read Values"]
     );
 }
 

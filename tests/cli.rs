@@ -265,8 +265,8 @@ impl Cli {
         if run.code != 0 {
             let n = run.stderr_lines().len();
             assert!(
-                (1..=3).contains(&n),
-                "a failure says why in 1 to 3 lines of stderr, got {n}: {run:?}"
+                (1..=2).contains(&n),
+                "a failure says why in 1 or 2 lines of stderr, got {n}: {run:?}"
             );
         }
         run
@@ -328,8 +328,9 @@ fn test_ok_for_each_app() {
         "✓ Bitbucket accepted the credential: user KMS Demo (kms-demo).",
         "✓ Northflank accepted the credential: projects visible 1.",
     ];
-    let line_counts = [4, 4, 6, 4];
-    let reads = [4, 3, 1, 2];
+    // A ✓ line's hint is printed too (TeamCity: how to name the project to check).
+    let line_counts = [5, 4, 6, 4];
+    let reads = [4, 3, 2, 2];
     for (i, slug) in SLUGS.into_iter().enumerate() {
         let secret = good_secret(slug);
         let run = h
@@ -468,7 +469,7 @@ fn test_json_output_parses() {
         v["message"]
             .as_str()
             .unwrap()
-            .starts_with("Bitbucket rejected the api token (401)."),
+            .starts_with("Bitbucket rejected the API token (401)."),
         "{v}"
     );
     assert_eq!(v["url"], json!(format!("{}/2.0/user", h.sb.bitbucket_api)));
@@ -555,7 +556,7 @@ fn test_json_lists_every_check_in_a_stable_shape() {
 }
 
 #[test]
-fn an_expired_token_fails_with_its_date_in_three_lines() {
+fn an_expired_token_fails_with_its_date_in_two_lines() {
     let h = Harness::new();
     let run = h
         .cli()
@@ -564,9 +565,86 @@ fn an_expired_token_fails_with_its_date_in_three_lines() {
         .run();
     assert_eq!(run.code, 3, "{run:?}");
     let lines = run.stderr_lines();
-    assert_eq!(lines.len(), 3, "{run:?}");
-    assert!(lines[0].starts_with("✗ Northflank rejected the api token (401)."));
-    assert!(lines[2].starts_with("✗ The token expired on "), "{run:?}");
+    assert_eq!(lines.len(), 2, "{run:?}");
+    assert!(lines[0].starts_with("✗ Northflank rejected the API token (401)."));
+    assert!(
+        lines[0].contains("\"Unauthenticated\". The token expired on "),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn use_scanning_judges_bitbucket_on_the_scanning_scopes_only() {
+    let h = Harness::new();
+    let run = |extra: &[&str]| {
+        h.cli()
+            .args(["test", "bitbucket"])
+            .args(extra)
+            .args(h.target_args("bitbucket"))
+            .secret_stdin(demo::BITBUCKET_TOKEN_NO_PIPELINE)
+            .run()
+    };
+    // Without --use every use is judged, and Secret Sync lacks the pipeline scopes.
+    let every = run(&[]);
+    assert_eq!(every.code, 0, "{every:?}");
+    assert!(
+        every
+            .stdout
+            .contains("⚠ For Secret Sync the token is missing scope(s)"),
+        "{every:?}"
+    );
+    let scanning = run(&["--use", "scanning"]);
+    assert_eq!(scanning.code, 0, "{scanning:?}");
+    assert!(
+        scanning
+            .stdout
+            .contains("✓ The token has every scope Secret Scanning needs."),
+        "{scanning:?}"
+    );
+    assert!(!scanning.stdout.contains("Secret Sync"), "{scanning:?}");
+    assert!(!scanning.stdout.contains('⚠'), "{scanning:?}");
+}
+
+#[test]
+fn use_is_refused_for_an_app_with_one_use() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["test", "teamcity", "--use", "sync"])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stderr, "teamcity takes no --use.\n");
+    assert!(h.requests().is_empty(), "nothing is sent");
+}
+
+#[test]
+fn token_name_picks_the_teamcity_token_to_judge() {
+    let h = Harness::new();
+    let run = |name: &str| {
+        h.cli()
+            .args(["test", "teamcity", "--token-name", name])
+            .args(h.target_args("teamcity"))
+            .secret_stdin(demo::TEAMCITY_TOKEN)
+            .run()
+    };
+    let named = run("kms-connect");
+    assert_eq!(named.code, 0, "{named:?}");
+    assert!(
+        named
+            .stdout
+            .contains("✓ The token \"kms-connect\" never expires."),
+        "{named:?}"
+    );
+    let other = run("nightly");
+    assert_eq!(other.code, 0, "{other:?}");
+    assert!(
+        other.stdout.contains(
+            "? Expiry unknown: this user has no token named \"nightly\".\n  The user's tokens: \"kms-connect\"."
+        ),
+        "{other:?}"
+    );
 }
 
 #[test]
@@ -781,7 +859,8 @@ fn create_text_output_with_description() {
         "✓ TeamCity accepted the credential: version 2025.07 (build 197398).\n\
          ✓ The token acts as TeamCity user svc-kms (KMS sync).\n\
          ✓ The token \"kms-connect\" never expires.\n\
-         ✓ The token sees 1 project.\n"
+         ✓ The token sees 1 project.\n  \
+         Name the target project with --check-project ID to check View settings and Edit project on it.\n"
     );
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{run:?}");
@@ -899,7 +978,7 @@ fn create_with_a_bad_credential_stops_at_the_test() {
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr
-            .starts_with("✗ Octopus Deploy rejected the api key (401)."),
+            .starts_with("✗ Octopus Deploy rejected the API key (401)."),
         "{run:?}"
     );
     // Nothing was sent to the KMS server.

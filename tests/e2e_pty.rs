@@ -345,14 +345,14 @@ fn creates_one_connection_per_app_through_the_keys() {
         t.send("n");
     }
     assert_eq!(posts(&sandbox).len(), 4, "exactly one create per app");
-    // Per test the server's check and a few reads (TeamCity 3, Octopus 2, Bitbucket 0,
+    // Per test the server's check and a few reads (TeamCity 3, Octopus 2, Bitbucket 1,
     // Northflank 1), and one more request by the KMS server's own check.
     let provider_calls = sandbox
         .requests()
         .iter()
         .filter(|r| r.service != "kms")
         .count();
-    assert_eq!(provider_calls, 4 + 6 + 4);
+    assert_eq!(provider_calls, 4 + 7 + 4);
     t.wait_for("Step 1/5");
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
@@ -399,7 +399,7 @@ fn esc_cancels_a_slow_test_and_the_late_answer_never_shows() {
     t.send(TAB);
     t.paste(demo::SLOW_TOKEN);
     t.send(ENTER);
-    t.wait_for("Testing the api token");
+    t.wait_for("Testing the API token");
     let pressed = Instant::now();
     t.send(ESC);
     t.wait_for("Test cancelled");

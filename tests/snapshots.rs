@@ -55,6 +55,7 @@ fn outcome(ok: bool) -> TestOutcome {
         },
         hint: (!ok)
             .then(|| "The KMS server does not follow redirects: use the final URL instead.".into()),
+        missing: Vec::new(),
         learned: Vec::new(),
         retry_after_secs: None,
         url: "https://ci.example.com/app/rest/server".into(),
@@ -390,6 +391,20 @@ fn checklist_screen(extra: Vec<CheckLine>) -> State {
     };
     update(&mut s, Msg::Checked(id, list));
     s
+}
+
+#[test]
+fn test_checklist_shows_the_hint_of_a_passing_line() {
+    let s = checklist_screen(vec![check(
+        CheckKind::Permissions,
+        Status::Ok,
+        "The token sees 3 projects.",
+        Some(
+            "Name the target project in \"Project to check\" to check View settings and Edit project on it.",
+        ),
+    )]);
+    let text = screen(&s);
+    assert!(text.contains("Name the target project"), "{text}");
 }
 
 #[test]

@@ -26,6 +26,7 @@ fn outcome(ok: bool) -> TestOutcome {
             "TeamCity rejected the access token (401).".into()
         },
         hint: None,
+        missing: Vec::new(),
         learned: Vec::new(),
         retry_after_secs: None,
         url: "https://ci.example.com/app/rest/server".into(),
@@ -596,7 +597,7 @@ fn enter_on_the_token_submits_though_optional_check_fields_follow() {
     assert_eq!(form.focused(), FieldId::Secret);
     assert!(
         form.fields
-            .ends_with(&[FieldId::CheckProject, FieldId::CaCert])
+            .ends_with(&[FieldId::CheckProject, FieldId::TokenName, FieldId::CaCert])
     );
     let effects = press(&mut s, KeyCode::Enter);
     let [Effect::Test(_, _, inputs)] = effects.as_slice() else {
@@ -606,12 +607,14 @@ fn enter_on_the_token_submits_though_optional_check_fields_follow() {
 }
 
 #[test]
-fn the_project_and_ca_fields_go_to_the_checks_not_to_the_server() {
+fn the_project_token_name_and_ca_fields_go_to_the_checks_not_to_the_server() {
     let mut s = wizard();
     to_form(&mut s, 0);
     fill_teamcity(&mut s, "tok-123");
     press(&mut s, KeyCode::Tab);
     type_text(&mut s, " Backend ");
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "kms-sync");
     press(&mut s, KeyCode::Tab);
     type_text(&mut s, "/etc/ssl/corp-ca.pem");
     // On the last field Enter submits.
@@ -620,11 +623,13 @@ fn the_project_and_ca_fields_go_to_the_checks_not_to_the_server() {
         panic!("{effects:?}")
     };
     assert_eq!(inputs.project.as_deref(), Some("Backend"));
+    assert_eq!(inputs.token_name.as_deref(), Some("kms-sync"));
     assert_eq!(inputs.ca_cert.as_deref(), Some("/etc/ssl/corp-ca.pem"));
     assert_eq!(inputs.use_name, None, "TeamCity has one use");
     let body = input.create_body(None);
     assert!(!body.to_string().contains("Backend"), "{body}");
     assert!(!body.to_string().contains("corp-ca"), "{body}");
+    assert!(!body.to_string().contains("kms-sync"), "{body}");
 }
 
 #[test]

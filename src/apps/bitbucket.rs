@@ -26,10 +26,12 @@ pub const SCANNING_SCOPES: &[&str] = &[
 static SCOPE_SETS: &[ScopeSet] = &[
     ScopeSet {
         use_name: "Secret Sync",
+        flag_value: "sync",
         scopes: SYNC_SCOPES,
     },
     ScopeSet {
         use_name: "Secret Scanning",
+        flag_value: "scanning",
         scopes: SCANNING_SCOPES,
     },
 ];
@@ -74,6 +76,8 @@ pub static SPEC: AppSpec = AppSpec {
     rejected_hint: "The token is wrong, expired or revoked, or the email is not the Atlassian account email that made it.",
     not_found_hint: "Check KMS_CONNECT_BITBUCKET_API_URL if you set it; the default is https://api.bitbucket.org.",
     rate_limit_wait: "later: Bitbucket counts requests over a rolling hour",
+    own_401: None,
+    forbidden: None,
 };
 
 fn learned(body: &Value) -> Vec<(String, String)> {

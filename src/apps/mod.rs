@@ -3,6 +3,7 @@
 
 mod bitbucket;
 pub mod checks;
+pub mod front_end;
 mod northflank;
 mod octopus_deploy;
 pub mod probe;
@@ -68,6 +69,8 @@ pub enum ProbeAuth {
 #[derive(Debug)]
 pub struct ScopeSet {
     pub use_name: &'static str,
+    /// How `--use` names it on the command line.
+    pub flag_value: &'static str,
     pub scopes: &'static [&'static str],
 }
 
@@ -108,6 +111,30 @@ pub struct AppSpec {
     pub not_found_hint: &'static str,
     /// When to retry after a 429 that names no time ("in a few minutes").
     pub rate_limit_wait: &'static str,
+    /// How the provider marks its own 401s, where it does: a 401 without the marks came from
+    /// something in front of it (a proxy, a single sign-on page).
+    pub own_401: Option<ProviderMarks>,
+    /// What a 403 on the probe path means, where it is not a rejected credential.
+    pub forbidden: Option<Forbidden>,
+}
+
+/// Signs that an answer came from the provider itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderMarks {
+    /// A header only the provider sends (TeamCity: `TeamCity-Node-Id`).
+    pub header: &'static str,
+    /// The realm in its `WWW-Authenticate` challenge (TeamCity: `TeamCity`).
+    pub realm: &'static str,
+}
+
+/// A 403 on the probe path: the credential was accepted but lacks a permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forbidden {
+    /// What it means, after "{App} refused the request (403): ".
+    pub meaning: &'static str,
+    pub hint: &'static str,
+    /// The permissions it lacks, spelled as the provider's docs spell them.
+    pub missing: &'static [&'static str],
 }
 
 impl AppSpec {
@@ -133,11 +160,32 @@ impl AppSpec {
             FieldId::Description => "Description (optional)",
             FieldId::Target => self.target.as_ref().map_or("", |t| t.label),
             FieldId::Secret => self.secret.label,
-            FieldId::CheckProject | FieldId::CaCert => checks::check_fields(self)
+            _ => checks::check_fields(self)
                 .iter()
                 .find(|c| c.id == field)
                 .map_or("", |c| c.label),
         }
+    }
+
+    /// The secret's label inside a sentence: lowercase, acronyms kept ("API token").
+    pub fn secret_noun(&self) -> String {
+        self.secret
+            .label
+            .split(' ')
+            .map(|w| {
+                if w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase()) {
+                    w.to_owned()
+                } else {
+                    w.to_lowercase()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The scope set `--use VALUE` names.
+    pub fn scope_set_for_flag(&self, value: &str) -> Option<&'static ScopeSet> {
+        self.scope_sets.iter().find(|s| s.flag_value == value)
     }
 
     /// A name that fits the slug rule, offered until the user types their own.
@@ -208,14 +256,28 @@ mod tests {
         let tc = AppSpec::by_slug("teamcity").unwrap();
         assert_eq!(
             tc.fields(),
-            [Name, Description, Target, Secret, CheckProject, CaCert]
+            [
+                Name,
+                Description,
+                Target,
+                Secret,
+                CheckProject,
+                TokenName,
+                CaCert
+            ]
         );
         let nf = AppSpec::by_slug("northflank").unwrap();
-        assert_eq!(nf.fields(), [Name, Description, Secret]);
+        assert_eq!(nf.fields(), [Name, Description, Secret, CheckProject]);
         assert_eq!(
             AppSpec::by_slug("bitbucket").unwrap().field_label(Target),
             "Email"
         );
+    }
+
+    #[test]
+    fn secret_nouns_keep_their_acronyms() {
+        let nouns: Vec<_> = CATALOG.iter().map(|a| a.secret_noun()).collect();
+        assert_eq!(nouns, ["access token", "API key", "API token", "API token"]);
     }
 
     #[test]

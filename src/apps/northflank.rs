@@ -36,6 +36,12 @@ pub static SPEC: AppSpec = AppSpec {
     rejected_hint: "The token is invalid, revoked or expired (deleting its API role revokes it too). Make a new one.",
     not_found_hint: "Check KMS_CONNECT_NORTHFLANK_API_URL if you set it; the default is https://api.northflank.com.",
     rate_limit_wait: "later: Northflank counts requests per hour",
+    own_401: None,
+    forbidden: Some(super::Forbidden {
+        meaning: "the token's API role cannot list projects",
+        hint: "Add \"Projects -> Manage -> Read\" to the API role under Team → API → Roles; the KMS server lists projects to check the token.",
+        missing: &["Projects -> Manage -> Read"],
+    }),
 };
 
 fn learned(body: &Value) -> Vec<(String, String)> {

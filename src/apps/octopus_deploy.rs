@@ -40,6 +40,8 @@ pub static SPEC: AppSpec = AppSpec {
     rejected_hint: "The key is invalid, revoked or expired, or its user is disabled: make a new one under the user's API Keys.",
     not_found_hint: "Use the server's base URL, without portal paths such as /app#/… .",
     rate_limit_wait: "in a minute",
+    own_401: None,
+    forbidden: None,
 };
 
 fn learned(body: &Value) -> Vec<(String, String)> {

@@ -7,6 +7,7 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::front_end::FrontEnd;
 use super::{ApiBase, AppSpec, ConnectionInput, ProbeAuth};
 use crate::http::{self, Captured, TransportFailure};
 use crate::sanitize::clean_short;
@@ -76,7 +77,10 @@ pub enum OutcomeCode {
     NotProvider,
     NotFound,
     TokenRejected,
+    /// A 401 that came from a proxy or sign-on page in front of the provider.
+    RejectedInFront,
     MissingScope,
+    MissingPermission,
     RateLimited,
     Unavailable,
     Unexpected,
@@ -90,6 +94,9 @@ pub struct TestOutcome {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Missing permissions, spelled as the provider's docs spell them (a 403 that names them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
     /// What the provider told us about the credential (server version, user, …); a JSON
     /// object in `--json` output.
     #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "as_object")]
@@ -108,9 +115,27 @@ impl TestOutcome {
             code,
             message,
             hint,
+            missing: Vec::new(),
             learned: Vec::new(),
             retry_after_secs: None,
             url: url.to_owned(),
+        }
+    }
+}
+
+/// What the front end running the test adds to its advice.
+#[derive(Debug, Clone, Copy)]
+pub struct Advice<'a> {
+    pub front_end: &'a FrontEnd,
+    /// The CA file the user gave, if any: the TLS advice then says it did not help.
+    pub ca_cert: Option<&'a str>,
+}
+
+impl<'a> Advice<'a> {
+    pub fn new(front_end: &'a FrontEnd) -> Self {
+        Advice {
+            front_end,
+            ca_cert: None,
         }
     }
 }
@@ -140,8 +165,9 @@ pub async fn run(
     client: &reqwest::Client,
     input: &ConnectionInput,
     endpoints: &ProviderEndpoints,
+    advice: Advice<'_>,
 ) -> TestOutcome {
-    run_captured(client, input, endpoints).await.0
+    run_captured(client, input, endpoints, advice).await.0
 }
 
 /// The same test, also handing back the provider's answer (when there was one) so further
@@ -150,6 +176,7 @@ pub async fn run_captured(
     client: &reqwest::Client,
     input: &ConnectionInput,
     endpoints: &ProviderEndpoints,
+    advice: Advice<'_>,
 ) -> (TestOutcome, Option<Captured>) {
     let app = input.app;
     let url = probe_url(app, input, endpoints);
@@ -159,13 +186,13 @@ pub async fn run_captured(
     };
     let (outcome, captured) = match req.send().await {
         Err(e) => (
-            transport_outcome(app, &url, &TransportFailure::classify(&e)),
+            transport_outcome(app, &url, &TransportFailure::classify(&e), advice),
             None,
         ),
         Ok(resp) => match http::capture(resp).await {
-            Ok(captured) => (classify(app, &url, &captured), Some(captured)),
+            Ok(captured) => (classify(app, &url, &captured, advice), Some(captured)),
             Err(e) => (
-                transport_outcome(app, &url, &TransportFailure::classify(&e)),
+                transport_outcome(app, &url, &TransportFailure::classify(&e), advice),
                 None,
             ),
         },
@@ -266,41 +293,55 @@ pub fn setup_failed(input: &ConnectionInput, why: &str) -> TestOutcome {
     )
 }
 
-fn transport_outcome(app: &AppSpec, url: &str, failure: &TransportFailure) -> TestOutcome {
+fn transport_outcome(
+    app: &AppSpec,
+    url: &str,
+    failure: &TransportFailure,
+    advice: Advice<'_>,
+) -> TestOutcome {
     let host = http::host_of(url);
     let (code, hint) = match failure {
         TransportFailure::HostNotFound => (OutcomeCode::HostNotFound, None),
         TransportFailure::Refused => (OutcomeCode::Refused, None),
         TransportFailure::Timeout => (
             OutcomeCode::Timeout,
-            Some("If only the KMS server can reach it, choose \"create anyway\".".to_owned()),
-        ),
-        TransportFailure::TlsUntrusted(_) => (
-            OutcomeCode::TlsUntrusted,
             Some(format!(
-                "The KMS server must trust the {} certificate too: KMS Cloud cannot use a private CA; a self-hosted server needs the CA installed. To test from here, give the CA with --ca-cert or the CA certificate field.",
-                app.name
+                "If only the KMS server can reach it, {}.",
+                advice.front_end.go_ahead_untested
             )),
         ),
+        TransportFailure::TlsUntrusted(_) => {
+            (OutcomeCode::TlsUntrusted, Some(tls_hint(app, advice)))
+        }
         TransportFailure::Other(_) => (OutcomeCode::Unreachable, None),
     };
     TestOutcome::fail(code, url, failure.describe(&host), hint)
 }
 
+/// What to do about an untrusted certificate: the KMS server must trust it too, and from here
+/// a CA can be given, unless one was and did not help.
+fn tls_hint(app: &AppSpec, advice: Advice<'_>) -> String {
+    let kms = format!(
+        "The KMS server must trust the {} certificate too: KMS Cloud cannot use a private CA; a self-hosted server needs the CA installed.",
+        app.name
+    );
+    match advice.ca_cert {
+        Some(file) => format!(
+            "The CA in {} did not make it trusted: give the CA that issued the server's certificate (or its root). {kms}",
+            clean_short(file, 50)
+        ),
+        None => format!(
+            "{kms} To test from here, give the CA with {}.",
+            advice.front_end.give_ca
+        ),
+    }
+}
+
 /// Reads a provider's answer in the order of providers.md §0.2.
-pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
+pub fn classify(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> TestOutcome {
     let status = r.status;
     if (300..400).contains(&status) {
-        let to = r
-            .header("location")
-            .unwrap_or_else(|| "(no Location header)".into());
-        let to = clean_short(&absolute(url, &to), 100);
-        return TestOutcome::fail(
-            OutcomeCode::Redirect,
-            url,
-            format!("{} redirects ({status}) to {to}.", clean_short(url, 80)),
-            Some("The KMS server does not follow redirects: use the final URL instead.".into()),
-        );
+        return redirected(app, url, r);
     }
     if (200..300).contains(&status) {
         if r.is_html() {
@@ -324,6 +365,7 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
                     code: OutcomeCode::Ok,
                     message,
                     hint: None,
+                    missing: Vec::new(),
                     learned,
                     retry_after_secs: None,
                     url: url.to_owned(),
@@ -333,7 +375,9 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
         };
     }
     match status {
-        401 | 403 => rejected(app, url, r),
+        401 if app.own_401.is_some_and(|m| !marked(r, &m)) => rejected_in_front(app, url, r),
+        403 if let Some(f) = &app.forbidden => forbidden(app, url, f),
+        401 | 403 => rejected(app, url, r, advice),
         404 | 405 | 410 => TestOutcome::fail(
             OutcomeCode::NotFound,
             url,
@@ -351,7 +395,7 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
                 OutcomeCode::RateLimited,
                 url,
                 format!("{} is rate-limiting requests (429).", app.name),
-                Some(format!("Try again {when}; your input is kept.")),
+                Some(format!("Try again {when}{}.", advice.front_end.after_retry)),
             );
             o.retry_after_secs = secs;
             o
@@ -378,6 +422,87 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
     }
 }
 
+/// A 3xx: where it leads, and since the KMS server will not follow it, what to register. A
+/// target that ends with the probe path gives the base URL to use as the instance URL.
+fn redirected(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
+    let status = r.status;
+    let to = r
+        .header("location")
+        .unwrap_or_else(|| "(no Location header)".into());
+    let to = absolute(url, &to);
+    let base = to
+        .split(['?', '#'])
+        .next()
+        .and_then(|p| p.strip_suffix(app.probe_path))
+        .filter(|b| !b.is_empty());
+    let hint = match (base, &app.target) {
+        (Some(base), Some(target)) if app.api_base == ApiBase::Instance => format!(
+            "The KMS server does not follow redirects: use {} as the {}.",
+            clean_short(base, 100),
+            target.label
+        ),
+        _ => "The KMS server does not follow redirects: use the final URL instead.".into(),
+    };
+    TestOutcome::fail(
+        OutcomeCode::Redirect,
+        url,
+        format!(
+            "{} redirects ({status}) to {}.",
+            clean_short(url, 80),
+            clean_short(&to, 100)
+        ),
+        Some(hint),
+    )
+}
+
+/// True when the answer carries the provider's own marks (its header, or its realm in a
+/// `WWW-Authenticate` challenge).
+fn marked(r: &Captured, marks: &super::ProviderMarks) -> bool {
+    let realm = format!("realm=\"{}\"", marks.realm.to_ascii_lowercase());
+    r.headers.contains_key(marks.header)
+        || r.headers
+            .get_all("www-authenticate")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.to_ascii_lowercase().contains(&realm))
+}
+
+/// A 401 without the provider's marks: a proxy or sign-on page answered, not the provider.
+fn rejected_in_front(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
+    let what = if r.is_html() {
+        " (a web page)".to_owned()
+    } else {
+        match r.header("www-authenticate") {
+            Some(c) => format!(" (it asks for {})", clean_short(&c, 60)),
+            None => String::new(),
+        }
+    };
+    TestOutcome::fail(
+        OutcomeCode::RejectedInFront,
+        url,
+        format!(
+            "The 401 came from a proxy or sign-on page in front of {}, not from {}{what}.",
+            app.name, app.name
+        ),
+        Some(format!(
+            "Use a URL that reaches {} directly, or have the proxy pass the Authorization header on; the KMS server meets the same proxy.",
+            app.name
+        )),
+    )
+}
+
+/// A 403 on the probe path where the provider means "accepted, but not allowed".
+fn forbidden(app: &AppSpec, url: &str, f: &super::Forbidden) -> TestOutcome {
+    let mut o = TestOutcome::fail(
+        OutcomeCode::MissingPermission,
+        url,
+        format!("{} refused the request (403): {}.", app.name, f.meaning),
+        Some(f.hint.to_owned()),
+    );
+    o.missing = f.missing.iter().map(|m| (*m).to_owned()).collect();
+    o
+}
+
 fn not_provider(app: &AppSpec, url: &str, r: &Captured, what: &str) -> TestOutcome {
     let ct = r.content_type();
     let ct = if ct.is_empty() {
@@ -398,7 +523,7 @@ fn not_provider(app: &AppSpec, url: &str, r: &Captured, what: &str) -> TestOutco
     )
 }
 
-fn rejected(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
+fn rejected(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> TestOutcome {
     let body = r.json();
     // Bitbucket names the missing scopes in a 403 (providers.md §3.3 B1).
     if let Some(required) = body
@@ -423,10 +548,11 @@ fn rejected(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
             format!("The token is missing scope(s): {}.", list(required)),
             Some(match granted {
                 Some(g) if !g.is_empty() => format!(
-                    "It has: {}. Make a new token with the scopes listed in step 2.",
-                    list(g)
+                    "It has: {}. Make a new token with {}.",
+                    list(g),
+                    advice.front_end.scope_list
                 ),
-                _ => "Make a new token with the scopes listed in step 2.".into(),
+                _ => format!("Make a new token with {}.", advice.front_end.scope_list),
             }),
         );
     }
@@ -442,7 +568,7 @@ fn rejected(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
         format!(
             "{} rejected the {} ({}).{said}",
             app.name,
-            app.secret.label.to_lowercase(),
+            app.secret_noun(),
             r.status
         ),
         Some(app.rejected_hint.to_owned()),
@@ -480,6 +606,7 @@ pub(crate) fn absolute(base: &str, location: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apps::front_end::{COMMAND_LINE, WIZARD};
     use reqwest::header::HeaderMap;
 
     fn cap(status: u16, headers: &[(&'static str, &str)], body: &str) -> Captured {
@@ -496,6 +623,136 @@ mod tests {
 
     fn tc() -> &'static AppSpec {
         AppSpec::by_slug("teamcity").unwrap()
+    }
+
+    /// The wizard's reading.
+    fn classify(app: &AppSpec, url: &str, r: &Captured) -> TestOutcome {
+        super::classify(app, url, r, Advice::new(&WIZARD))
+    }
+
+    #[test]
+    fn a_redirect_to_the_probe_path_names_the_base_url_to_enter() {
+        let o = classify(
+            tc(),
+            "http://ci.example.com/app/rest/server",
+            &cap(
+                301,
+                &[(
+                    "location",
+                    "https://ci.example.com/teamcity/app/rest/server",
+                )],
+                "",
+            ),
+        );
+        assert_eq!(
+            o.hint.as_deref(),
+            Some(
+                "The KMS server does not follow redirects: use https://ci.example.com/teamcity as the Instance URL."
+            )
+        );
+        let login = classify(
+            tc(),
+            "https://ci.example.com/app/rest/server",
+            &cap(302, &[("location", "/login.html")], ""),
+        );
+        assert!(login.hint.unwrap().contains("use the final URL"));
+    }
+
+    #[test]
+    fn a_teamcity_401_without_its_marks_came_from_a_proxy() {
+        let sso = classify(
+            tc(),
+            "u",
+            &cap(
+                401,
+                &[
+                    ("content-type", "text/html"),
+                    ("www-authenticate", "Basic realm=\"corp-sso\""),
+                ],
+                "<html>Sign in</html>",
+            ),
+        );
+        assert_eq!(sso.code, OutcomeCode::RejectedInFront);
+        assert_eq!(
+            sso.message,
+            "The 401 came from a proxy or sign-on page in front of TeamCity, not from TeamCity (a web page)."
+        );
+        let own = classify(
+            tc(),
+            "u",
+            &cap(
+                401,
+                &[("www-authenticate", "Bearer realm=\"TeamCity\"")],
+                "Authentication required",
+            ),
+        );
+        assert_eq!(own.code, OutcomeCode::TokenRejected);
+        let by_node = classify(tc(), "u", &cap(401, &[("teamcity-node-id", "MAIN")], ""));
+        assert_eq!(by_node.code, OutcomeCode::TokenRejected);
+        assert_eq!(by_node.message, "TeamCity rejected the access token (401).");
+    }
+
+    #[test]
+    fn a_403_on_the_check_is_a_missing_permission_not_a_rejection() {
+        let nf = AppSpec::by_slug("northflank").unwrap();
+        let o = classify(
+            nf,
+            "u",
+            &cap(
+                403,
+                &[],
+                r#"{"error":{"status":403,"message":"Forbidden"}}"#,
+            ),
+        );
+        assert_eq!(o.code, OutcomeCode::MissingPermission);
+        assert_eq!(
+            o.message,
+            "Northflank refused the request (403): the token's API role cannot list projects."
+        );
+        assert_eq!(o.missing, ["Projects -> Manage -> Read"]);
+        let t = classify(
+            tc(),
+            "u",
+            &cap(403, &[("teamcity-node-id", "MAIN")], "Access denied."),
+        );
+        assert_eq!(t.code, OutcomeCode::MissingPermission);
+        assert!(!t.message.contains("revoked"), "{}", t.message);
+    }
+
+    #[test]
+    fn hints_name_each_front_ends_action() {
+        let bb = AppSpec::by_slug("bitbucket").unwrap();
+        let body = r#"{"type":"error","error":{"detail":{"required":["read:user:bitbucket"],"granted":[]}}}"#;
+        let r = cap(403, &[], body);
+        let cli = super::classify(bb, "u", &r, Advice::new(&COMMAND_LINE));
+        assert!(!cli.hint.as_deref().unwrap().contains("step 2"), "{cli:?}");
+        let tui = classify(bb, "u", &r);
+        assert!(tui.hint.unwrap().contains("step 2"));
+        let wait = super::classify(tc(), "u", &cap(429, &[], ""), Advice::new(&COMMAND_LINE));
+        assert_eq!(wait.hint.as_deref(), Some("Try again in a few minutes."));
+        let tls = TransportFailure::TlsUntrusted("unknown issuer".into());
+        let given = Advice {
+            front_end: &COMMAND_LINE,
+            ca_cert: Some("ca.pem"),
+        };
+        let o = transport_outcome(tc(), "https://x/app/rest/server", &tls, given);
+        let hint = o.hint.unwrap();
+        assert!(
+            hint.starts_with("The CA in ca.pem did not make it trusted"),
+            "{hint}"
+        );
+        assert!(!hint.contains("give the CA with"), "{hint}");
+        let o = transport_outcome(
+            tc(),
+            "https://x/app/rest/server",
+            &tls,
+            Advice::new(&COMMAND_LINE),
+        );
+        assert!(
+            o.hint
+                .unwrap()
+                .ends_with("give the CA with --ca-cert FILE.")
+        );
     }
 
     #[test]

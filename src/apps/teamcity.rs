@@ -40,6 +40,15 @@ pub static SPEC: AppSpec = AppSpec {
     rejected_hint: "The token is wrong, revoked or expired: check it under Profile → Access Tokens.",
     not_found_hint: "Check the host and context path (self-hosted servers often need /teamcity at the end).",
     rate_limit_wait: "in a few minutes",
+    own_401: Some(super::ProviderMarks {
+        header: "TeamCity-Node-Id",
+        realm: "TeamCity",
+    }),
+    forbidden: Some(super::Forbidden {
+        meaning: "the token was accepted but may not read the server's details, which the KMS server reads to check it",
+        hint: "A token limited per project may lack this: make one with \"Same as current user\" permissions, or ask a TeamCity admin which permission the token is missing.",
+        missing: &[],
+    }),
 };
 
 fn learned(body: &Value) -> Vec<(String, String)> {

@@ -19,6 +19,8 @@ pub enum FieldId {
     Secret,
     /// Optional, only for the deep checks: a project to check permissions on.
     CheckProject,
+    /// Optional, only for the deep checks: the name of the token in use (TeamCity).
+    TokenName,
     /// Optional, only for the deep checks: a CA certificate file to trust.
     CaCert,
 }
@@ -31,13 +33,17 @@ impl FieldId {
             FieldId::Target => "target",
             FieldId::Secret => "secret",
             FieldId::CheckProject => "check_project",
+            FieldId::TokenName => "token_name",
             FieldId::CaCert => "ca_cert",
         }
     }
 
     /// Fields that only feed the checks: never required, never sent to the KMS server.
     pub fn is_optional_check(self) -> bool {
-        matches!(self, FieldId::CheckProject | FieldId::CaCert)
+        matches!(
+            self,
+            FieldId::CheckProject | FieldId::TokenName | FieldId::CaCert
+        )
     }
 }
 
@@ -207,7 +213,7 @@ pub fn field(app: &AppSpec, id: FieldId, raw: &RawInput) -> Result<(), String> {
         },
         FieldId::Secret => secret(&raw.secret, &app.secret).map(drop),
         // Checked when the test runs (a file that cannot be read is reported there).
-        FieldId::CheckProject | FieldId::CaCert => Ok(()),
+        FieldId::CheckProject | FieldId::TokenName | FieldId::CaCert => Ok(()),
     }
 }
 

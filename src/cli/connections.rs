@@ -247,7 +247,7 @@ pub async fn rotate(args: RotateArgs, settings: &Settings) -> CliResult {
         // Its own client: TLS roots are loaded only when the provider's URL needs them.
         let http = client_for(settings, &[&url], args.cred.ca_cert.as_deref())?;
         // The same checklist as `test` and `create`; on stderr, so stdout stays the result.
-        let list = run_checks(&http, &input, settings, &args.cred).await;
+        let list = run_checks(&http, &input, settings, &args.cred).await?;
         if !list.ok() {
             return Err(Failure::from_checklist(&list));
         }

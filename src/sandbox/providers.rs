@@ -482,11 +482,20 @@ pub(crate) fn bitbucket() -> Provider {
         StatusCode::TOO_MANY_REQUESTS,
         json!({ "message": "Rate limit for this resource has been exceeded." }),
     )));
+    let workspaces = Reply::json(
+        StatusCode::OK,
+        json!({ "pagelen": 1, "values": [{ "type": "workspace_membership",
+                "workspace": { "type": "workspace", "slug": "kms-demo", "name": "KMS Demo" } }] }),
+    );
     Provider {
         check_path: "/2.0/user",
         scheme: Scheme::Basic,
         rows,
-        routes: Vec::new(),
+        routes: vec![route(
+            "/2.0/user/workspaces",
+            (demo::BITBUCKET_TOKEN, workspaces.clone()),
+            vec![(demo::BITBUCKET_TOKEN_NO_PIPELINE, workspaces)],
+        )],
         rejected: error(
             StatusCode::UNAUTHORIZED,
             json!({ "message": "Token is invalid, expired, or not supported for this endpoint." }),
@@ -541,19 +550,43 @@ pub(crate) fn northflank() -> Provider {
         .header("x-ratelimit-limit", "1000")
         .header("x-ratelimit-remaining", "0"),
     ));
+    // The demo project `web` has one secret group, readable by the good token.
+    let groups = Reply::json(
+        StatusCode::OK,
+        json!({ "data": { "secrets": [{ "id": "app-env", "name": "App env", "type": "secret",
+                "secretType": "environment", "priority": 10 }] },
+                "pagination": { "hasNextPage": false, "count": 1 } }),
+    );
+    let details = Reply::json(
+        StatusCode::OK,
+        json!({ "data": { "id": "app-env", "name": "App env",
+                "secrets": { "variables": { "API_URL": "https://api.example.com" }, "files": {} } } }),
+    );
     Provider {
         check_path: "/v1/projects",
         scheme: Scheme::Bearer,
         rows,
-        routes: vec![route(
-            "/v1/auth",
-            (demo::NORTHFLANK_TOKEN, auth("team", None)),
-            vec![
-                (demo::EXPIRING_TOKEN, auth("team", Some(in_days(5)))),
-                (demo::EXPIRED_TOKEN, auth("team", Some(in_days(-3)))),
-                (demo::NORTHFLANK_ORG_TOKEN, auth("org", None)),
-            ],
-        )],
+        routes: vec![
+            route(
+                "/v1/auth",
+                (demo::NORTHFLANK_TOKEN, auth("team", None)),
+                vec![
+                    (demo::EXPIRING_TOKEN, auth("team", Some(in_days(5)))),
+                    (demo::EXPIRED_TOKEN, auth("team", Some(in_days(-3)))),
+                    (demo::NORTHFLANK_ORG_TOKEN, auth("org", None)),
+                ],
+            ),
+            route(
+                "/v1/projects/web/secrets",
+                (demo::NORTHFLANK_TOKEN, groups),
+                Vec::new(),
+            ),
+            route(
+                "/v1/projects/web/secrets/app-env/details",
+                (demo::NORTHFLANK_TOKEN, details),
+                Vec::new(),
+            ),
+        ],
         rejected: error(
             StatusCode::UNAUTHORIZED,
             "Unauthenticated",

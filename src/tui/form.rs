@@ -77,7 +77,7 @@ impl Form {
                     FieldId::Target => {
                         ta.set_placeholder_text(app.target.as_ref().map_or("", |t| t.placeholder))
                     }
-                    FieldId::CheckProject | FieldId::CaCert => {
+                    FieldId::CheckProject | FieldId::TokenName | FieldId::CaCert => {
                         let spec = apps::checks::check_fields(app).iter().find(|c| c.id == id);
                         ta.set_placeholder_text(spec.map_or("", |c| c.placeholder));
                     }
@@ -196,6 +196,7 @@ impl Form {
         let value = |id| Some(self.text(id).trim().to_owned()).filter(|v| !v.is_empty());
         apps::checks::CheckInputs {
             project: value(FieldId::CheckProject),
+            token_name: value(FieldId::TokenName),
             use_name: None,
             ca_cert: value(FieldId::CaCert),
         }

@@ -174,7 +174,11 @@ impl Job {
                         Err(e) => return Msg::Tested(id, probe::setup_failed(&input, &e)),
                     },
                 };
-                let opts = CheckOptions::new(inputs, std::time::SystemTime::now());
+                let opts = CheckOptions::new(
+                    inputs,
+                    std::time::SystemTime::now(),
+                    &crate::apps::front_end::WIZARD,
+                );
                 let list = checks::run_checks(http, &input, &shared.reach.providers, &opts).await;
                 Msg::Checked(id, list)
             }

@@ -1,8 +1,11 @@
-//! Bitbucket Cloud (providers.md B1, B2, B5): the account from the server's check, and the
-//! token's scopes (from `x-oauth-scopes`, or a 403's `detail.granted`) against each use's list.
-//! Bitbucket has no API for a token's expiry, so that line says where to look.
+//! Bitbucket Cloud (providers.md B1, B2, B5): the account from the server's check, whether it
+//! is an app password, the workspaces the token reaches, and its scopes (from
+//! `x-oauth-scopes`, or a 403's `detail.granted`) against each use's list. Bitbucket has no
+//! API for a token's expiry, so that line says where to look.
 
-use super::{CheckKind, CheckLine, Ctx, Fetched, Status, permission_line, strings};
+use serde_json::Value;
+
+use super::{CheckKind, CheckLine, Ctx, Fetched, Status, permission_line, strings, when};
 use crate::apps::TestOutcome;
 use crate::apps::probe::OutcomeCode;
 use crate::apps::text_at;
@@ -33,39 +36,49 @@ pub(super) async fn checks(
             format!("The token belongs to Bitbucket account {who}."),
         ));
     }
-    lines.push(
+    lines.push(if server.ok && is_app_password(answer) {
+        app_password(ctx)
+    } else {
         CheckLine::new(
             CheckKind::Expiry,
             Status::Unknown,
             "Expiry unknown: Bitbucket does not tell when an API token expires.",
         )
-        .hint(format!("See {}.", ctx.app().token_page)),
-    );
+        .hint(format!("See {}.", ctx.app().token_page))
+    });
     let mut granted = granted_scopes(answer);
-    if granted.is_none() && server.ok {
-        // B5: no scope header; a 403 from a call that needs another scope lists them.
+    if server.ok {
+        // B2: the workspaces the token reaches; B5: without a scope header, a 403 from this
+        // call lists the scopes the token has.
         if let Fetched::Answer(c) = ctx.get("/2.0/user/workspaces?pagelen=1").await {
-            granted = granted_scopes(&c);
+            if granted.is_none() {
+                granted = granted_scopes(&c);
+            }
+            lines.extend(no_workspace(&c));
         }
     }
+    let chosen = ctx.opts.inputs.use_name.as_deref();
+    let sets = ctx
+        .app()
+        .scope_sets
+        .iter()
+        .filter(|s| chosen.is_none_or(|c| c == s.use_name));
     let Some(granted) = granted else {
+        // Nothing to compare with: say what each use needs, so it can be checked by eye.
+        let needs: Vec<String> = sets
+            .map(|s| format!("{} needs {}", s.use_name, s.scopes.join(", ")))
+            .collect();
         lines.push(
             CheckLine::new(
                 CheckKind::Permissions,
                 Status::Unknown,
                 "Scopes unknown: Bitbucket did not list the token's scopes.",
             )
-            .hint("Compare the token's scopes with the list in step 2."),
+            .hint(format!("Compare them by hand: {}.", needs.join("; "))),
         );
         return lines;
     };
-    let chosen = ctx.opts.inputs.use_name.as_deref();
-    for set in ctx
-        .app()
-        .scope_sets
-        .iter()
-        .filter(|s| chosen.is_none_or(|c| c == s.use_name))
-    {
+    for set in sets {
         let missing: Vec<String> = set
             .scopes
             .iter()
@@ -87,11 +100,59 @@ pub(super) async fn checks(
             if server.code == OutcomeCode::MissingScope {
                 line.status = Status::Fail;
             }
-            line = line.hint("Make a new token with the scopes listed in step 2.");
+            line = line.hint(format!(
+                "Make a new token with {}.",
+                ctx.front_end().scope_list
+            ));
         }
         lines.push(line);
     }
     lines
+}
+
+/// When Bitbucket stops accepting app passwords (providers.md §3.6).
+const APP_PASSWORDS_END: &str = "2026-06-09T00:00:00Z";
+
+/// B1's `x-credential-type` names an app password (API tokens say `api_token`).
+fn is_app_password(c: &Captured) -> bool {
+    c.header("x-credential-type")
+        .is_some_and(|t| t.to_ascii_lowercase().replace(['-', ' '], "_") == "app_password")
+}
+
+/// App passwords can no longer be made and stop working on a fixed date.
+fn app_password(ctx: &Ctx<'_>) -> CheckLine {
+    let end = when::parse_rfc3339(APP_PASSWORDS_END).unwrap_or_default();
+    let mut line = CheckLine::new(
+        CheckKind::Expiry,
+        Status::Warn,
+        format!(
+            "This is a Bitbucket app password, not an API token: Bitbucket stops accepting app passwords on {}.",
+            when::date(end)
+        ),
+    )
+    .hint(format!(
+        "Make an API token with scopes at {} and use it with the Atlassian account email.",
+        ctx.app().token_page
+    ));
+    line.expires_at = Some(when::rfc3339(end));
+    line
+}
+
+/// B2: a token that reaches no workspace cannot pick a repository to sync to or scan.
+fn no_workspace(c: &Captured) -> Option<CheckLine> {
+    if !(200..300).contains(&c.status) {
+        return None;
+    }
+    let body = c.json()?;
+    let values = body.get("values").and_then(Value::as_array)?;
+    values.is_empty().then(|| {
+        CheckLine::new(
+            CheckKind::Permissions,
+            Status::Warn,
+            "The token reaches no Bitbucket workspace.",
+        )
+        .hint("The account may not be a member of any workspace, or the token may be limited to another one: make it for the workspace to use.")
+    })
 }
 
 /// The scopes the token has: the `x-oauth-scopes` header, else a 403's `detail.granted`.

@@ -16,7 +16,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::probe::{self, TestOutcome};
+use super::front_end::FrontEnd;
+use super::probe::{self, Advice, TestOutcome};
 use super::{AppSpec, ConnectionInput, FieldId, ProviderEndpoints};
 use crate::http::{self, Captured, TransportFailure};
 use crate::sanitize::clean_short;
@@ -60,6 +61,8 @@ pub enum CheckKind {
     Permissions,
     /// Trust that depends on a CA the user added.
     Tls,
+    /// The URL entered against the one the provider says is its own.
+    Url,
 }
 
 /// One line: a mark, one sentence, maybe what to do.
@@ -105,6 +108,7 @@ impl CheckLine {
         let status = if o.ok { Status::Ok } else { Status::Fail };
         CheckLine {
             hint: o.hint.clone(),
+            missing: o.missing.clone(),
             ..CheckLine::new(CheckKind::Server, status, o.message.clone())
         }
     }
@@ -113,8 +117,11 @@ impl CheckLine {
 /// What the user told us beyond the credential, for the permission checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckInputs {
-    /// A project the connection will sync to (TeamCity project id), to check permissions on.
+    /// A project the connection will sync to (TeamCity or Northflank project id), to check
+    /// permissions on.
     pub project: Option<String>,
+    /// The name of the token in use (TeamCity), to judge its own expiry and restrictions.
+    pub token_name: Option<String>,
     /// The use to judge scopes for (a scope set's `use_name`); None judges every use.
     pub use_name: Option<String>,
     /// A CA certificate file added to the trusted roots.
@@ -128,10 +135,12 @@ pub struct CheckOptions {
     /// Now, as Unix seconds.
     pub now: i64,
     pub timeout: Duration,
+    /// The front end's words for the actions hints point at.
+    pub front_end: &'static FrontEnd,
 }
 
 impl CheckOptions {
-    pub fn new(inputs: CheckInputs, now: SystemTime) -> Self {
+    pub fn new(inputs: CheckInputs, now: SystemTime, front_end: &'static FrontEnd) -> Self {
         let now = now
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
@@ -139,6 +148,14 @@ impl CheckOptions {
             inputs,
             now,
             timeout: CHECK_TIMEOUT,
+            front_end,
+        }
+    }
+
+    fn advice(&self) -> Advice<'_> {
+        Advice {
+            front_end: self.front_end,
+            ca_cert: self.inputs.ca_cert.as_deref(),
         }
     }
 }
@@ -214,6 +231,18 @@ const PROJECT_FIELD: CheckField = CheckField {
     placeholder: "optional: a project id, e.g. Backend",
     help: "checks View settings and Edit project on it",
 };
+const NORTHFLANK_PROJECT_FIELD: CheckField = CheckField {
+    id: FieldId::CheckProject,
+    label: "Project to check",
+    placeholder: "optional: a project id, e.g. web",
+    help: "checks the API role can list and read its secret groups",
+};
+const TOKEN_NAME_FIELD: CheckField = CheckField {
+    id: FieldId::TokenName,
+    label: "Token name",
+    placeholder: "optional: the token's name, e.g. kms",
+    help: "judges that token's expiry and project limits",
+};
 const CA_FIELD: CheckField = CheckField {
     id: FieldId::CaCert,
     label: "CA certificate",
@@ -224,8 +253,9 @@ const CA_FIELD: CheckField = CheckField {
 /// The optional check fields each app's form shows, after the secret.
 pub fn check_fields(app: &AppSpec) -> &'static [CheckField] {
     match app.slug {
-        "teamcity" => &[PROJECT_FIELD, CA_FIELD],
+        "teamcity" => &[PROJECT_FIELD, TOKEN_NAME_FIELD, CA_FIELD],
         "octopus-deploy" => &[CA_FIELD],
+        "northflank" => &[NORTHFLANK_PROJECT_FIELD],
         _ => &[],
     }
 }
@@ -248,9 +278,13 @@ pub async fn run_checks(
             .unwrap_or(&probe_url)
             .to_owned(),
     };
-    let probe = probe::run_captured(client, input, endpoints);
+    let probe = probe::run_captured(client, input, endpoints, opts.advice());
     let (server, mut extra) = match input.app.slug {
-        "teamcity" => tokio::join!(async { probe.await.0 }, teamcity::checks(&ctx)),
+        "teamcity" => {
+            let ((server, answer), lines) = tokio::join!(probe, teamcity::checks(&ctx));
+            let url = teamcity::root_url(&ctx, &server, answer.as_ref());
+            (server, url.into_iter().chain(lines).collect())
+        }
         "northflank" => tokio::join!(async { probe.await.0 }, northflank::checks(&ctx)),
         "octopus-deploy" => {
             let (server, answer) = probe.await;
@@ -288,6 +322,7 @@ pub fn ca_unusable(why: String) -> TestOutcome {
         code: probe::OutcomeCode::Unexpected,
         message: why,
         hint: Some("Fix the CA certificate field, or empty it to use this machine's CAs.".into()),
+        missing: Vec::new(),
         learned: Vec::new(),
         retry_after_secs: None,
         url: String::new(),
@@ -360,6 +395,10 @@ impl Ctx<'_> {
             ),
             Ok(Ok(c)) => Fetched::Answer(c),
         }
+    }
+
+    fn front_end(&self) -> &'static FrontEnd {
+        self.opts.front_end
     }
 
     fn app(&self) -> &'static AppSpec {
@@ -511,6 +550,7 @@ mod tests {
             code: probe::OutcomeCode::Ok,
             message: "ok".into(),
             hint: None,
+            missing: Vec::new(),
             learned: Vec::new(),
             retry_after_secs: None,
             url: "u".into(),

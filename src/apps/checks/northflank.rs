@@ -1,25 +1,24 @@
-//! Northflank (providers.md N1): `GET /v1/auth` tells the token's name, role, team or org,
-//! expiry and the role's permissions; it runs alongside the server's check.
+//! Northflank (providers.md N1, N3, N4): `GET /v1/auth` tells the token's name, role, team or
+//! org, expiry and the role's permissions; with a project named, its secret groups are listed
+//! and one is read. Everything runs alongside the server's check.
 
 use serde_json::Value;
 
 use super::{
-    CheckKind, CheckLine, Ctx, Status, expiry_line, json_body, permission_line, quoted_list,
-    unknown, when,
+    CheckKind, CheckLine, Ctx, Fetched, Status, answered, expiry_line, json_body, permission_line,
+    quoted_list, unknown, when,
 };
 use crate::apps::text_at;
+use crate::sanitize::clean_short;
 
 /// What the sync needs beyond listing projects (the server's check proves that one), as the
 /// docs name them, with the words that identify each in the role's permission list.
+const LIST: &str = "Config & Secrets -> Secret Groups -> List";
+const READ_VALUES: &str = "Config & Secrets -> Secret Groups -> Read Values";
+
 const NEEDED: [(&str, &[&str]); 3] = [
-    (
-        "Config & Secrets -> Secret Groups -> List",
-        &["secret", "list"],
-    ),
-    (
-        "Config & Secrets -> Secret Groups -> Read Values",
-        &["secret", "read", "value"],
-    ),
+    (LIST, &["secret", "list"]),
+    (READ_VALUES, &["secret", "read", "value"]),
     (
         "Config & Secrets -> Secret Groups -> Update",
         &["secret", "update"],
@@ -27,17 +26,111 @@ const NEEDED: [(&str, &[&str]); 3] = [
 ];
 
 pub(super) async fn checks(ctx: &Ctx<'_>) -> Vec<CheckLine> {
-    let auth = ctx.get("/v1/auth").await;
-    let body = match json_body(&auth, "Northflank") {
-        Ok(b) => b,
-        Err(why) => {
-            return vec![
-                unknown(CheckKind::Expiry, "the token's expiry", &why)
-                    .hint("See the token under Team → API → Tokens in Northflank."),
-            ];
+    let project = ctx
+        .opts
+        .inputs
+        .project
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    let (auth, on_project) = tokio::join!(ctx.get("/v1/auth"), async {
+        match project {
+            Some(p) => Some(secret_groups(ctx, p).await),
+            None => None,
         }
+    });
+    let mut lines = match json_body(&auth, "Northflank") {
+        Ok(body) => about_token(ctx, body.get("data").unwrap_or(&body)),
+        Err(why) => vec![
+            unknown(CheckKind::Expiry, "the token's expiry", &why)
+                .hint("See the token under Team → API → Tokens in Northflank."),
+        ],
     };
-    let data = body.get("data").unwrap_or(&body);
+    lines.extend(on_project);
+    lines
+}
+
+/// N3 and N4 on the named project: list its secret groups, then read the first one's values
+/// (both reads; nothing is changed).
+async fn secret_groups(ctx: &Ctx<'_>, project: &str) -> CheckLine {
+    let p = clean_short(project, 40);
+    let id: String = url::form_urlencoded::byte_serialize(project.as_bytes()).collect();
+    let list = ctx
+        .get(format!("/v1/projects/{id}/secrets?per_page=100"))
+        .await;
+    let groups = match &list {
+        Fetched::Answer(c) if c.status == 404 => {
+            return CheckLine::new(
+                CheckKind::Permissions,
+                Status::Warn,
+                format!("Project {p} not found, or not among the API role's projects."),
+            )
+            .hint(
+                "Use the project's id as Northflank shows it, or add the project to the API role.",
+            );
+        }
+        Fetched::Answer(c) if c.status == 403 => return missing_on(&p, LIST),
+        _ => match json_body(&list, "Northflank") {
+            Ok(body) => body
+                .pointer("/data/secrets")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            Err(why) => return unknown(CheckKind::Permissions, "the project", &why),
+        },
+    };
+    let Some(group) = groups.first().and_then(|g| text_at(g, "/id")) else {
+        return CheckLine::new(
+            CheckKind::Permissions,
+            Status::Unknown,
+            format!(
+                "The API role can list secret groups in {p}, but there is none to check Read Values on."
+            ),
+        );
+    };
+    let gid: String = url::form_urlencoded::byte_serialize(group.as_bytes()).collect();
+    let details = ctx
+        .get(format!("/v1/projects/{id}/secrets/{gid}/details"))
+        .await;
+    match &details {
+        Fetched::Answer(c) if c.status == 403 => missing_on(&p, READ_VALUES),
+        Fetched::Answer(c) if (200..300).contains(&c.status) => {
+            let readable = c.json().is_some_and(|b| {
+                b.pointer("/data/secrets/variables")
+                    .is_some_and(Value::is_object)
+            });
+            if readable {
+                CheckLine::new(
+                    CheckKind::Permissions,
+                    Status::Ok,
+                    format!("The API role can list secret groups in {p} and read their values."),
+                )
+            } else {
+                // Values left out (or redacted) also means no Read Values.
+                missing_on(&p, READ_VALUES)
+            }
+        }
+        Fetched::Answer(c) => unknown(
+            CheckKind::Permissions,
+            "the secret group's values",
+            &answered("Northflank", c),
+        ),
+        Fetched::Failed(why) => unknown(CheckKind::Permissions, "the secret group's values", why),
+    }
+}
+
+fn missing_on(project: &str, permission: &str) -> CheckLine {
+    CheckLine::new(
+        CheckKind::Permissions,
+        Status::Warn,
+        format!("Missing Northflank permission \"{permission}\" on project {project}."),
+    )
+    .hint("Add it to the API role under Team → API → Roles, and make sure the role covers this project.")
+    .missing(vec![permission.to_owned()])
+}
+
+/// N1's lines: the token, its expiry, its role's permissions.
+fn about_token(ctx: &Ctx<'_>, data: &Value) -> Vec<CheckLine> {
     vec![
         who(data),
         expiry_line(

@@ -106,23 +106,27 @@ impl CheckLine {
     }
 }
 
-/// O1: the account, and a word if it is a person's rather than a service account.
+/// O1: the account, flagged when it is a person's rather than a service account (the docs
+/// recommend one; an admin can disable user keys).
 fn who(me: &Value) -> CheckLine {
     let user = text_at(me, "/Username").unwrap_or_else(|| "(unnamed)".into());
     let who = match text_at(me, "/DisplayName").filter(|d| *d != user) {
         Some(d) => format!("{user} ({d})"),
         None => user,
     };
-    let line = CheckLine::new(
+    if me.get("IsService").and_then(Value::as_bool) == Some(false) {
+        return CheckLine::new(
+            CheckKind::Who,
+            Status::Warn,
+            format!("The key belongs to {who}, a person's Octopus account."),
+        )
+        .hint("A service account is recommended: admins can disable the API keys of user accounts, while a service account's keys keep working.");
+    }
+    CheckLine::new(
         CheckKind::Who,
         Status::Ok,
         format!("The key belongs to Octopus account {who}."),
-    );
-    if me.get("IsService").and_then(Value::as_bool) == Some(false) {
-        line.hint("This is a person's account: a service account is recommended.")
-    } else {
-        line
-    }
+    )
 }
 
 /// Octopus keeps only hashes, so the key just used (most recent `LastUsedTimeStamp`) stands
@@ -164,6 +168,18 @@ fn granted(body: &Value, name: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_persons_account_is_flagged() {
+        let line = who(&json!({"Username": "jdoe", "IsService": false}));
+        assert_eq!(line.status, Status::Warn);
+        assert_eq!(
+            line.message,
+            "The key belongs to jdoe, a person's Octopus account."
+        );
+        let svc = who(&json!({"Username": "svc", "IsService": true}));
+        assert_eq!((svc.status, svc.hint), (Status::Ok, None));
+    }
 
     #[test]
     fn the_key_used_last_stands_for_the_key_in_use() {

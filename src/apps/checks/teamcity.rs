@@ -1,5 +1,6 @@
-//! TeamCity (providers.md T2–T5): who the token acts as, the user's tokens and their expiry
-//! and per-project restrictions, and View / Edit on a project the user named.
+//! TeamCity (providers.md T1–T5): the server's own URL against the one entered, who the token
+//! acts as, the user's tokens and their expiry and per-project restrictions, and View / Edit
+//! on a project the user named.
 
 use serde_json::Value;
 
@@ -7,7 +8,10 @@ use super::{
     CheckKind, CheckLine, Ctx, Fetched, Status, answered, expiry_line, json_body, permission_line,
     quoted_list, unknown, when,
 };
+use crate::apps::TestOutcome;
+use crate::apps::front_end::FrontEnd;
 use crate::apps::text_at;
+use crate::http::Captured;
 use crate::sanitize::clean_short;
 
 /// Permission names as TeamCity's UI and the docs spell them, by their REST ids.
@@ -49,10 +53,59 @@ pub(super) async fn checks(ctx: &Ctx<'_>) -> Vec<CheckLine> {
     };
     let (user, tokens, scope) = tokio::join!(user, tokens, scope);
     let tokens = read_tokens(&tokens);
+    let named = ctx
+        .opts
+        .inputs
+        .token_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let in_use = tokens.as_ref().ok().and_then(|t| in_use(t, named));
     let mut lines = vec![who(&user)];
-    lines.push(expiry(ctx.now(), &tokens));
-    lines.push(permissions(project, &scope, &tokens));
+    lines.push(expiry(ctx.now(), &tokens, named, ctx.front_end()));
+    lines.push(permissions(
+        project,
+        &scope,
+        in_use.and_then(|t| t.restrictions.as_ref()),
+        ctx.front_end(),
+    ));
     lines
+}
+
+/// T1: the server's own root URL (`webUrl`) against the URL entered, ignoring a trailing `/`.
+pub(super) fn root_url(
+    ctx: &Ctx<'_>,
+    server: &TestOutcome,
+    answer: Option<&Captured>,
+) -> Option<CheckLine> {
+    let body = answer.filter(|_| server.ok)?.json()?;
+    let web_url = text_at(&body, "/webUrl").filter(|u| !u.is_empty())?;
+    let entered = ctx.base.trim_end_matches('/');
+    if web_url.trim_end_matches('/').eq_ignore_ascii_case(entered) {
+        return None;
+    }
+    Some(
+        CheckLine::new(
+            CheckKind::Url,
+            Status::Warn,
+            format!(
+                "TeamCity's configured server URL is {}, not {} as entered.",
+                clean_short(&web_url, 80),
+                clean_short(entered, 80)
+            ),
+        )
+        .hint("If that is the address the KMS server should use, enter it instead; if it is out of date, an administrator can fix it under Administration → Global Settings."),
+    )
+}
+
+/// The token in use among the user's: the one named, else a lone token (with several and no
+/// name, TeamCity cannot say which).
+fn in_use<'t>(tokens: &'t [Token], named: Option<&str>) -> Option<&'t Token> {
+    match (named, tokens) {
+        (Some(n), _) => tokens.iter().find(|t| t.name == n),
+        (None, [one]) => Some(one),
+        (None, _) => None,
+    }
 }
 
 /// A project id as one URL path segment.
@@ -159,9 +212,14 @@ fn token(t: &Value) -> Token {
     }
 }
 
-/// T3: TeamCity cannot say which token is in use, so with one token we judge it, with several
-/// we report the first that runs out.
-fn expiry(now: i64, tokens: &Result<Vec<Token>, String>) -> CheckLine {
+/// T3: TeamCity cannot say which token is in use, so we judge the one named, else a lone
+/// token, else report the first of the user's that runs out.
+fn expiry(
+    now: i64,
+    tokens: &Result<Vec<Token>, String>,
+    named: Option<&str>,
+    front_end: &FrontEnd,
+) -> CheckLine {
     let tokens = match tokens {
         Ok(t) => t,
         Err(why) => {
@@ -173,6 +231,33 @@ fn expiry(now: i64, tokens: &Result<Vec<Token>, String>) -> CheckLine {
             .hint(WHERE_TOKENS);
         }
     };
+    if let Some(n) = named {
+        return match in_use(tokens, Some(n)) {
+            Some(t) => expiry_line(now, t.expires, &format!("The token \"{}\"", t.name)),
+            None => {
+                let names: Vec<String> = tokens.iter().map(|t| t.name.clone()).collect();
+                let theirs = if names.is_empty() {
+                    "TeamCity lists none.".to_owned()
+                } else {
+                    format!("The user's tokens: {}.", quoted_list(&names))
+                };
+                CheckLine::new(
+                    CheckKind::Expiry,
+                    Status::Unknown,
+                    format!(
+                        "Expiry unknown: this user has no token named \"{}\".",
+                        clean_short(n, 60)
+                    ),
+                )
+                .hint(format!("{theirs} {WHERE_TOKENS}"))
+            }
+        };
+    }
+    let which = format!(
+        "TeamCity cannot say which of the user's {} tokens this is: give its name {} to judge only that one.",
+        tokens.len(),
+        front_end.name_token
+    );
     match tokens.as_slice() {
         [] => CheckLine::new(
             CheckKind::Expiry,
@@ -194,10 +279,7 @@ fn expiry(now: i64, tokens: &Result<Vec<Token>, String>) -> CheckLine {
                         t.expires,
                         &format!("Token \"{}\" of this user", t.name),
                     )
-                    .hint(format!(
-                        "TeamCity cannot say which of the user's {} tokens this is. {WHERE_TOKENS}",
-                        many.len()
-                    ))
+                    .hint(which)
                 }
                 _ => CheckLine::new(
                     CheckKind::Expiry,
@@ -207,23 +289,21 @@ fn expiry(now: i64, tokens: &Result<Vec<Token>, String>) -> CheckLine {
                         many.len(),
                         super::WARN_DAYS
                     ),
-                ),
+                )
+                .hint(which),
             }
         }
     }
 }
 
-/// T3's restrictions, T4's project list, T5's view / edit checks on the named project.
+/// T3's restrictions (of the token in use, when known), T4's project list, T5's view / edit
+/// checks on the named project.
 fn permissions(
     project: Option<&str>,
     scope: &Scope,
-    tokens: &Result<Vec<Token>, String>,
+    restricted: Option<&Vec<(String, Vec<String>)>>,
+    front_end: &FrontEnd,
 ) -> CheckLine {
-    // Only a lone token's restrictions are surely this token's.
-    let restricted = match tokens.as_ref().map(Vec::as_slice) {
-        Ok([one]) => one.restrictions.as_ref(),
-        _ => None,
-    };
     match scope {
         Scope::Project(view, edit) => on_project(project.unwrap_or(""), view, edit, restricted),
         Scope::All(list) => {
@@ -274,7 +354,10 @@ fn permissions(
                                 if n == 1 { "" } else { "s" }
                             ),
                         )
-                        .hint("Name the target project to check View settings and Edit project on it.")
+                        .hint(format!(
+                            "Name the target project {} to check View settings and Edit project on it.",
+                            front_end.name_project
+                        ))
                     }
                 }
                 Err(why) => unknown(CheckKind::Permissions, "the projects", &why),
@@ -346,13 +429,29 @@ fn on_project(
                 r.iter()
                     .any(|(_, perms)| perms.iter().any(|x| x == EDIT_PROJECT.0))
             });
-            let can_edit = if decided {
-                can_edit
+            match if decided {
+                Some(can_edit)
             } else {
-                edit_by_restriction.unwrap_or(true)
-            };
-            if !can_edit {
-                missing.push(EDIT_PROJECT.1.to_owned());
+                edit_by_restriction
+            } {
+                Some(true) => {}
+                Some(false) => missing.push(EDIT_PROJECT.1.to_owned()),
+                // Old servers send no links, and a token with the user's rights lists no
+                // restrictions: nothing says either way.
+                None if missing.is_empty() => {
+                    return CheckLine::new(
+                        CheckKind::Permissions,
+                        Status::Unknown,
+                        format!(
+                            "The token has \"{}\" on {p}; could not tell whether it has \"{}\" (TeamCity showed no edit links).",
+                            VIEW_SETTINGS.1, EDIT_PROJECT.1
+                        ),
+                    )
+                    .hint(format!(
+                        "Check the token's permissions under Profile → Access Tokens, and the user's role on {p}."
+                    ));
+                }
+                None => {}
             }
         }
         Err(_) if !missing.is_empty() => {}
@@ -375,6 +474,7 @@ fn on_project(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apps::front_end::{COMMAND_LINE, WIZARD};
     use serde_json::json;
 
     fn tokens(v: Value) -> Result<Vec<Token>, String> {
@@ -385,13 +485,13 @@ mod tests {
     fn one_token_is_judged_by_its_own_date() {
         let now = when::parse_rfc3339("2026-02-20T00:00:00Z").unwrap();
         let t = tokens(json!([{"name": "kms", "expirationTime": "20260301T000000+0000"}]));
-        let line = expiry(now, &t);
+        let line = expiry(now, &t, None, &WIZARD);
         assert_eq!(line.status, Status::Warn);
         assert_eq!(
             line.message,
             "The token \"kms\" expires on 2026-03-01 (9 days). Rotate it before then."
         );
-        let never = expiry(now, &tokens(json!([{"name": "kms"}])));
+        let never = expiry(now, &tokens(json!([{"name": "kms"}])), None, &WIZARD);
         assert_eq!(never.message, "The token \"kms\" never expires.");
     }
 
@@ -403,13 +503,66 @@ mod tests {
             {"name": "ci", "expirationTime": "20260225T000000+0000"},
             {"name": "kms"}
         ]));
-        let line = expiry(now, &t);
+        let line = expiry(now, &t, None, &COMMAND_LINE);
         assert_eq!(line.status, Status::Warn);
         assert!(
             line.message
                 .starts_with("Token \"ci\" of this user expires on 2026-02-25")
         );
-        assert!(line.hint.unwrap().contains("3 tokens"));
+        let hint = line.hint.unwrap();
+        assert!(hint.contains("3 tokens"), "{hint}");
+        assert!(hint.contains("--token-name NAME"), "{hint}");
+    }
+
+    #[test]
+    fn a_named_token_is_judged_alone() {
+        let now = when::parse_rfc3339("2026-02-20T00:00:00Z").unwrap();
+        let t = tokens(json!([
+            {"name": "ci", "expirationTime": "20260225T000000+0000"},
+            {"name": "kms", "expirationTime": "20261225T000000+0000"}
+        ]));
+        let line = expiry(now, &t, Some("kms"), &WIZARD);
+        assert_eq!(line.status, Status::Ok);
+        assert!(
+            line.message
+                .starts_with("The token \"kms\" expires on 2026-12-25"),
+            "{}",
+            line.message
+        );
+        let gone = expiry(now, &t, Some("old"), &WIZARD);
+        assert_eq!(gone.status, Status::Unknown);
+        assert_eq!(
+            gone.message,
+            "Expiry unknown: this user has no token named \"old\"."
+        );
+        assert!(
+            gone.hint
+                .unwrap()
+                .starts_with("The user's tokens: \"ci\" and \"kms\".")
+        );
+    }
+
+    #[test]
+    fn the_named_tokens_restrictions_are_the_ones_judged() {
+        let t = tokens(json!([
+            { "name": "wide" },
+            { "name": "kms", "permissionRestrictions": { "permissionRestriction": [
+              { "project": { "id": "Backend", "name": "Backend" },
+                "permission": { "id": "view_build_configuration_settings" } } ] } }
+        ]))
+        .unwrap();
+        let restricted = in_use(&t, Some("kms")).and_then(|t| t.restrictions.as_ref());
+        let line = permissions(
+            None,
+            &Scope::All(Fetched::Failed("x".into())),
+            restricted,
+            &WIZARD,
+        );
+        assert_eq!(line.missing, ["Edit project"]);
+        assert!(
+            in_use(&t, None).is_none(),
+            "two tokens and no name: unknown"
+        );
     }
 
     #[test]
@@ -419,7 +572,14 @@ mod tests {
             { "isGlobalScope": false, "project": { "id": "Backend", "name": "Backend" },
               "permission": { "id": "view_build_configuration_settings", "name": "View build configuration settings" } } ] } }]),
         );
-        let line = permissions(None, &Scope::All(Fetched::Failed("x".into())), &t);
+        let t = t.unwrap();
+        let restricted = in_use(&t, None).and_then(|t| t.restrictions.as_ref());
+        let line = permissions(
+            None,
+            &Scope::All(Fetched::Failed("x".into())),
+            restricted,
+            &WIZARD,
+        );
         assert_eq!(line.status, Status::Warn);
         assert_eq!(
             line.message,

@@ -67,7 +67,7 @@ pub fn rotate(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(format!(
             "{} Testing the new {}… (Esc cancels)",
             spinner(state),
-            r.form.app.secret.label.to_lowercase()
+            r.form.app.secret_noun()
         )));
     } else if r.saving.is_some() {
         lines.push(Line::from(format!(

@@ -124,13 +124,11 @@ fn help_text(form: &Form, id: FieldId) -> String {
         FieldId::Name if focused => "a-z, 0-9 and hyphens, up to 64".into(),
         FieldId::Description if focused => "optional, up to 256 characters".into(),
         FieldId::Secret if focused => "hidden as you type; paste works".into(),
-        FieldId::CheckProject | FieldId::CaCert if focused => {
-            crate::apps::checks::check_fields(form.app)
-                .iter()
-                .find(|c| c.id == id)
-                .map_or("", |c| c.help)
-                .into()
-        }
+        id if focused && id.is_optional_check() => crate::apps::checks::check_fields(form.app)
+            .iter()
+            .find(|c| c.id == id)
+            .map_or("", |c| c.help)
+            .into(),
         FieldId::Target if focused => match form.app.target.as_ref().map(|t| t.kind) {
             Some(crate::apps::FieldKind::Email) => {
                 "the Atlassian account email that made the token".into()

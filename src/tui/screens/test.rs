@@ -27,7 +27,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::from(format!(
             "{} Testing the {} against {}…",
             spinner(state),
-            app.secret.label.to_lowercase(),
+            app.secret_noun(),
             target
         )));
         lines.push(Line::from(Span::styled(
@@ -76,7 +76,8 @@ pub fn server_line(o: &TestOutcome, theme: &Theme, width: u16) -> Vec<Line<'stat
     lines
 }
 
-/// The lines after the server's check: a mark, one sentence, and for ⚠ / ✗ what to do.
+/// The lines after the server's check: a mark, one sentence, and any hint (a ✓ line's says
+/// what else to know).
 pub fn checklist(checks: &[CheckLine], theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for c in checks {
@@ -92,7 +93,7 @@ pub fn checklist(checks: &[CheckLine], theme: &Theme, width: u16) -> Vec<Line<'s
             style,
             width,
         ));
-        if let Some(h) = c.hint.as_ref().filter(|_| c.status != Status::Ok) {
+        if let Some(h) = &c.hint {
             lines.extend(wrapped("  ", h, theme.dim(), width));
         }
     }
