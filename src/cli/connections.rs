@@ -202,9 +202,14 @@ fn print_details(app: &AppSpec, c: &AppConnection) {
             |p| format!("project {}", clean_line(p)),
         ),
     ));
+    facts.push(("Organization ID".into(), clean_line(&c.org_id)));
     facts.push(("credentialsHash".into(), clean_line(&c.credentials_hash)));
     facts.push(("Created".into(), clean_line(&c.created_at)));
     facts.push(("Updated".into(), clean_line(&c.updated_at)));
+    facts.push((
+        "Version".into(),
+        c.version.map_or_else(|| "-".into(), |v| v.to_string()),
+    ));
     for (label, value) in facts {
         println!("{label:<16} {value}");
     }
