@@ -95,8 +95,9 @@ async fn find(
         .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))
 }
 
+/// The server's object as it came, with terminal controls escaped (see `sanitize`).
 fn print_json(v: &Value) {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    println!("{}", crate::sanitize::json_pretty(v));
 }
 
 pub async fn list(args: ListArgs, settings: &Settings) -> CliResult {
