@@ -204,14 +204,7 @@ async fn get_by_id(
 /// The connection with this ID, checked the way every by-ID route checks it: a uuid (422),
 /// known (404), and of this app (400).
 pub(super) fn existing(kms: &Kms, spec: &AppSpec, id: &str) -> Result<AppConnection, Failure> {
-    if !is_uuid(id) {
-        return Err(Failure::validation(vec![json!({
-            "validation": "uuid",
-            "code": "invalid_string",
-            "message": "Invalid uuid",
-            "path": ["connectionId"],
-        })]));
-    }
+    uuid_param(id)?;
     let conn = kms
         .store
         .by_id(id)
@@ -223,6 +216,19 @@ pub(super) fn existing(kms: &Kms, spec: &AppSpec, id: &str) -> Result<AppConnect
         )));
     }
     Ok(conn)
+}
+
+/// The `connectionId` path parameter, as zod checks it before any handler runs (422).
+pub(super) fn uuid_param(id: &str) -> Result<(), Failure> {
+    if is_uuid(id) {
+        return Ok(());
+    }
+    Err(Failure::validation(vec![json!({
+        "validation": "uuid",
+        "code": "invalid_string",
+        "message": "Invalid uuid",
+        "path": ["connectionId"],
+    })]))
 }
 
 async fn get_by_name(
