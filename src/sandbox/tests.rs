@@ -790,3 +790,36 @@ async fn patch_validates_the_body_before_looking_up_the_connection() {
     let (status, body) = patch(missing, json!({ "credentials": { "accessToken": 1 } })).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
+
+#[tokio::test]
+async fn an_identity_in_no_project_may_not_list_org_level_connections() {
+    let h = Harness::start().await;
+    let (status, login) = h
+        .login(
+            json!({ "clientId": demo::NO_PROJECTS_CLIENT_ID, "clientSecret": h.sb.client_secret }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let token = login["accessToken"].as_str().unwrap();
+    for path in [
+        "/api/v1/app-connections",
+        "/api/v1/app-connections/teamcity",
+    ] {
+        let url = format!("{}{path}", h.sb.kms_url);
+        let (status, body) = send(h.http.get(&url).bearer_auth(token)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        assert_envelope(&body, 403, "PermissionDenied");
+        assert_eq!(
+            body["message"],
+            "You are not allowed to read on app-connections"
+        );
+        assert_eq!(body["details"], json!([]));
+    }
+    // The demo identity still may; and the projects route is unchanged for this one.
+    let (status, _) = h.get("/api/v1/app-connections").await;
+    assert_eq!(status, StatusCode::OK);
+    let url = format!("{}/api/v1/projects", h.sb.kms_url);
+    let (status, body) = send(h.http.get(&url).bearer_auth(token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["projects"], json!([]));
+}
