@@ -467,10 +467,7 @@ async fn create(args: CreateArgs, settings: &Settings) -> CliResult {
         eprintln!("{line}");
     }
     if args.cred.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&created.raw).unwrap_or_default()
-        );
+        println!("{}", crate::sanitize::json_pretty(&created.raw));
     } else {
         let scope = created.project_id.as_deref().map_or_else(
             || "organization level".into(),

@@ -39,6 +39,26 @@ pub fn clean_short(s: &str, max: usize) -> String {
     cut
 }
 
+/// Pretty JSON for stdout with every character [`clean_line`] would strip written as a
+/// `\uXXXX` escape. serde_json already escapes C0; DEL, C1 and the bidi controls it passes
+/// through raw, and a terminal showing `--json` output would act on them. Outside strings JSON
+/// is plain ASCII, so escaping in the serialized text changes nothing else: the value parses
+/// back identical.
+pub fn json_pretty(value: &serde_json::Value) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        // A raw newline can only be the pretty printer's own (strings have theirs escaped).
+        if c != '\n' && is_unsafe(c) {
+            // All of them are in the Basic Multilingual Plane: one escape each.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
@@ -58,6 +78,27 @@ mod tests {
     fn newlines_become_spaces_in_one_line_mode() {
         assert_eq!(clean_line("a\r\nb\tc"), "a  b c");
         assert_eq!(clean_text("a\nb\x07"), "a\nb");
+    }
+
+    #[test]
+    fn json_escapes_what_serde_passes_raw_and_parses_back_the_same() {
+        let hostile = "a\u{7f}b\u{9b}31m\u{202e}c\u{2066}d\x1b[2J";
+        let value = serde_json::json!({ "name": hostile, "ok": "plain é ✓" });
+        let text = json_pretty(&value);
+        assert!(
+            text.contains(r"a\u007fb\u009b31m\u202ec\u2066d\u001b[2J"),
+            "{text}"
+        );
+        assert!(text.chars().all(|c| !is_unsafe(c) || c == '\n'), "{text:?}");
+        assert!(text.contains("plain é ✓"));
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+        // Without anything to escape it is exactly serde_json's output.
+        let plain = serde_json::json!({ "a": [1, "x"] });
+        assert_eq!(
+            json_pretty(&plain),
+            serde_json::to_string_pretty(&plain).unwrap()
+        );
     }
 
     #[test]

@@ -189,6 +189,25 @@ async fn universal_auth_login_gives_a_token_that_lists_projects() {
     assert_eq!(get.authorization, Some(format!("Bearer {}", sb.token)));
 }
 
+/// The demo identity in no project: the organization-level list is refused the way the
+/// browser recognises ("this identity cannot read organization-level connections").
+#[tokio::test]
+async fn the_identity_in_no_project_is_denied_the_org_level_list() {
+    let sb = start().await;
+    let creds = Credentials::UniversalAuth {
+        client_id: demo::NO_PROJECTS_CLIENT_ID.into(),
+        client_secret: SecretString::from(sb.client_secret.clone()),
+    };
+    let client = creds.sign_in(kms_at(&sb.kms_url)).await.expect("sign in");
+    assert!(client.list_projects().await.expect("projects").is_empty());
+    let err = client.list_connections(None, None).await.unwrap_err();
+    let g = err.guidance(None);
+    assert_eq!(
+        g.headline,
+        "Permission denied: You are not allowed to read on app-connections."
+    );
+}
+
 #[tokio::test]
 async fn universal_auth_wrong_secret_is_explained() {
     let sb = start().await;

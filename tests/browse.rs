@@ -460,6 +460,233 @@ fn paging_keeps_the_selection_in_view_over_many_rows() {
     assert!(screen(&s).contains("conn-0499"));
 }
 
+#[test]
+fn delete_asks_for_the_new_name_after_a_rename() {
+    let mut s = browsing();
+    // Start a delete, leave it with something typed.
+    press(&mut s, KeyCode::Char('d'));
+    type_text(&mut s, "bitbucket");
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.browse.view, View::Details);
+    // Rename the connection.
+    press(&mut s, KeyCode::Char('e'));
+    press(&mut s, KeyCode::End);
+    type_text(&mut s, "-2");
+    let save = match update(&mut s, ctrl('s')).as_slice() {
+        [Effect::UpdateDetails(id, _, _, changes)] => {
+            assert_eq!(changes.name.as_deref(), Some("bitbucket-pipelines-2"));
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut s,
+        Msg::Changed(save, Ok(renamed(&sample()[2], "bitbucket-pipelines-2"))),
+    );
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(selected_name(&s), "bitbucket-pipelines-2");
+    // The delete dialog now asks for the new name, and what was typed for the old one is gone.
+    press(&mut s, KeyCode::Char('d'));
+    let d = s.browse.delete.as_ref().unwrap();
+    assert_eq!(d.name, "bitbucket-pipelines-2");
+    assert_eq!(d.typed, "");
+    assert!(screen(&s).contains("bitbucket-pipelines-2"));
+    type_text(&mut s, "bitbucket-pipelines");
+    assert!(
+        press(&mut s, KeyCode::Enter).is_empty(),
+        "the old name deletes nothing"
+    );
+    type_text(&mut s, "-2");
+    assert!(matches!(
+        press(&mut s, KeyCode::Enter).as_slice(),
+        [Effect::Delete(_, _, id)] if id == "00000000-0000-4000-8000-000000000003"
+    ));
+}
+
+/// `conn` as the server returns it after a rename.
+fn renamed(conn: &AppConnection, name: &str) -> AppConnection {
+    let mut c = conn.clone();
+    c.name = name.into();
+    c.raw["name"] = json!(name);
+    c.updated_at = "2025-11-22T08:00:00.000Z".into();
+    c
+}
+
+#[test]
+fn a_saved_edit_shows_what_was_saved_and_updates_the_row() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('e'));
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "pipelines");
+    let save = match update(&mut s, ctrl('s')).as_slice() {
+        [Effect::UpdateDetails(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let mut after = sample()[2].clone();
+    after.description = Some("pipelines".into());
+    update(&mut s, Msg::Changed(save, Ok(after)));
+    assert_eq!(s.browse.view, View::Result);
+    let result = s.browse.result.as_ref().unwrap();
+    assert_eq!(result.headline, "✓ Details of bitbucket-pipelines saved.");
+    assert!(s.browse.edit.is_none(), "the draft is dropped once saved");
+    assert!(screen(&s).contains("Details of bitbucket-pipelines saved"));
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.browse.view, View::List);
+    let row = s.browse.selected_row().unwrap();
+    assert_eq!(row.conn.description.as_deref(), Some("pipelines"));
+    // A new edit starts from the saved values.
+    press(&mut s, KeyCode::Char('e'));
+    let form = &s.browse.edit.as_ref().unwrap().form;
+    assert_eq!(form.display(FieldId::Description).text, "pipelines");
+}
+
+#[test]
+fn esc_while_an_edit_is_saved_stops_waiting_and_ignores_the_late_answer() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('e'));
+    press(&mut s, KeyCode::End);
+    type_text(&mut s, "-2");
+    let save = match update(&mut s, ctrl('s')).as_slice() {
+        [Effect::UpdateDetails(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    };
+    assert!(s.is_busy());
+    assert!(matches!(press(&mut s, KeyCode::Esc)[..], [Effect::Cancel(id)] if id == save));
+    assert!(!s.is_busy());
+    assert!(s.notice.as_deref().unwrap().starts_with("Stopped waiting"));
+    assert_eq!(
+        s.browse.view,
+        View::Edit,
+        "the form is still there to try again"
+    );
+    update(
+        &mut s,
+        Msg::Changed(save, Ok(renamed(&sample()[2], "bitbucket-pipelines-2"))),
+    );
+    assert_eq!(s.browse.view, View::Edit);
+    assert!(s.browse.result.is_none());
+    assert!(
+        s.browse
+            .row_by_id("00000000-0000-4000-8000-000000000003")
+            .unwrap()
+            .name
+            == "bitbucket-pipelines"
+    );
+}
+
+#[test]
+fn esc_while_a_delete_runs_stops_waiting_and_ignores_the_late_answer() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('d'));
+    type_text(&mut s, "bitbucket-pipelines");
+    let del = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Delete(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(press(&mut s, KeyCode::Esc)[..], [Effect::Cancel(id)] if id == del));
+    assert!(!s.is_busy());
+    assert!(s.notice.as_deref().unwrap().contains("may still delete it"));
+    update(&mut s, Msg::Deleted(del, Ok(sample()[2].clone())));
+    assert_eq!(s.browse.rows.len(), 4, "a cancelled delete must not apply");
+    assert_eq!(s.browse.view, View::Delete);
+}
+
+#[test]
+fn p_chooses_another_project_and_comes_back_to_its_list() {
+    let mut s = browsing();
+    let pid = match press(&mut s, KeyCode::Char('p')).as_slice() {
+        [Effect::LoadProjects(id)] => *id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(s.step, Step::Project);
+    let other = kms_connect::kms::Project {
+        id: "11111111-2222-4333-8444-555555555555".into(),
+        name: "Other project".into(),
+        slug: "other-project".into(),
+    };
+    update(&mut s, Msg::Projects(pid, Ok(vec![other])));
+    let effects = press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Browse);
+    let load = effects.iter().find_map(|e| match e {
+        Effect::LoadConnections(id, project) => Some((*id, project.clone())),
+        _ => None,
+    });
+    let (id, project) = load.unwrap_or_else(|| panic!("{effects:?}"));
+    assert_eq!(
+        project.as_deref(),
+        Some("11111111-2222-4333-8444-555555555555")
+    );
+    assert!(s.browse.rows.is_empty(), "the old project's rows are gone");
+    update(&mut s, Msg::Connections(id, Ok(sample()[..1].to_vec())));
+    assert_eq!(s.browse.rows.len(), 1);
+    // Esc on the project list goes back to the browser without loading anything.
+    let mut s = browsing();
+    let pid = match press(&mut s, KeyCode::Char('p')).as_slice() {
+        [Effect::LoadProjects(id)] => *id,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Projects(pid, Ok(Vec::new())));
+    assert!(press(&mut s, KeyCode::Esc).is_empty());
+    assert_eq!(s.step, Step::Browse);
+    assert_eq!(s.browse.rows.len(), 4);
+}
+
+#[test]
+fn esc_while_the_list_loads_cancels_it_and_b_loads_it_again() {
+    let mut s = wizard();
+    let first = match press(&mut s, KeyCode::Char('b')).as_slice() {
+        [Effect::LoadConnections(id, _)] => *id,
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(press(&mut s, KeyCode::Esc)[..], [Effect::Cancel(id)] if id == first));
+    assert_eq!(s.step, Step::Pick);
+    assert!(!s.is_busy());
+    update(&mut s, Msg::Connections(first, Ok(sample())));
+    assert!(s.browse.rows.is_empty(), "a cancelled load must not apply");
+    let second = match press(&mut s, KeyCode::Char('b')).as_slice() {
+        [Effect::LoadConnections(id, _)] => *id,
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(first, second);
+    // n leaves the same way.
+    assert!(matches!(press(&mut s, KeyCode::Char('n'))[..], [Effect::Cancel(id)] if id == second));
+}
+
+#[test]
+fn the_summary_and_the_copy_notice_fit_in_80_columns() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('a'));
+    press(&mut s, KeyCode::Char('a'));
+    press(&mut s, KeyCode::Char('s'));
+    press(&mut s, KeyCode::Char('s'));
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "o");
+    let text = screen(&s);
+    let summary = text.lines().nth(3).unwrap().trim_matches('"').trim_end();
+    assert!(summary.contains("filter: o▏"), "{summary}");
+    assert!(
+        summary.ends_with('…')
+            || !summary.contains("sorted")
+            || summary.contains("sorted by last updated"),
+        "cut without an ellipsis: {summary}"
+    );
+    // A filter too long for the line: the line ends with an ellipsis.
+    type_text(&mut s, &"x".repeat(70));
+    let text = screen(&s);
+    let summary = text.lines().nth(3).unwrap().trim_matches('"').trim_end();
+    assert!(summary.ends_with('…'), "{summary}");
+
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('y'));
+    let text = screen(&s);
+    assert!(
+        text.contains(
+            "Copied ID 00000000-0000-4000-8000-000000000003 (if your terminal allows it)."
+        ),
+        "{text}"
+    );
+}
+
 // ---- screens at 80x24 ----
 
 #[test]
@@ -482,7 +709,19 @@ fn browse_empty() {
         other => panic!("{other:?}"),
     };
     update(&mut s, Msg::Connections(id, Ok(Vec::new())));
-    insta::assert_snapshot!(screen(&s));
+    let text = screen(&s);
+    // Only keys that work on an empty list.
+    for dead in [
+        "Enter details",
+        "c rotate",
+        "e edit",
+        "d delete",
+        "y copy ID",
+        "/ filter",
+    ] {
+        assert!(!text.contains(dead), "{dead:?} offered:\n{text}");
+    }
+    insta::assert_snapshot!(text);
 }
 
 #[test]
@@ -514,7 +753,58 @@ fn browse_details() {
     let mut s = browsing();
     press(&mut s, KeyCode::Down);
     press(&mut s, KeyCode::Enter);
-    insta::assert_snapshot!(screen(&s));
+    let text = screen(&s);
+    assert!(text.contains("Version          1"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+/// At organization level, a project's connection is named after the project from the list
+/// loaded on the project step (older servers send only its ID).
+#[test]
+fn browse_org_level_names_projects() {
+    let mut s = State::new(session(), None);
+    let effects = kms_connect::tui::browse::actions::open(&mut s);
+    let [Effect::LoadProjects(pid)] = effects[..] else {
+        panic!("{effects:?}")
+    };
+    let demo = kms_connect::kms::Project {
+        id: "7ffbb072-2575-495a-b5b0-127f88caef78".into(),
+        name: "Demo project".into(),
+        slug: "demo-project".into(),
+    };
+    update(&mut s, Msg::Projects(pid, Ok(vec![demo])));
+    press(&mut s, KeyCode::Down); // organization level
+    let effects = press(&mut s, KeyCode::Enter);
+    assert_eq!(s.scope, Some(Scope::Organization));
+    let id = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadConnections(id, None) => Some(*id),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{effects:?}"));
+    let mut conns = sample();
+    conns[3].project_id = None;
+    conns[3].raw["projectId"] = Value::Null;
+    update(&mut s, Msg::Connections(id, Ok(conns)));
+    let scopes: Vec<String> = s
+        .browse
+        .visible
+        .iter()
+        .map(|&i| s.browse.rows[i].scope(s.scope.as_ref(), &s.projects.items))
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            "Demo project",
+            "Demo project",
+            "organization",
+            "Demo project"
+        ]
+    );
+    let text = screen(&s);
+    assert!(!text.contains("project 7ffbb"), "{text}");
+    insta::assert_snapshot!(text);
 }
 
 #[test]

@@ -1308,6 +1308,32 @@ fn list_shows_the_project_or_the_whole_organization() {
 }
 
 #[test]
+fn list_json_escapes_terminal_controls_in_what_the_server_sent() {
+    let h = Harness::new();
+    // DEL, a C1 CSI, a right-to-left override and an isolate: serde_json writes all of them
+    // raw, and a terminal would act on them.
+    let hostile = "evil\u{7f}\u{9b}2J\u{202e}eman\u{2066}x";
+    h.sb.seed(
+        "northflank",
+        hostile,
+        Some(&h.sb.project_id),
+        &[("apiToken", demo::NORTHFLANK_TOKEN)],
+    )
+    .unwrap();
+    let run = h.cli().args(["list", "--json"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    for c in ['\u{7f}', '\u{9b}', '\u{202e}', '\u{2066}'] {
+        assert!(!run.stdout.contains(c), "{c:?} raw on stdout: {run:?}");
+    }
+    assert!(
+        run.stdout.contains(r"evil\u007f\u009b2J\u202eeman\u2066x"),
+        "{run:?}"
+    );
+    // Still the server's JSON: the name parses back exactly.
+    assert_eq!(run.json()[0]["name"], json!(hostile));
+}
+
+#[test]
 fn list_of_nothing_says_so_and_an_unknown_app_exits_2() {
     let h = Harness::new();
     let run = h.cli().args(["list"]).run();
@@ -1333,6 +1359,12 @@ fn get_by_name_or_id_and_what_is_not_there() {
         "{run:?}"
     );
     assert!(run.stdout.contains("credentialsHash"), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Organization ID  6f03caa1-a5de-43ce-b127-95a145d3464c"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("Version          1\n"), "{run:?}");
     let by_name = h.requests().pop().unwrap();
     assert_eq!(
         by_name.path,

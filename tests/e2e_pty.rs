@@ -699,6 +699,31 @@ fn deletes_a_connection_after_typing_its_name() {
     assert_eq!(t.wait_exit(), 0);
 }
 
+#[test]
+fn cli_delete_on_a_terminal_refuses_a_wrong_name() {
+    let (_rt, sb, _, _) = seeded_sandbox();
+    let mut t = Term::spawn(
+        &sb,
+        &["delete", "northflank", "northflank-services"],
+        &[],
+        80,
+        24,
+    );
+    t.wait_for("Type its name to confirm");
+    t.send("northflank");
+    t.send(ENTER);
+    assert_eq!(t.wait_exit(), 2);
+    let s = t.wait_for("Not deleted");
+    assert!(s.contains("the name did not match"), "{s}");
+    assert_eq!(sb.connections().len(), 2);
+    assert!(
+        sb.requests()
+            .iter()
+            .all(|r| !(r.service == "kms" && r.method == "DELETE")),
+        "nothing is sent after a wrong name"
+    );
+}
+
 /// Fills the TeamCity form (URL, token, then the optional project) and starts the test.
 fn test_teamcity(t: &mut Term, url: &str, token: &str, project: Option<&str>) -> String {
     t.wait_for("Step 1/5");

@@ -95,8 +95,9 @@ async fn find(
         .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))
 }
 
+/// The server's object as it came, with terminal controls escaped (see `sanitize`).
 fn print_json(v: &Value) {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    println!("{}", crate::sanitize::json_pretty(v));
 }
 
 pub async fn list(args: ListArgs, settings: &Settings) -> CliResult {
@@ -202,9 +203,14 @@ fn print_details(app: &AppSpec, c: &AppConnection) {
             |p| format!("project {}", clean_line(p)),
         ),
     ));
+    facts.push(("Organization ID".into(), clean_line(&c.org_id)));
     facts.push(("credentialsHash".into(), clean_line(&c.credentials_hash)));
     facts.push(("Created".into(), clean_line(&c.created_at)));
     facts.push(("Updated".into(), clean_line(&c.updated_at)));
+    facts.push((
+        "Version".into(),
+        c.version.map_or_else(|| "-".into(), |v| v.to_string()),
+    ));
     for (label, value) in facts {
         println!("{label:<16} {value}");
     }

@@ -24,7 +24,8 @@ enum Kind {
     Demo,
     /// Its tokens last [`fixtures::SHORT_TOKEN_TTL_SECONDS`].
     ShortLived,
-    /// Signs in, but is a member of no project.
+    /// Signs in, but is a member of no project and may not read organization-level
+    /// connections either.
     NoProjects,
     /// Its client secret has expired.
     ExpiredSecret,
@@ -44,6 +45,8 @@ fn kind_of(client_id: &str) -> Option<Kind> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Caller {
     pub sees_projects: bool,
+    /// May list connections without a `projectId` (the org-level read permission).
+    pub reads_org_connections: bool,
 }
 
 #[derive(Default)]
@@ -140,8 +143,10 @@ impl Auth {
         if found.expires <= Instant::now() {
             return Some(Err(Failure::token_expired()));
         }
+        let member = found.kind != Kind::NoProjects;
         Some(Ok(Caller {
-            sees_projects: found.kind != Kind::NoProjects,
+            sees_projects: member,
+            reads_org_connections: member,
         }))
     }
 }

@@ -19,11 +19,12 @@ pub(crate) fn json(status: StatusCode, body: Value) -> Response {
 #[derive(Debug)]
 pub(crate) enum Failure {
     /// `{reqId, statusCode, message, error}`; `message` is a string, or an array of zod
-    /// issues for `ValidationFailure`.
+    /// issues for `ValidationFailure`. `details` only when the server adds it.
     Envelope {
         status: StatusCode,
         error: &'static str,
         message: Value,
+        details: Option<Value>,
     },
     /// Fastify's default 404 for a route that does not exist (it has no reqId).
     RouteNotFound { method: Method, url: String },
@@ -58,6 +59,17 @@ impl Failure {
         )
     }
 
+    /// A CASL denial: 403 `PermissionDenied` with the rules that matched in `details` (none,
+    /// for an identity that was never given the permission).
+    pub(crate) fn permission_denied(action: &str, subject: &str) -> Self {
+        Self::Envelope {
+            status: StatusCode::FORBIDDEN,
+            error: "PermissionDenied",
+            message: Value::String(format!("You are not allowed to {action} on {subject}")),
+            details: Some(Value::Array(Vec::new())),
+        }
+    }
+
     /// zod failures: 422 with every issue (the 2024-10 recordings show 401 for these; the
     /// current server, which the spec describes, answers 422).
     pub(crate) fn validation(issues: Vec<Value>) -> Self {
@@ -65,6 +77,7 @@ impl Failure {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             error: "ValidationFailure",
             message: Value::Array(issues),
+            details: None,
         }
     }
 
@@ -84,6 +97,7 @@ impl Failure {
             status,
             error,
             message: Value::String(message.into()),
+            details: None,
         }
     }
 }
@@ -95,15 +109,19 @@ impl IntoResponse for Failure {
                 status,
                 error,
                 message,
-            } => json(
-                status,
-                json!({
+                details,
+            } => {
+                let mut body = json!({
                     "reqId": req_id(),
                     "statusCode": status.as_u16(),
                     "message": message,
                     "error": error,
-                }),
-            ),
+                });
+                if let Some(details) = details {
+                    body["details"] = details;
+                }
+                json(status, body)
+            }
             Failure::RouteNotFound { method, url } => json(
                 StatusCode::NOT_FOUND,
                 json!({

@@ -167,15 +167,30 @@ async fn options(headers: HeaderMap) -> Answer {
     ))
 }
 
-async fn list_all(State(kms): State<Arc<Kms>>, headers: HeaderMap, query: RawQuery) -> Answer {
+async fn list_all(
+    State(kms): State<Arc<Kms>>,
+    caller: Option<Extension<Caller>>,
+    headers: HeaderMap,
+    query: RawQuery,
+) -> Answer {
     authorize(&headers)?;
     let project_id = query_param(&query, "projectId");
+    may_list(caller, project_id.as_deref())?;
     Ok(connections(kms.store.list(None, project_id.as_deref())))
+}
+
+/// Without a project a list needs the org-level read permission (spec §9).
+fn may_list(caller: Option<Extension<Caller>>, project_id: Option<&str>) -> Result<(), Failure> {
+    if project_id.is_none() && caller.is_some_and(|Extension(c)| !c.reads_org_connections) {
+        return Err(Failure::permission_denied("read", "app-connections"));
+    }
+    Ok(())
 }
 
 async fn list_app(
     State(kms): State<Arc<Kms>>,
     Path(app): Path<String>,
+    caller: Option<Extension<Caller>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -184,6 +199,7 @@ async fn list_app(
     let spec = known_app(&app, &method, &uri)?;
     authorize(&headers)?;
     let project_id = query_param(&query, "projectId");
+    may_list(caller, project_id.as_deref())?;
     Ok(connections(
         kms.store.list(Some(spec.slug), project_id.as_deref()),
     ))
@@ -204,14 +220,7 @@ async fn get_by_id(
 /// The connection with this ID, checked the way every by-ID route checks it: a uuid (422),
 /// known (404), and of this app (400).
 pub(super) fn existing(kms: &Kms, spec: &AppSpec, id: &str) -> Result<AppConnection, Failure> {
-    if !is_uuid(id) {
-        return Err(Failure::validation(vec![json!({
-            "validation": "uuid",
-            "code": "invalid_string",
-            "message": "Invalid uuid",
-            "path": ["connectionId"],
-        })]));
-    }
+    uuid_param(id)?;
     let conn = kms
         .store
         .by_id(id)
@@ -223,6 +232,19 @@ pub(super) fn existing(kms: &Kms, spec: &AppSpec, id: &str) -> Result<AppConnect
         )));
     }
     Ok(conn)
+}
+
+/// The `connectionId` path parameter, as zod checks it before any handler runs (422).
+pub(super) fn uuid_param(id: &str) -> Result<(), Failure> {
+    if is_uuid(id) {
+        return Ok(());
+    }
+    Err(Failure::validation(vec![json!({
+        "validation": "uuid",
+        "code": "invalid_string",
+        "message": "Invalid uuid",
+        "path": ["connectionId"],
+    })]))
 }
 
 async fn get_by_name(

@@ -1,6 +1,7 @@
 //! PATCH and DELETE of one connection, with the server's checks in the server's order:
-//! the connection (uuid, exists, this app), the body, a live check of new credentials, then
-//! the change (a rename that collides, a delete of a connection still in use).
+//! zod on the path and the body (422), the connection (exists, this app), the credential
+//! format for its method, a live check of new credentials, then the change (a rename that
+//! collides, a delete of a connection still in use).
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, Uri};
 
 use super::envelope::Failure;
-use super::kms::{Answer, Kms, authorize, connection, existing, known_app};
+use super::kms::{Answer, Kms, authorize, connection, existing, known_app, uuid_param};
 use super::validate::{self, NewConnection};
 use super::verify;
 
@@ -23,8 +24,15 @@ pub(super) async fn update(
 ) -> Answer {
     let spec = known_app(&app, &method, &uri)?;
     authorize(&headers)?;
+    uuid_param(&id)?;
+    let checked = validate::update(spec, &body);
+    // The schema runs before the handler: a bad body is refused even for an unknown ID.
+    if let Err(Ok(issues)) = checked {
+        return Err(Failure::validation(issues));
+    }
     let current = existing(&kms, spec, &id)?;
-    let update = validate::update(spec, &body).map_err(|e| match e {
+    // The credential format depends on the connection's method: checked once it is found.
+    let update = checked.map_err(|e| match e {
         Ok(issues) => Failure::validation(issues),
         Err(message) => Failure::bad_request(message),
     })?;

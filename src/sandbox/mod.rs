@@ -62,7 +62,8 @@ pub mod demo {
     pub const WEB_PAGE_PATH: &str = "/web";
     /// KMS universal auth, with the demo client secret: tokens that last 30 seconds.
     pub const SHORT_LIVED_CLIENT_ID: &str = "demo-short-lived";
-    /// Signs in, but is a member of no project.
+    /// Signs in, but is a member of no project; listing organization-level connections is
+    /// refused (403 `PermissionDenied`).
     pub const NO_PROJECTS_CLIENT_ID: &str = "demo-no-projects";
     /// Refused: "Access denied due to expired client secret".
     pub const EXPIRED_SECRET_CLIENT_ID: &str = "demo-expired-secret";

@@ -38,6 +38,22 @@ impl Harness {
         send(request).await
     }
 
+    async fn change(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.sb.kms_url))
+            .header("authorization", self.bearer());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        send(request).await
+    }
+
     async fn create(&self, app: &str, body: Value) -> (StatusCode, Value) {
         self.post(&format!("/api/v1/app-connections/{app}"), body)
             .await
@@ -679,4 +695,131 @@ async fn providers_answer_with_their_markers() {
             "octopus-deploy"
         ]
     );
+}
+
+#[tokio::test]
+async fn patch_delete_and_get_by_name_check_the_connection_with_the_server_wording() {
+    let h = Harness::start().await;
+    let (_, tc) = h.create("teamcity", h.good_body("teamcity", "zeta")).await;
+    let tc_id = tc["appConnection"]["id"].as_str().unwrap().to_string();
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let rename = Some(json!({ "name": "renamed" }));
+
+    let (status, body) = h
+        .change(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/app-connections/teamcity/{missing}"),
+            rename.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_envelope(&body, 404, "NotFound");
+    assert_eq!(
+        body["message"],
+        format!("Could not find App Connection with ID {missing}")
+    );
+
+    let wrong_app = format!("App Connection with ID {tc_id} is not for App \"bitbucket\"");
+    let (status, body) = h
+        .change(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/app-connections/bitbucket/{tc_id}"),
+            rename,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_envelope(&body, 400, "BadRequest");
+    assert_eq!(body["message"], wrong_app);
+
+    let (status, body) = h
+        .change(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/app-connections/bitbucket/{tc_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_envelope(&body, 400, "BadRequest");
+    assert_eq!(body["message"], wrong_app);
+
+    let (status, body) = h
+        .get(&format!(
+            "/api/v1/app-connections/bitbucket/connection-name/zeta?projectId={}",
+            h.sb.project_id
+        ))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_envelope(&body, 400, "BadRequest");
+    assert_eq!(
+        body["message"],
+        "App Connection with name zeta is not for App \"bitbucket\""
+    );
+
+    // Nothing was changed or removed on the way.
+    let (status, got) = h
+        .get(&format!("/api/v1/app-connections/teamcity/{tc_id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["appConnection"], tc["appConnection"]);
+}
+
+#[tokio::test]
+async fn patch_validates_the_body_before_looking_up_the_connection() {
+    let h = Harness::start().await;
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let harness = &h;
+    let patch = |id: &str, body: Value| {
+        let path = format!("/api/v1/app-connections/teamcity/{id}");
+        async move {
+            harness
+                .change(reqwest::Method::PATCH, &path, Some(body))
+                .await
+        }
+    };
+
+    // A bad body is a 422 even for an ID that does not exist.
+    let (status, body) = patch(missing, json!({ "name": "Not Valid!" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_envelope(&body, 422, "ValidationFailure");
+    assert_eq!(body["message"][0]["path"], json!(["name"]));
+    // The path is checked before the body.
+    let (status, body) = patch("not-a-uuid", json!({ "name": "Not Valid!" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["message"][0]["path"], json!(["connectionId"]));
+    // The credential format is the service's check, after the lookup.
+    let (status, body) = patch(missing, json!({ "credentials": { "accessToken": 1 } })).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+#[tokio::test]
+async fn an_identity_in_no_project_may_not_list_org_level_connections() {
+    let h = Harness::start().await;
+    let (status, login) = h
+        .login(
+            json!({ "clientId": demo::NO_PROJECTS_CLIENT_ID, "clientSecret": h.sb.client_secret }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let token = login["accessToken"].as_str().unwrap();
+    for path in [
+        "/api/v1/app-connections",
+        "/api/v1/app-connections/teamcity",
+    ] {
+        let url = format!("{}{path}", h.sb.kms_url);
+        let (status, body) = send(h.http.get(&url).bearer_auth(token)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        assert_envelope(&body, 403, "PermissionDenied");
+        assert_eq!(
+            body["message"],
+            "You are not allowed to read on app-connections"
+        );
+        assert_eq!(body["details"], json!([]));
+    }
+    // The demo identity still may; and the projects route is unchanged for this one.
+    let (status, _) = h.get("/api/v1/app-connections").await;
+    assert_eq!(status, StatusCode::OK);
+    let url = format!("{}/api/v1/projects", h.sb.kms_url);
+    let (status, body) = send(h.http.get(&url).bearer_auth(token)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["projects"], json!([]));
 }

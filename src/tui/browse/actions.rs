@@ -82,7 +82,12 @@ pub fn copy_id(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let id = row.conn.id.clone();
-    state.notice = Some(format!("Copied the ID {id} (if your terminal allows it)."));
+    // One line at 80 columns: a uuid leaves room for the caveat; a longer ID is shortened on
+    // screen only (the whole ID is copied).
+    state.notice = Some(format!(
+        "Copied ID {} (if your terminal allows it).",
+        crate::sanitize::clean_short(&id, 36)
+    ));
     vec![Effect::Copy(id)]
 }
 

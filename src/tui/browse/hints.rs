@@ -20,17 +20,35 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             hint("Esc", "clear filter"),
         ],
         View::List => {
-            let mut v = vec![hint("Enter", "details"), hint("/", "filter")];
-            v.extend(acts);
-            v.extend([
-                hint("n", "new"),
-                hint("a", "app filter"),
-                hint("s", "sort"),
-                hint("r", "refresh"),
-                hint("p", "project"),
-                hint("↑↓/jk PgUp/PgDn", "move"),
-                hint("Esc", "back to the wizard"),
-            ]);
+            // Only keys that do something now: an empty list has nothing to open, act on,
+            // move through, filter or sort.
+            let selected = b.selected_row();
+            let mut v = Vec::new();
+            if selected.is_some() {
+                v.push(hint("Enter", "details"));
+            }
+            if !b.rows.is_empty() {
+                v.push(hint("/", "filter"));
+            }
+            match selected {
+                // An app this version does not know can only have its ID copied.
+                Some(row) if row.app.is_some() => v.extend(acts),
+                Some(_) => v.push(hint("y", "copy ID")),
+                None => {}
+            }
+            v.push(hint("n", "new"));
+            if !b.rows.is_empty() {
+                v.extend([hint("a", "app filter"), hint("s", "sort")]);
+            }
+            v.extend([hint("r", "refresh"), hint("p", "project")]);
+            if selected.is_some() {
+                v.push(hint("↑↓/jk PgUp/PgDn", "move"));
+            }
+            if b.filter.is_empty() && b.app_filter.is_none() {
+                v.push(hint("Esc", "back to the wizard"));
+            } else {
+                v.push(hint("Esc", "clear the filters"));
+            }
             v
         }
         View::Details => {

@@ -155,10 +155,18 @@ fn selected_action(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// Back to step 1. A list still loading is cancelled: its late answer must not arrive in a
+/// browser nobody is looking at (`b` loads it again).
 fn leave_to_wizard(state: &mut State) -> Vec<Effect> {
     state.step = Step::Pick;
     state.notice = Some("New connection: pick an app (b comes back to the list).".into());
-    Vec::new()
+    state
+        .browse
+        .loading
+        .take()
+        .map(Effect::Cancel)
+        .into_iter()
+        .collect()
 }
 
 /// The usual list keys; true if the key was one.

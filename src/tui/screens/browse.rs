@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{spinner, wrapped};
 use crate::kms::Project;
+use crate::sanitize::clean_short;
 use crate::tui::browse::{Browse, Row, View, rows_in_body};
 use crate::tui::state::{Scope, State};
 use crate::tui::theme::Theme;
@@ -87,7 +88,7 @@ fn fit(s: &str, width: usize) -> String {
 
 fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let b = &state.browse;
-    let mut lines = vec![summary(state, b)];
+    let mut lines = vec![Line::from(summary(state, b, usize::from(area.width)))];
     let cols = Columns::for_width(area.width);
     lines.push(Line::from(Span::styled(
         cols.line(["APP", "NAME", "METHOD", "TARGET", "SCOPE", "UPDATED"]),
@@ -133,41 +134,79 @@ fn cells(row: &Row, scope: Option<&Scope>, known: &[Project], updated: usize) ->
     ]
 }
 
-/// One line: how many, which filters, the sort, or that it is loading.
-fn summary(state: &State, b: &Browse) -> Line<'static> {
+/// One line of at most `width` columns: how many, which filters, the sort, or that it is
+/// loading.
+fn summary(state: &State, b: &Browse, width: usize) -> String {
     let scope = match &state.scope {
         Some(Scope::Organization) => "at organization level".to_owned(),
         Some(s) => format!("in {}", s.label()),
         None => String::new(),
     };
     if b.loading.is_some() {
-        return Line::from(format!(
-            "{} Loading the connections {scope}…",
-            spinner(state)
-        ));
+        let line = format!("{} Loading the connections {scope}…", spinner(state));
+        return clean_short(&line, width);
     }
     if b.error.is_some() {
-        return Line::from(format!("Connections {scope}"));
+        return clean_short(&format!("Connections {scope}"), width);
     }
     let noun = if b.rows.len() == 1 {
         "connection"
     } else {
         "connections"
     };
-    let mut parts = vec![if b.visible.len() == b.rows.len() {
+    let count = if b.visible.len() == b.rows.len() {
         format!("{} {noun} {scope}", b.rows.len())
     } else {
         format!("{} of {} {noun} {scope}", b.visible.len(), b.rows.len())
-    }];
+    };
+    let mut filters = Vec::new();
     if let Some(app) = b.app_filter {
-        parts.push(format!("app: {}", app.name));
+        filters.push(format!("app: {}", app.name));
     }
     if b.filtering || !b.filter.is_empty() {
         let cursor = if b.filtering { "▏" } else { "" };
-        parts.push(format!("filter: {}{cursor}", b.filter));
+        filters.push(format!("filter: {}{cursor}", b.filter));
     }
-    parts.push(format!("sorted by {}", b.sort.label()));
-    Line::from(parts.join(" · "))
+    fit_summary(
+        count,
+        filters,
+        format!("sorted by {}", b.sort.label()),
+        width,
+    )
+}
+
+/// Joins the summary's parts in `width` columns. What gives way first: the sort (the `s`
+/// notice says it), then the count and scope (shortened), so the filter being typed stays in
+/// view; a line still too long is cut with "…".
+fn fit_summary(count: String, filters: Vec<String>, sort: String, width: usize) -> String {
+    const SEP: &str = " · ";
+    let len = |s: &str| s.chars().count();
+    let filters = filters.join(SEP);
+    let with = |first: &str, last: &[&str]| {
+        std::iter::once(first)
+            .chain(std::iter::once(filters.as_str()).filter(|f| !f.is_empty()))
+            .chain(last.iter().copied())
+            .collect::<Vec<_>>()
+            .join(SEP)
+    };
+    let full = with(&count, &[&sort]);
+    if len(&full) <= width {
+        return full;
+    }
+    let unsorted = with(&count, &[]);
+    if len(&unsorted) <= width {
+        return unsorted;
+    }
+    // Room for the count: what the filters leave, if that is enough to read a number.
+    let rest = if filters.is_empty() {
+        0
+    } else {
+        len(&filters) + len(SEP)
+    };
+    match width.checked_sub(rest) {
+        Some(room) if room >= 12 => with(&clean_short(&count, room), &[]),
+        _ => clean_short(&unsorted, width),
+    }
 }
 
 /// Why nothing is listed, and what to do; `None` when there are rows to show.

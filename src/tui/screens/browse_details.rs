@@ -79,6 +79,15 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         room,
         theme,
     ));
+    // isPlatformManagedCredentials and gatewayId are left out: always false and null for
+    // these four apps, and 80x24 has no row to spare for them.
+    lines.push(field_row(
+        "Version",
+        c.version.map_or_else(|| "—".into(), |v| v.to_string()),
+        w,
+        room,
+        theme,
+    ));
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
         "The secret is never shown: the server does not send it back.",
