@@ -198,10 +198,7 @@ fn print_apps(json: bool) {
                        "description": a.tagline, "fields": fields})
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&list).unwrap_or_default()
-        );
+        println!("{}", crate::sanitize::json_pretty(&list));
         return;
     }
     println!("{:<16} {:<16} {:<14} FIELDS", "APP", "NAME", "METHOD");
@@ -406,10 +403,7 @@ async fn test(args: TestArgs, settings: &Settings) -> CliResult {
     let http = client_for(settings, &[&url], args.cred.ca_cert.as_deref())?;
     let list = run_checks(&http, &input, settings, &args.cred).await?;
     if args.cred.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&list).unwrap_or_default()
-        );
+        println!("{}", crate::sanitize::json_pretty(&list));
     }
     if !list.ok() {
         return Err(Failure::from_checklist(&list));

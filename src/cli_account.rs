@@ -301,10 +301,7 @@ async fn projects(resolved: &Resolved, json: bool) -> CliResult {
     .await
     .map_err(|e| kms_failed(&e))?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&list).unwrap_or_default()
-        );
+        println!("{}", crate::sanitize::json_pretty(&list));
     } else if list.is_empty() {
         eprintln!(
             "This identity sees no projects: add it to a project in the KMS (the project's Access Control), or use organization level."
@@ -393,7 +390,7 @@ async fn status(resolved: &Resolved, json: bool) -> CliResult {
                 "expires": expires.map(|t| describe_expiry(Some(t), now)),
             })),
         });
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        println!("{}", crate::sanitize::json_pretty(&v));
     } else {
         let from = |s: Source| format!("[{}]", s.label());
         let saved_words = match (&profile_path, saved) {

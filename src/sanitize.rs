@@ -44,7 +44,7 @@ pub fn clean_short(s: &str, max: usize) -> String {
 /// through raw, and a terminal showing `--json` output would act on them. Outside strings JSON
 /// is plain ASCII, so escaping in the serialized text changes nothing else: the value parses
 /// back identical.
-pub fn json_pretty(value: &serde_json::Value) -> String {
+pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
