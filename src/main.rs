@@ -296,7 +296,10 @@ fn demo_login(s: &Sandbox) -> DemoLogin {
                 "Tokens that last 30 s".into(),
                 demo::SHORT_LIVED_CLIENT_ID.into(),
             ),
-            ("In no project".into(), demo::NO_PROJECTS_CLIENT_ID.into()),
+            (
+                "In no project, no org list".into(),
+                demo::NO_PROJECTS_CLIENT_ID.into(),
+            ),
             (
                 "Secret expired".into(),
                 demo::EXPIRED_SECRET_CLIENT_ID.into(),
