@@ -487,3 +487,24 @@ fn help_on_the_instructions_lists_the_paging_keys_the_footer_has_no_room_for() {
         assert!(help.contains(key), "{key} missing:\n{help}");
     }
 }
+
+#[test]
+fn review_after_a_test_with_a_warning() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    let list = Checklist {
+        server: outcome(true),
+        extra: vec![CheckLine::new(
+            CheckKind::Permissions,
+            Status::Warn,
+            "Missing TeamCity permission \"Edit project\" on Backend.",
+        )],
+    };
+    update(&mut s, Msg::Checked(id, list));
+    press(&mut s, KeyCode::Enter);
+    let text = screen(&s);
+    assert!(
+        text.contains("✓ passed, with 1 warning (see step 4)"),
+        "{text}"
+    );
+}

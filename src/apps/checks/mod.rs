@@ -189,11 +189,16 @@ impl Checklist {
     }
 
     pub fn warnings(&self) -> usize {
-        self.extra
-            .iter()
-            .filter(|l| matches!(l.status, Status::Warn | Status::Fail))
-            .count()
+        count_warnings(&self.extra)
     }
+}
+
+/// The ⚠ and ✗ lines among the checks after the server's own.
+pub fn count_warnings(extra: &[CheckLine]) -> usize {
+    extra
+        .iter()
+        .filter(|l| matches!(l.status, Status::Warn | Status::Fail))
+        .count()
 }
 
 impl Serialize for Checklist {

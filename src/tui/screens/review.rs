@@ -65,7 +65,16 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         area.width,
         theme,
     ));
+    // Counted as `test --json` counts them: warnings never fail the test, but say so here.
+    let warnings = crate::apps::checks::count_warnings(&state.test.checks);
     let test = match &state.test.outcome {
+        Some(o) if o.ok && warnings > 0 => Span::styled(
+            format!(
+                "✓ passed, with {warnings} warning{} (see step 4)",
+                if warnings == 1 { "" } else { "s" }
+            ),
+            theme.warn(),
+        ),
         Some(o) if o.ok => Span::styled("✓ passed", theme.ok()),
         Some(_) => Span::styled("✗ failed — creating anyway", theme.warn()),
         None => Span::styled("not run", theme.warn()),
