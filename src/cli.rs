@@ -233,7 +233,7 @@ fn app_for(slug: &str) -> Result<&'static AppSpec, Failure> {
 fn read_secret(args: &CredentialArgs, app: &AppSpec) -> Result<SecretString, Failure> {
     if args.secret_stdin {
         // Empty is left to the form's own rule, which names the field.
-        return stdin_secret::read(app.secret.label);
+        return stdin_secret::read(&app.secret_noun());
     }
     if let Some(var) = &args.secret_env {
         return std::env::var(var).map(SecretString::from).map_err(|_| {
@@ -302,6 +302,15 @@ fn validated(app: &'static AppSpec, raw: &RawInput) -> Result<apps::ConnectionIn
         let problems: Vec<_> = errors.into_iter().map(|e| (e.field, e.message)).collect();
         Failure::input(field_problems(Some(app), &problems))
     })
+}
+
+/// Says once, on stderr, that credentials are about to go to a plain http:// server on another
+/// machine (before they are read or sent).
+pub(crate) fn warn_if_in_clear(api_base: &str) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if crate::kms::client::sends_in_clear(api_base) {
+        ONCE.call_once(|| eprintln!("Warning: {}", crate::kms::client::IN_CLEAR_WARNING));
+    }
 }
 
 fn client_for(
@@ -449,6 +458,7 @@ async fn create(args: CreateArgs, settings: &Settings) -> CliResult {
             report = checklist_text(&list);
         }
     }
+    warn_if_in_clear(&settings.api_base);
     let client = creds
         .sign_in(KmsClient::new(http, settings.api_base.clone()))
         .await

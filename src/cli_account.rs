@@ -103,6 +103,8 @@ fn read_stdin(what: &str) -> Result<SecretString, Failure> {
 }
 
 async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
+    // Before the secret is typed at a prompt, not after it was sent.
+    crate::cli::warn_if_in_clear(&resolved.settings.api_base);
     let credentials = if args.token_stdin {
         Credentials::Token(read_stdin("access token")?)
     } else {
@@ -128,9 +130,6 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
     }
     let http = http_for(resolved)?;
     let api_base = resolved.settings.api_base.clone();
-    if crate::kms::client::sends_in_clear(&api_base) {
-        eprintln!("Warning: {}", crate::kms::client::IN_CLEAR_WARNING);
-    }
     signin::probe(&http, &api_base)
         .await
         .map_err(|g| Failure::from_guidance(&g, None))?;
@@ -255,6 +254,7 @@ where
     F: Fn(KmsClient) -> Fut,
     Fut: Future<Output = Result<T, KmsError>>,
 {
+    crate::cli::warn_if_in_clear(&resolved.settings.api_base);
     let base = KmsClient::new(http.clone(), resolved.settings.api_base.clone());
     let (client, expires) = connect(resolved, &base, creds).await?;
     match call(client).await {

@@ -45,17 +45,23 @@ fn main() {
     let given = Flags::from(&matches);
     let args = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // The CLI does one request at a time; the wizard and the sandbox want a second thread.
-    let runtime =
-        if args.command.is_some() && !args.demo && !matches!(args.command, Some(Command::Browse)) {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-        } else {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-        };
+    // Whatever draws the wizard (browse, an interactive login) must not share its thread with
+    // the worker: the panic hook tells the two apart by the thread's name.
+    let draws_the_wizard = match &args.command {
+        None | Some(Command::Browse) => true,
+        Some(Command::Account(AccountCommand::Login(a))) => a.is_interactive(),
+        Some(_) => false,
+    };
+    let runtime = if !draws_the_wizard && !args.demo {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+    };
     let runtime = match runtime {
         Ok(r) => r,
         Err(e) => fail(&[format!("Could not start: {e}")], EXIT_RUNTIME),

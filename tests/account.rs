@@ -531,3 +531,18 @@ fn demo_login_status_and_logout_work_and_save_nothing() {
     assert!(run.stdout.starts_with("Demo: nothing is stored"), "{run:?}");
     assert_eq!(std::fs::read_dir(h.config.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn login_to_a_plain_http_server_elsewhere_warns_before_anything_is_sent() {
+    let h = Harness::new();
+    let run = h.login_at("http://kms.invalid", "some-id", demo_secret(), &[]);
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("Warning: This server is plain http://"),
+        "{run:?}"
+    );
+    // The sandbox on 127.0.0.1 is plain http too, but on this machine: no warning.
+    let run = h.login(&h.sb.client_id, demo_secret(), &[]);
+    assert!(!run.stderr.contains("Warning"), "{run:?}");
+}

@@ -885,3 +885,16 @@ fn browse_help() {
     press(&mut s, KeyCode::Char('?'));
     insta::assert_snapshot!(screen(&s));
 }
+
+#[test]
+fn a_filter_that_matches_nothing_offers_esc_first_in_the_footer() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "zzz");
+    press(&mut s, KeyCode::Enter);
+    let text = screen(&s);
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("Esc clear the filters"), "{footer}");
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.browse.filter, "");
+}

@@ -224,12 +224,17 @@ impl AppSpec {
 
 /// Reads a string at a JSON pointer and cleans it for display.
 pub(crate) fn text_at(v: &Value, pointer: &str) -> Option<String> {
-    let s = match v.pointer(pointer)? {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    Some(crate::sanitize::clean_short(&s, 80))
+    Some(crate::sanitize::clean_short(&raw_at(v, pointer)?, 80))
+}
+
+/// Reads a string at a JSON pointer as the server sent it: for IDs that go into a URL and
+/// values that are compared. Never draw it without cleaning it first.
+pub(crate) fn raw_at(v: &Value, pointer: &str) -> Option<String> {
+    match v.pointer(pointer)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -77,6 +77,7 @@ async fn signed_in(settings: &Settings, extra: &[&str]) -> Result<KmsClient, Fai
         return Err(Failure::input(NO_CREDENTIALS));
     };
     let http = client_for(settings, extra, None)?;
+    super::warn_if_in_clear(&settings.api_base);
     creds
         .sign_in(KmsClient::new(http, settings.api_base.clone()))
         .await

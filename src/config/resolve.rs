@@ -137,7 +137,6 @@ impl Resolved {
         })
     }
 
-    /// The universal-auth client ID in use or saved, for prefilling the sign-in.
     /// Who the wizard's header says is signed in. A session that starts from the profile's
     /// cached token still shows the identity and organization the profile remembers.
     pub fn identity_label(&self) -> String {
@@ -158,6 +157,7 @@ impl Resolved {
         crate::signin::identity_with_organization(&who, p.organization.as_deref())
     }
 
+    /// The universal-auth client ID in use or saved, for prefilling the sign-in.
     pub fn client_id(&self) -> Option<String> {
         match &self.settings.credentials {
             Some(Credentials::UniversalAuth { client_id, .. }) => Some(client_id.clone()),

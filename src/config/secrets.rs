@@ -75,7 +75,6 @@ pub fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// An expiry in words: `2026-12-22 09:00 UTC (in 29 days)` or `expired 3 minutes ago`.
 /// As [`describe_expiry`], but a pasted token without an expiry may well expire: it just
 /// does not say when (universal-auth logins always tell).
 pub fn describe_token_expiry(expires_at: Option<u64>, pasted: bool, now: u64) -> String {
@@ -85,6 +84,7 @@ pub fn describe_token_expiry(expires_at: Option<u64>, pasted: bool, now: u64) ->
     }
 }
 
+/// An expiry in words: `2026-12-22 09:00 UTC (in 29 days)` or `expired 3 minutes ago`.
 pub fn describe_expiry(expires_at: Option<u64>, now: u64) -> String {
     let Some(at) = expires_at else {
         return "does not expire".into();

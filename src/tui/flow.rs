@@ -82,25 +82,24 @@ fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
-    let mut cancelled = None;
     if let Some(id) = p.loading.filter(|_| key.code == KeyCode::Esc) {
-        // Stop waiting. With a scope already chosen, Esc goes back as usual; without one,
-        // organization level needs no list and stays available here.
+        // Stop waiting. With a scope already chosen, go back to step 1 with it; without one,
+        // stay: organization level needs no list and is still there to choose.
         p.loading = None;
-        cancelled = Some(Effect::Cancel(id));
-        if state.scope.is_none() {
+        if state.scope.is_some() {
+            state.step = Step::Pick;
+            state.notice = Some("Stopped loading the projects; the project is unchanged.".into());
+        } else {
             p.error = Some(Guidance {
                 trouble: Trouble::Server,
                 headline: "Stopped loading the projects.".into(),
                 hint: None,
                 fields: Vec::new(),
             });
-            return cancelled.into_iter().collect();
         }
+        return vec![Effect::Cancel(id)];
     }
-    let mut effects = project_list_key(state, key);
-    effects.extend(cancelled);
-    effects
+    project_list_key(state, key)
 }
 
 fn project_list_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {

@@ -67,12 +67,16 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
     // answer, which a slow SSH link makes slow. The alternate screen starts empty anyway.
 
     let (tx, mut results) = mpsc::unbounded_channel();
+    let in_clear = config.reach.credentials.is_some()
+        && crate::kms::client::sends_in_clear(&config.reach.api_base);
     let mut worker = Worker::new(config.reach, tx).with_account(config.signin.account);
     let mut state = State::new(config.session, config.scope);
     state.signin = SignIn::new(config.signin.start);
     if config.signin.show {
         state.step = Step::SignIn;
         state.notice = config.signin.note;
+    } else if in_clear {
+        state.notice = Some(crate::kms::client::IN_CLEAR_WARNING.into());
     }
     let size = terminal.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));

@@ -83,7 +83,8 @@ fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .as_ref()
         .map_or_else(|| "not chosen".to_owned(), |s| s.label());
     const LABELS: &[&str] = &[" Server ", " · Project ", " · "];
-    let room = usize::from(area.width).saturating_sub(LABELS.iter().map(|l| l.len()).sum());
+    let room =
+        usize::from(area.width).saturating_sub(LABELS.iter().map(|l| l.chars().count()).sum());
     let [server, scope, identity] = fit_all(
         [
             state.session.server.clone(),

@@ -31,8 +31,10 @@ struct Shared {
     reach: Reach,
     /// Built on first use, inside a task, so the first frame never waits for TLS setup.
     http: OnceCell<reqwest::Client>,
-    /// Signed in once, then reused; cleared when the server rejects the token.
-    signed_in: Mutex<Option<KmsClient>>,
+    /// Signed in once, then reused; cleared when the server rejects the token. The number
+    /// counts sign-ins (a new login, a switch to the remembered secret), so a request refused
+    /// with an older client knows a newer one exists.
+    signed_in: Mutex<(Option<KmsClient>, u64)>,
     /// Where profiles and tokens go, and the identity of the last sign-in (which replaces
     /// `reach`'s server and credentials).
     account: std::sync::Mutex<Account>,
@@ -49,7 +51,7 @@ impl Worker {
         let shared = Shared {
             reach,
             http: OnceCell::new(),
-            signed_in: Mutex::new(None),
+            signed_in: Mutex::new((None, 0)),
             account: std::sync::Mutex::new(Account::default()),
         };
         Worker {
@@ -236,7 +238,8 @@ impl Job {
                 let account = shared.account();
                 let (reply, adopted) = signin::job::run(request, http, &account).await;
                 if let Some((client, next)) = adopted {
-                    *shared.signed_in.lock().await = Some(client);
+                    let mut slot = shared.signed_in.lock().await;
+                    *slot = (Some(client), slot.1 + 1);
                     *shared
                         .account
                         .lock()
@@ -256,11 +259,12 @@ impl Shared {
             .map_err(|e| crate::sanitize::clean_short(&e.to_string(), 120))
     }
 
-    /// A signed-in KMS client, logging in with universal auth the first time.
-    async fn client(&self) -> Result<KmsClient, Guidance> {
+    /// A signed-in KMS client, logging in with universal auth the first time, and which
+    /// sign-in it belongs to.
+    async fn client(&self) -> Result<(KmsClient, u64), Guidance> {
         let mut slot = self.signed_in.lock().await;
-        if let Some(c) = slot.as_ref() {
-            return Ok(c.clone());
+        if let (Some(c), generation) = &*slot {
+            return Ok((c.clone(), *generation));
         }
         let account = self.account();
         let (api_base, creds) = match &account.signed_in {
@@ -285,8 +289,8 @@ impl Shared {
         let (client, _) = crate::signin::sign_in_keeping(creds, base, account.token_home.as_ref())
             .await
             .map_err(|e| e.guidance(None))?;
-        *slot = Some(client.clone());
-        Ok(client)
+        slot.0 = Some(client.clone());
+        Ok((client, slot.1))
     }
 
     fn account(&self) -> Account {
@@ -299,6 +303,7 @@ impl Shared {
     /// Runs one KMS call signed in. When the server refuses the cached token the session
     /// started with and a remembered secret can log in again, logs in and tries once more, as
     /// the CLI does: a refused token means the server did nothing, so a write is safe to repeat.
+    /// Requests refused at the same time all retry on the one fresh login.
     async fn with_client<T, Fut>(
         &self,
         app: Option<&'static crate::apps::AppSpec>,
@@ -307,38 +312,49 @@ impl Shared {
     where
         Fut: Future<Output = Result<T, crate::kms::KmsError>>,
     {
-        let err = match call(self.client().await?).await {
+        let (client, used) = self.client().await?;
+        let err = match call(client).await {
             Ok(v) => return Ok(v),
             Err(e) => e,
         };
-        let (g, can_log_in_again) = self.fail(&err, app);
-        if !can_log_in_again {
+        let g = err.guidance(app);
+        if g.trouble != Trouble::Auth || !self.refused(used).await {
             return Err(g);
         }
-        call(self.client().await?)
-            .await
-            .map_err(|e| self.fail(&e, app).0)
+        let (client, used) = self.client().await?;
+        match call(client).await {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let g = e.guidance(app);
+                if g.trouble == Trouble::Auth {
+                    self.refused(used).await;
+                }
+                Err(g)
+            }
+        }
     }
 
-    /// Translates a failure; a rejected token is forgotten so the next try signs in again.
-    /// True with it when a remembered login replaces the refused token.
-    fn fail(
-        &self,
-        err: &crate::kms::KmsError,
-        app: Option<&'static crate::apps::AppSpec>,
-    ) -> (Guidance, bool) {
-        let g = err.guidance(app);
-        if g.trouble != Trouble::Auth {
-            return (g, false);
+    /// The server refused the token of sign-in `used`. Forgets it and, the first time, falls
+    /// back on the remembered secret. True when a newer sign-in exists or the next one gets a
+    /// new token (a universal-auth login), so one more try can succeed; a pasted token that
+    /// was refused stays refused.
+    async fn refused(&self, used: u64) -> bool {
+        let mut slot = self.signed_in.lock().await;
+        if slot.1 != used {
+            // Another request already replaced it.
+            return true;
         }
-        if let Ok(mut slot) = self.signed_in.try_lock() {
-            *slot = None;
+        slot.0 = None;
+        let mut account = self.account.lock().unwrap_or_else(PoisonError::into_inner);
+        account.fall_back(&self.reach.api_base);
+        let creds = match &account.signed_in {
+            Some((_, creds)) => Some(creds),
+            None => self.reach.credentials.as_ref(),
+        };
+        let can_log_in = matches!(creds, Some(Credentials::UniversalAuth { .. }));
+        if can_log_in {
+            slot.1 += 1;
         }
-        let switched = self
-            .account
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .fall_back(&self.reach.api_base);
-        (g, switched)
+        can_log_in
     }
 }

@@ -8,7 +8,7 @@ use super::{
     CheckKind, CheckLine, Ctx, Fetched, Status, answered, expiry_line, json_body, permission_line,
     quoted_list, unknown, when,
 };
-use crate::apps::text_at;
+use crate::apps::{raw_at, text_at};
 use crate::sanitize::clean_short;
 
 /// What the sync needs beyond listing projects (the server's check proves that one), as the
@@ -79,7 +79,7 @@ async fn secret_groups(ctx: &Ctx<'_>, project: &str) -> CheckLine {
             Err(why) => return unknown(CheckKind::Permissions, "the project", &why),
         },
     };
-    let Some(group) = groups.first().and_then(|g| text_at(g, "/id")) else {
+    let Some(group) = groups.first().and_then(|g| raw_at(g, "/id")) else {
         return CheckLine::new(
             CheckKind::Permissions,
             Status::Unknown,

@@ -8,7 +8,7 @@ use super::{
     unknown, when,
 };
 use crate::apps::TestOutcome;
-use crate::apps::text_at;
+use crate::apps::{raw_at, text_at};
 use crate::http::Captured;
 
 /// What the sync needs on the project (Octopus permission names).
@@ -24,7 +24,7 @@ pub(super) async fn checks(
         None => return Vec::new(),
     };
     let mut lines = vec![who(&me)];
-    let Some(id) = text_at(&me, "/Id") else {
+    let Some(id) = raw_at(&me, "/Id") else {
         return lines;
     };
     let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::apps::TestOutcome;
 use crate::apps::front_end::FrontEnd;
-use crate::apps::text_at;
+use crate::apps::{raw_at, text_at};
 use crate::http::Captured;
 use crate::sanitize::clean_short;
 
@@ -79,7 +79,7 @@ pub(super) fn root_url(
     answer: Option<&Captured>,
 ) -> Option<CheckLine> {
     let body = answer.filter(|_| server.ok)?.json()?;
-    let web_url = text_at(&body, "/webUrl").filter(|u| !u.is_empty())?;
+    let web_url = raw_at(&body, "/webUrl").filter(|u| !u.is_empty())?;
     let entered = ctx.base.trim_end_matches('/');
     if web_url.trim_end_matches('/').eq_ignore_ascii_case(entered) {
         return None;
@@ -156,6 +156,7 @@ fn who(f: &Fetched) -> CheckLine {
 
 /// One of the user's tokens, as T3 lists it.
 struct Token {
+    /// As the server sent it, to match `--token-name`; cleaned where it is shown.
     name: String,
     expires: Option<i64>,
     /// (project name, permission ids) for "Limit per project" tokens; None for "Same as
@@ -203,12 +204,18 @@ fn token(t: &Value) -> Token {
             by_project
         });
     Token {
-        name: text_at(t, "/name").unwrap_or_else(|| "(no name)".into()),
+        name: raw_at(t, "/name").unwrap_or_else(|| "(no name)".into()),
         expires: t
             .get("expirationTime")
             .and_then(Value::as_str)
             .and_then(when::parse_teamcity),
         restrictions,
+    }
+}
+
+impl Token {
+    fn shown(&self) -> String {
+        clean_short(&self.name, 60)
     }
 }
 
@@ -233,9 +240,9 @@ fn expiry(
     };
     if let Some(n) = named {
         return match in_use(tokens, Some(n)) {
-            Some(t) => expiry_line(now, t.expires, &format!("The token \"{}\"", t.name)),
+            Some(t) => expiry_line(now, t.expires, &format!("The token \"{}\"", t.shown())),
             None => {
-                let names: Vec<String> = tokens.iter().map(|t| t.name.clone()).collect();
+                let names: Vec<String> = tokens.iter().map(Token::shown).collect();
                 let theirs = if names.is_empty() {
                     "TeamCity lists none.".to_owned()
                 } else {
@@ -265,7 +272,7 @@ fn expiry(
             "Expiry unknown: TeamCity lists no tokens for this user.",
         )
         .hint(WHERE_TOKENS),
-        [one] => expiry_line(now, one.expires, &format!("The token \"{}\"", one.name)),
+        [one] => expiry_line(now, one.expires, &format!("The token \"{}\"", one.shown())),
         many => {
             // The token in use is valid (the server's check passed), so expired ones are others.
             let soonest = many
@@ -277,7 +284,7 @@ fn expiry(
                     expiry_line(
                         now,
                         t.expires,
-                        &format!("Token \"{}\" of this user", t.name),
+                        &format!("Token \"{}\" of this user", t.shown()),
                     )
                     .hint(which)
                 }

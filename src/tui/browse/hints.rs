@@ -36,6 +36,11 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
                 Some(_) => v.push(hint("y", "copy ID")),
                 None => {}
             }
+            let filtered = !b.filter.is_empty() || b.app_filter.is_some();
+            if filtered && selected.is_none() {
+                // Nothing matches: clearing the filters is what the screen asks for.
+                v.push(hint("Esc", "clear the filters"));
+            }
             v.push(hint("n", "new"));
             if !b.rows.is_empty() {
                 v.extend([hint("a", "app filter"), hint("s", "sort")]);
@@ -44,10 +49,10 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             if selected.is_some() {
                 v.push(hint("↑↓/jk PgUp/PgDn", "move"));
             }
-            if b.filter.is_empty() && b.app_filter.is_none() {
-                v.push(hint("Esc", "back to the wizard"));
-            } else {
-                v.push(hint("Esc", "clear the filters"));
+            match (filtered, selected.is_some()) {
+                (false, _) => v.push(hint("Esc", "back to the wizard")),
+                (true, true) => v.push(hint("Esc", "clear the filters")),
+                (true, false) => {}
             }
             v
         }
