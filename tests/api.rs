@@ -415,8 +415,9 @@ async fn unknown_project_is_named() {
         g.headline,
         format!("Could not find project with ID {other}.")
     );
-    assert_eq!(g.trouble, Trouble::Server);
-    assert_eq!(g.exit_code(), 1);
+    // The caller's input, as a taken name is: exit 2.
+    assert_eq!(g.trouble, Trouble::Input);
+    assert_eq!(g.exit_code(), 2);
     assert!(g.hint.as_deref().unwrap().contains("KMS_PROJECT_ID"));
     assert_guidance_clean(&g, demo::NORTHFLANK_TOKEN);
     // The project check comes before the provider check: no provider was called.

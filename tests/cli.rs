@@ -934,7 +934,7 @@ fn create_project_flag_overrides_the_environment() {
         ])
         .secret_stdin(demo::NORTHFLANK_TOKEN)
         .run();
-    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.code, 2, "an unknown project is invalid input: {run:?}");
     assert!(
         run.stderr
             .contains("Could not find project with ID 22222222-2222-4222-8222-222222222222."),

@@ -808,3 +808,18 @@ fn a_422_validation_failure_on_create_lands_under_each_field() {
     // Everything typed is still there.
     assert_eq!(form.raw().target, "https://ci.example.com/");
 }
+
+#[test]
+fn an_unknown_project_on_create_stays_on_review_with_its_hint() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    let g = Guidance {
+        trouble: Trouble::Input,
+        headline: "Could not find project with ID nope.".into(),
+        hint: Some("Check --project or KMS_PROJECT_ID, or pick the project again.".into()),
+        fields: vec![],
+    };
+    update(&mut s, Msg::Created(id, Err(g)));
+    assert_eq!(s.step, Step::Review, "the form cannot fix the project");
+    assert!(s.create.error.is_some());
+}

@@ -286,6 +286,8 @@ impl ApiError {
             return g;
         }
         if lower.starts_with("could not find project") {
+            // The project ID was the caller's input (a flag, a variable, a stale profile).
+            g.trouble = Trouble::Input;
             g.headline = format!("{msg}.");
             g.hint = Some("Check --project or KMS_PROJECT_ID, or pick the project again.".into());
             return g;

@@ -453,7 +453,10 @@ pub(super) fn create_finished(
             state.step = Step::Done;
         }
         Err(g) => {
+            // Back to the form only for what the form can fix; an unknown project stays here
+            // with its hint (p on step 1 picks another).
             if g.trouble == Trouble::Input
+                && !g.fields.is_empty()
                 && let Some(form) = state.form.as_mut()
             {
                 // Back to the form, each problem under its field, everything typed kept.
