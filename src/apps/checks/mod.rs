@@ -128,6 +128,22 @@ pub struct CheckInputs {
     pub ca_cert: Option<String>,
 }
 
+impl CheckInputs {
+    /// The project to check, if one was given (blank counts as none).
+    pub fn project(&self) -> Option<&str> {
+        given(&self.project)
+    }
+
+    /// The token's name, if one was given (blank counts as none).
+    pub fn token_name(&self) -> Option<&str> {
+        given(&self.token_name)
+    }
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
 /// Inputs plus the time and the timeout: the checks never read the clock themselves.
 #[derive(Debug, Clone)]
 pub struct CheckOptions {

@@ -26,13 +26,7 @@ const NEEDED: [(&str, &[&str]); 3] = [
 ];
 
 pub(super) async fn checks(ctx: &Ctx<'_>) -> Vec<CheckLine> {
-    let project = ctx
-        .opts
-        .inputs
-        .project
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
+    let project = ctx.opts.inputs.project();
     let (auth, on_project) = tokio::join!(ctx.get("/v1/auth"), async {
         match project {
             Some(p) => Some(secret_groups(ctx, p).await),

@@ -25,13 +25,7 @@ const TOKENS: &str = "/app/rest/users/current/tokens?fields=count,token(name,cre
 const WHERE_TOKENS: &str = "Check it under Profile → Access Tokens.";
 
 pub(super) async fn checks(ctx: &Ctx<'_>) -> Vec<CheckLine> {
-    let project = ctx
-        .opts
-        .inputs
-        .project
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
+    let project = ctx.opts.inputs.project();
     let user = ctx.get("/app/rest/users/current?fields=id,username,name,email");
     let tokens = ctx.get(TOKENS);
     let scope = async {
@@ -53,13 +47,7 @@ pub(super) async fn checks(ctx: &Ctx<'_>) -> Vec<CheckLine> {
     };
     let (user, tokens, scope) = tokio::join!(user, tokens, scope);
     let tokens = read_tokens(&tokens);
-    let named = ctx
-        .opts
-        .inputs
-        .token_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
+    let named = ctx.opts.inputs.token_name();
     let in_use = tokens.as_ref().ok().and_then(|t| in_use(t, named));
     let mut lines = vec![who(&user)];
     lines.push(expiry(ctx.now(), &tokens, named, ctx.front_end()));
