@@ -182,7 +182,8 @@ async fn good_credentials_pass_every_line_with_a_handful_of_reads() {
         line(&oc, CheckKind::Permissions).message,
         "The account has ProjectView, VariableView, VariableEdit."
     );
-    assert_eq!(provider_gets(&sb, "octopus-deploy").len(), 3);
+    // users/me, apikeys, permissions and spaces/all.
+    assert_eq!(provider_gets(&sb, "octopus-deploy").len(), 4);
 
     let bb = sandbox_checks(&sb, "bitbucket", demo::BITBUCKET_TOKEN, Default::default()).await;
     assert_eq!(

@@ -345,14 +345,14 @@ fn creates_one_connection_per_app_through_the_keys() {
         t.send("n");
     }
     assert_eq!(posts(&sandbox).len(), 4, "exactly one create per app");
-    // Per test the server's check and a few reads (TeamCity 3, Octopus 2, Bitbucket 1,
+    // Per test the server's check and a few reads (TeamCity 3, Octopus 3, Bitbucket 1,
     // Northflank 1), and one more request by the KMS server's own check.
     let provider_calls = sandbox
         .requests()
         .iter()
         .filter(|r| r.service != "kms")
         .count();
-    assert_eq!(provider_calls, 4 + 7 + 4);
+    assert_eq!(provider_calls, 4 + 8 + 4);
     t.wait_for("Step 1/5");
     t.send("q");
     assert_eq!(t.wait_exit(), 0);

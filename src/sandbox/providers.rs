@@ -360,6 +360,10 @@ pub(crate) fn octopus() -> Provider {
                 "SystemPermissions": [], "Teams": [{ "Id": "Teams-2", "Name": "KMS sync" }],
                 "IsPermissionsComplete": true }),
     );
+    let spaces = Reply::json(
+        StatusCode::OK,
+        json!([{ "Id": "Spaces-1", "Name": "Default", "Slug": "default", "IsDefault": true }]),
+    );
     let mut rows = good_rows(Row::secret(demo::OCTOPUS_API_KEY, me.clone()));
     rows.push(Row::secret(demo::EXPIRING_TOKEN, me.clone()));
     rows.push(Row::secret(demo::OCTOPUS_READONLY_KEY, me));
@@ -392,6 +396,14 @@ pub(crate) fn octopus() -> Provider {
                 vec![
                     (demo::EXPIRING_TOKEN, permissions.clone()),
                     (demo::OCTOPUS_READONLY_KEY, permissions),
+                ],
+            ),
+            route(
+                "/api/spaces/all",
+                (demo::OCTOPUS_API_KEY, spaces.clone()),
+                vec![
+                    (demo::EXPIRING_TOKEN, spaces.clone()),
+                    (demo::OCTOPUS_READONLY_KEY, spaces),
                 ],
             ),
         ],

@@ -1,8 +1,9 @@
-//! Octopus Deploy (providers.md O1, O2, O4): the account from the server's check, the API key's
-//! expiry and access level, and the account's variable permissions.
+//! Octopus Deploy (providers.md O1–O4): the account from the server's check, the API key's
+//! expiry and access level, the spaces the account can reach, and its variable permissions.
 
 use serde_json::Value;
 
+use super::Fetched;
 use super::{
     CheckKind, CheckLine, Ctx, Status, expiry_line, json_body, permission_line, quoted_list,
     unknown, when,
@@ -28,9 +29,10 @@ pub(super) async fn checks(
         return lines;
     };
     let id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
-    let (keys, perms) = tokio::join!(
+    let (keys, perms, spaces) = tokio::join!(
         ctx.get(format!("/api/users/{id}/apikeys?take=100")),
         ctx.get(format!("/api/users/{id}/permissions")),
+        ctx.get("/api/spaces/all"),
     );
     let key = json_body(&keys, "Octopus Deploy").map(|b| key_in_use(&b));
     lines.push(
@@ -65,6 +67,7 @@ pub(super) async fn checks(
             .missing(vec!["FullAccess".into()]),
         );
     }
+    lines.extend(no_space(&spaces));
     lines.push(match json_body(&perms, "Octopus Deploy") {
         Ok(body) => {
             let missing: Vec<String> = NEEDED
@@ -129,6 +132,30 @@ fn who(me: &Value) -> CheckLine {
     )
 }
 
+/// O3: an account in no team of any space cannot reach a project at all. Said only then: a
+/// list of spaces, or an answer that cannot be read, adds nothing the other lines do not say.
+fn no_space(spaces: &Fetched) -> Option<CheckLine> {
+    let Fetched::Answer(c) = spaces else {
+        return None;
+    };
+    let said = match c.status {
+        // Its message names what is missing (SpaceView, or access to a space's data).
+        403 => crate::apps::probe::provider_text(c.json().as_ref(), 160)
+            .map(|t| format!(" Octopus said: {t}"))
+            .unwrap_or_default(),
+        200 if c.json()?.as_array().is_some_and(Vec::is_empty) => String::new(),
+        _ => return None,
+    };
+    Some(
+        CheckLine::new(
+            CheckKind::Permissions,
+            Status::Warn,
+            format!("The account has no access to any Octopus space.{said}"),
+        )
+        .hint("Add it to a team with the Project Contributor role in the space the sync will use."),
+    )
+}
+
 /// Octopus keeps only hashes, so the key just used (most recent `LastUsedTimeStamp`) stands
 /// for the key in use; with one key there is no doubt.
 fn key_in_use(body: &Value) -> Option<Value> {
@@ -168,6 +195,46 @@ fn granted(body: &Value, name: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn answer(status: u16, body: Value) -> Fetched {
+        Fetched::Answer(Captured {
+            status,
+            headers: Default::default(),
+            body: serde_json::to_vec(&body).unwrap(),
+        })
+    }
+
+    #[test]
+    fn an_account_in_no_space_is_flagged_with_what_octopus_said() {
+        let empty = no_space(&answer(200, json!([]))).unwrap();
+        assert_eq!(empty.status, Status::Warn);
+        assert_eq!(
+            empty.message,
+            "The account has no access to any Octopus space."
+        );
+        // The refusal a stubbed Octopus gives (providers.md O3).
+        let refused = no_space(&answer(
+            403,
+            json!({"ErrorMessage": "You do not have permission to perform this action. Please contact your Octopus administrator. You have to have either SpaceView permission or access to the data within at least one space."}),
+        ))
+        .unwrap();
+        assert!(
+            refused
+                .message
+                .contains("Octopus said: You do not have permission"),
+            "{refused:?}"
+        );
+        assert!(
+            refused
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("Project Contributor")
+        );
+        let one = json!([{"Id": "Spaces-1", "Name": "Default"}]);
+        assert!(no_space(&answer(200, one)).is_none());
+        assert!(no_space(&Fetched::Failed("timed out".into())).is_none());
+    }
 
     #[test]
     fn a_persons_account_is_flagged() {
