@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use kms_connect::apps::{AppSpec, validate};
+use kms_connect::config::NOT_SIGNED_IN;
 use kms_connect::sandbox::{RecordedRequest, Sandbox, demo};
-use kms_connect::settings::NO_CREDENTIALS;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kms-connect");
@@ -1099,7 +1099,7 @@ fn create_without_kms_credentials_exits_2() {
         .secret_stdin(demo::NORTHFLANK_TOKEN)
         .run();
     assert_eq!(run.code, 2, "{run:?}");
-    assert_eq!(run.stderr, format!("{NO_CREDENTIALS}\n"));
+    assert_eq!(run.stderr, format!("{NOT_SIGNED_IN}\n"));
     assert!(h.requests().is_empty(), "{:?}", h.requests());
 
     // Half of a universal-auth pair is no identity either.
@@ -1111,7 +1111,7 @@ fn create_without_kms_credentials_exits_2() {
         .secret_stdin(demo::NORTHFLANK_TOKEN)
         .run();
     assert_eq!(run.code, 2, "{run:?}");
-    assert_eq!(run.stderr, format!("{NO_CREDENTIALS}\n"));
+    assert_eq!(run.stderr, format!("{NOT_SIGNED_IN}\n"));
     assert!(h.requests().is_empty());
 }
 

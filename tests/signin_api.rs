@@ -4,11 +4,11 @@
 mod common;
 
 use kms_connect::config::Store;
+use kms_connect::config::signin::{self, Attempt};
 use kms_connect::http;
 use kms_connect::kms::auth::Credentials;
 use kms_connect::kms::client::api_base;
 use kms_connect::sandbox::{Sandbox, demo};
-use kms_connect::signin::{self, Attempt};
 use secrecy::SecretString;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -22,7 +22,7 @@ fn at_identity() -> State {
     s
 }
 
-fn login_effect(effects: &[Effect]) -> (u64, kms_connect::signin::Attempt) {
+fn login_effect(effects: &[Effect]) -> (u64, kms_connect::config::signin::Attempt) {
     match effects {
         [Effect::SignIn(Request::LogIn(id, attempt))] => (*id, (**attempt).clone()),
         other => panic!("{other:?}"),

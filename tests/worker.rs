@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use kms_connect::apps::{self, AppSpec, ProviderEndpoints, RawInput};
+use kms_connect::config::Reach;
 use kms_connect::kms::auth::Credentials;
 use kms_connect::sandbox::{Sandbox, demo};
 use kms_connect::tui::signin::job::Account;
-use kms_connect::tui::worker::{Reach, Worker};
+use kms_connect::tui::worker::Worker;
 use kms_connect::tui::{Effect, Msg};
 use secrecy::SecretString;
 use tokio::sync::mpsc;

@@ -6,14 +6,15 @@ use std::io::{BufRead, IsTerminal, Write};
 use clap::Args;
 use serde_json::Value;
 
-use super::{
-    CliResult, CredentialArgs, Failure, RawInput, app_for, checklist_text, client_for, read_secret,
-    run_checks, target_value, validated,
+use super::credential::{
+    CredentialArgs, app_for, checklist_text, run_checks, target_value, validated,
 };
-use crate::apps::{self, AppSpec};
-use crate::kms::{AppConnection, Changes, ConnectionRef, KmsClient};
+use super::session::{self, Kms};
+use super::{CliResult, Failure};
+use crate::apps::{self, AppSpec, RawInput};
+use crate::config::Context;
+use crate::kms::{AppConnection, Changes, ConnectionRef};
 use crate::sanitize::clean_line;
-use crate::settings::{NO_CREDENTIALS, Settings};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -71,29 +72,27 @@ pub struct DeleteArgs {
     pub yes: bool,
 }
 
-/// Signs in with an HTTP client that has TLS only if some URL needs it.
-async fn signed_in(settings: &Settings, extra: &[&str]) -> Result<KmsClient, Failure> {
-    let Some(creds) = &settings.credentials else {
-        return Err(Failure::input(NO_CREDENTIALS));
-    };
-    let http = client_for(settings, extra, None)?;
-    super::warn_if_in_clear(&settings.api_base);
-    creds
-        .sign_in(KmsClient::new(http, settings.api_base.clone()))
+/// Signs in for a command that talks only to the KMS.
+async fn signed_in(ctx: &Context) -> Result<Kms<'_>, Failure> {
+    let creds = session::credentials(ctx)?;
+    let http = session::http_client(ctx, &[], None)?;
+    Kms::sign_in(ctx, creds, &http)
         .await
-        .map_err(|e| Failure::from_guidance(&e.guidance(None), None))
+        .map_err(|e| Failure::from_kms(&e, None))
 }
 
+/// The connection named or identified by `which` (a name is looked up in the project, or at
+/// organization level).
 async fn find(
-    client: &KmsClient,
+    kms: &mut Kms<'_>,
     app: &'static AppSpec,
     which: &ConnectionRef,
-    settings: &Settings,
+    ctx: &Context,
 ) -> Result<AppConnection, Failure> {
-    client
-        .get_connection(app, which, settings.project_id.as_deref())
+    let project = ctx.project_id.as_deref();
+    kms.call(|c| async move { c.get_connection(app, which, project).await })
         .await
-        .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))
+        .map_err(|e| Failure::from_kms(&e, Some(app)))
 }
 
 /// The server's object as it came, with terminal controls escaped (see `sanitize`).
@@ -101,19 +100,20 @@ fn print_json(v: &Value) {
     println!("{}", crate::sanitize::json_pretty(v));
 }
 
-pub async fn list(args: ListArgs, settings: &Settings) -> CliResult {
+pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
     let app = args.app.as_deref().map(app_for).transpose()?;
-    let client = signed_in(settings, &[]).await?;
-    let conns = client
-        .list_connections(app, settings.project_id.as_deref())
+    let mut kms = signed_in(ctx).await?;
+    let project = ctx.project_id.as_deref();
+    let conns = kms
+        .call(|c| async move { c.list_connections(app, project).await })
         .await
-        .map_err(|e| Failure::from_guidance(&e.guidance(app), app))?;
+        .map_err(|e| Failure::from_kms(&e, app))?;
     if args.json {
         print_json(&Value::Array(conns.into_iter().map(|c| c.raw).collect()));
         return Ok(());
     }
     if conns.is_empty() {
-        let scope = settings.project_id.as_deref().map_or_else(
+        let scope = ctx.project_id.as_deref().map_or_else(
             || "at organization level".into(),
             |p| format!("in project {}", clean_line(p)),
         );
@@ -165,16 +165,10 @@ fn row(c: &AppConnection) -> [String; 6] {
     ]
 }
 
-pub async fn get(args: GetArgs, settings: &Settings) -> CliResult {
+pub async fn get(args: GetArgs, ctx: &Context) -> CliResult {
     let app = app_for(&args.app)?;
-    let client = signed_in(settings, &[]).await?;
-    let conn = find(
-        &client,
-        app,
-        &ConnectionRef::parse(&args.connection),
-        settings,
-    )
-    .await?;
+    let mut kms = signed_in(ctx).await?;
+    let conn = find(&mut kms, app, &ConnectionRef::parse(&args.connection), ctx).await?;
     if args.json {
         print_json(&conn.raw);
     } else {
@@ -217,16 +211,16 @@ fn print_details(app: &AppSpec, c: &AppConnection) {
     }
 }
 
-pub async fn rotate(args: RotateArgs, settings: &Settings) -> CliResult {
+pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
     let app = app_for(&args.cred.app)?;
     let given_target = target_value(&args.cred, app)?;
-    let secret = read_secret(&args.cred, app)?;
+    let secret = args.cred.secret(app)?;
     let which = ConnectionRef::parse(&args.connection);
     // Validate what was given before anything is sent.
     if !given_target.is_empty() {
         validated(app, &raw(app, &given_target, secret.clone()))?;
     }
-    let client = signed_in(settings, &[]).await?;
+    let mut kms = signed_in(ctx).await?;
     // The ID and the current target: a lookup is needed only for a name, or to keep a target
     // that was not given.
     let needs_lookup = matches!(which, ConnectionRef::Name(_))
@@ -234,7 +228,7 @@ pub async fn rotate(args: RotateArgs, settings: &Settings) -> CliResult {
     let (id, current) = match &which {
         ConnectionRef::Id(id) if !needs_lookup => (id.clone(), None),
         _ => {
-            let conn = find(&client, app, &which, settings).await?;
+            let conn = find(&mut kms, app, &which, ctx).await?;
             (conn.id.clone(), Some(conn))
         }
     };
@@ -250,11 +244,11 @@ pub async fn rotate(args: RotateArgs, settings: &Settings) -> CliResult {
     };
     let input = validated(app, &raw(app, &target, secret))?;
     if !args.skip_test {
-        let url = apps::probe::probe_url(app, &input, &settings.providers);
+        let url = apps::probe::probe_url(app, &input, &ctx.reach.providers);
         // Its own client: TLS roots are loaded only when the provider's URL needs them.
-        let http = client_for(settings, &[&url], args.cred.ca_cert.as_deref())?;
+        let http = session::http_client(ctx, &[&url], args.cred.ca_cert.as_deref())?;
         // The same checklist as `test` and `create`; on stderr, so stdout stays the result.
-        let list = run_checks(&http, &input, settings, &args.cred).await?;
+        let list = run_checks(&http, &input, &ctx.reach, &args.cred).await?;
         if !list.ok() {
             return Err(Failure::from_checklist(&list));
         }
@@ -264,10 +258,11 @@ pub async fn rotate(args: RotateArgs, settings: &Settings) -> CliResult {
             }
         }
     }
-    let updated = client
-        .rotate_connection(&id, &input)
+    let (id, input) = (&id, &input);
+    let updated = kms
+        .call(|c| async move { c.rotate_connection(id, input).await })
         .await
-        .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))?;
+        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
     if args.cred.json {
         print_json(&updated.raw);
     } else {
@@ -294,7 +289,7 @@ fn raw(app: &AppSpec, target: &str, secret: secrecy::SecretString) -> RawInput {
     }
 }
 
-pub async fn update(args: UpdateArgs, settings: &Settings) -> CliResult {
+pub async fn update(args: UpdateArgs, ctx: &Context) -> CliResult {
     let app = app_for(&args.app)?;
     let mut changes = Changes::default();
     if let Some(n) = &args.name {
@@ -312,15 +307,16 @@ pub async fn update(args: UpdateArgs, settings: &Settings) -> CliResult {
             "Nothing to change: give --name and/or --description.",
         ));
     }
-    let client = signed_in(settings, &[]).await?;
+    let mut kms = signed_in(ctx).await?;
     let id = match ConnectionRef::parse(&args.connection) {
         ConnectionRef::Id(id) => id,
-        name => find(&client, app, &name, settings).await?.id,
+        name => find(&mut kms, app, &name, ctx).await?.id,
     };
-    let updated = client
-        .update_connection(app, &id, &changes)
+    let (id, changes) = (&id, &changes);
+    let updated = kms
+        .call(|c| async move { c.update_connection(app, id, changes).await })
         .await
-        .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))?;
+        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
     if args.json {
         print_json(&updated.raw);
     } else {
@@ -333,7 +329,7 @@ pub async fn update(args: UpdateArgs, settings: &Settings) -> CliResult {
     Ok(())
 }
 
-pub async fn delete(args: DeleteArgs, settings: &Settings) -> CliResult {
+pub async fn delete(args: DeleteArgs, ctx: &Context) -> CliResult {
     let app = app_for(&args.app)?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !args.yes && !interactive {
@@ -341,12 +337,12 @@ pub async fn delete(args: DeleteArgs, settings: &Settings) -> CliResult {
             "Not deleting without confirmation: add --yes (there is no terminal to ask on).",
         ));
     }
-    let client = signed_in(settings, &[]).await?;
+    let mut kms = signed_in(ctx).await?;
     let which = ConnectionRef::parse(&args.connection);
     let (id, name) = match &which {
         ConnectionRef::Id(id) if args.yes => (id.clone(), None),
         _ => {
-            let conn = find(&client, app, &which, settings).await?;
+            let conn = find(&mut kms, app, &which, ctx).await?;
             (conn.id, Some(conn.name))
         }
     };
@@ -356,10 +352,11 @@ pub async fn delete(args: DeleteArgs, settings: &Settings) -> CliResult {
             return Err(Failure::input("Not deleted: the name did not match."));
         }
     }
-    let deleted = client
-        .delete_connection(app, &id)
+    let id = &id;
+    let deleted = kms
+        .call(|c| async move { c.delete_connection(app, id).await })
         .await
-        .map_err(|e| Failure::from_guidance(&e.guidance(Some(app)), Some(app)))?;
+        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
     println!(
         "Deleted {} connection {} ({}).",
         app.name,

@@ -1,17 +1,21 @@
 //! What kms-connect remembers between runs, in one directory (the user's config dir, or
 //! `KMS_CONNECT_CONFIG_DIR`): `profiles.toml` (no secrets), and — only when the user chose
 //! "remember on this machine" — `secrets.toml` and `tokens.toml`. Every file is 0600 and
-//! written atomically.
+//! written atomically. Also the sign-in that fills them (`signin`) and the one context every
+//! command starts from (`context`, built by `resolve`).
 
+pub mod context;
 mod files;
 pub mod profile;
 pub mod resolve;
 pub mod secrets;
+pub mod signin;
 
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 
+pub use context::{Context, NOT_SIGNED_IN, Reach};
 pub use files::FILE_MODE;
 pub use profile::{AuthMethod, Profile, Profiles};
 pub use secrets::{CachedToken, describe_expiry, describe_token_expiry, now_secs};

@@ -2,68 +2,12 @@
 //! the default — and where each one came from, for `kms-connect status`.
 
 use secrecy::SecretString;
-use serde::Serialize;
 
+use super::context::{Context, Given, IdentityFrom, Reach, Source};
 use super::{AuthMethod, CachedToken, DEFAULT_PROFILE, Profile, Store, profile};
+use crate::apps::ProviderEndpoints;
 use crate::kms::auth::Credentials;
 use crate::kms::client::{DEFAULT_KMS_URL, api_base};
-use crate::settings::Settings;
-
-/// Where a setting's value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    Flag,
-    Env,
-    Profile,
-    Default,
-    Demo,
-}
-
-impl Source {
-    pub fn label(self) -> &'static str {
-        match self {
-            Source::Flag => "flag",
-            Source::Env => "environment",
-            Source::Profile => "profile",
-            Source::Default => "default",
-            Source::Demo => "--demo",
-        }
-    }
-}
-
-/// A value from the command line or the environment (clap merges the two; it tells which).
-#[derive(Debug, Clone)]
-pub struct Given {
-    pub value: String,
-    pub source: Source,
-}
-
-/// How the identity in use was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum IdentityFrom {
-    /// `KMS_TOKEN`.
-    EnvToken,
-    /// `KMS_UNIVERSAL_AUTH_CLIENT_ID` and `_SECRET`.
-    EnvUniversalAuth,
-    /// The profile's cached access token, still valid.
-    CachedToken,
-    /// The profile's stored client secret (the cached token is missing or expired).
-    StoredSecret,
-    /// The sandbox's identity (`--demo`).
-    Demo,
-}
-
-impl IdentityFrom {
-    pub fn source(self) -> Source {
-        match self {
-            IdentityFrom::EnvToken | IdentityFrom::EnvUniversalAuth => Source::Env,
-            IdentityFrom::CachedToken | IdentityFrom::StoredSecret => Source::Profile,
-            IdentityFrom::Demo => Source::Demo,
-        }
-    }
-}
 
 /// What `resolve` looks at.
 #[derive(Debug, Clone)]
@@ -78,99 +22,7 @@ pub struct Request {
     pub now: u64,
 }
 
-/// The settings to run with, and where each came from.
-#[derive(Debug, Clone)]
-pub struct Resolved {
-    pub settings: Settings,
-    pub profile_name: String,
-    /// The saved profile of that name, if any (even when it does not apply).
-    pub profile: Option<Profile>,
-    /// False when the server in use is not the profile's: then its identity and project are
-    /// not used (a token for one server means nothing to another).
-    pub profile_applies: bool,
-    pub server: String,
-    pub server_source: Source,
-    pub identity: Option<IdentityFrom>,
-    pub project_source: Option<Source>,
-    pub project_name: Option<String>,
-    /// Expiry of the cached token in use (`Some(None)`: it does not expire).
-    pub token_expires_at: Option<Option<u64>>,
-    /// Universal-auth credentials to log in with when the cached token is refused.
-    pub relogin: Option<Credentials>,
-    /// The profile's cached token has expired and nothing can log in again: ask.
-    pub token_expired: bool,
-    pub store: Option<Store>,
-}
-
-impl Resolved {
-    /// Running against the built-in sandbox (`--demo`): nothing is read from or saved to disk.
-    pub fn is_demo(&self) -> bool {
-        self.server_source == Source::Demo
-    }
-
-    /// Where a freshly issued token should be cached: only when the identity is the profile's
-    /// remembered one (the user chose to remember it).
-    pub fn token_home(&self) -> Option<(Store, String)> {
-        match (self.identity, &self.store) {
-            (Some(IdentityFrom::CachedToken | IdentityFrom::StoredSecret), Some(store)) => {
-                Some((store.clone(), self.profile_name.clone()))
-            }
-            _ => None,
-        }
-    }
-
-    /// Why the sign-in is shown, when a saved profile could not sign in by itself.
-    pub fn why_sign_in(&self) -> Option<String> {
-        if self.identity.is_some() || !self.profile_applies {
-            return None;
-        }
-        Some(if self.token_expired {
-            format!(
-                "The saved sign-in of profile \"{}\" has expired: sign in again.",
-                self.profile_name
-            )
-        } else {
-            format!(
-                "Profile \"{}\" keeps no secret: sign in to go on.",
-                self.profile_name
-            )
-        })
-    }
-
-    /// Who the wizard's header says is signed in. A session that starts from the profile's
-    /// cached token still shows the identity and organization the profile remembers.
-    pub fn identity_label(&self) -> String {
-        let Some(creds) = &self.settings.credentials else {
-            return "not signed in".into();
-        };
-        let from_profile = matches!(
-            self.identity,
-            Some(IdentityFrom::CachedToken | IdentityFrom::StoredSecret)
-        );
-        let Some(p) = self.profile.as_ref().filter(|_| from_profile) else {
-            return creds.describe();
-        };
-        let who = match (p.auth_method, p.client_id.as_deref()) {
-            (AuthMethod::UniversalAuth, Some(id)) => crate::kms::auth::describe_universal_auth(id),
-            _ => creds.describe(),
-        };
-        crate::signin::identity_with_organization(&who, p.organization.as_deref())
-    }
-
-    /// The universal-auth client ID in use or saved, for prefilling the sign-in.
-    pub fn client_id(&self) -> Option<String> {
-        match &self.settings.credentials {
-            Some(Credentials::UniversalAuth { client_id, .. }) => Some(client_id.clone()),
-            _ => self
-                .profile
-                .as_ref()
-                .filter(|_| self.profile_applies)
-                .and_then(|p| p.client_id.clone()),
-        }
-    }
-}
-
-pub fn resolve(req: Request) -> Result<Resolved, String> {
+pub fn resolve(req: Request) -> Result<Context, String> {
     let profile_name = req
         .profile
         .clone()
@@ -235,10 +87,14 @@ pub fn resolve(req: Request) -> Result<Resolved, String> {
         ),
         _ => (None, None, None),
     };
-    let mut settings = Settings::resolve(Some(&server), project_id.as_deref())?;
-    settings.credentials = credentials;
-    Ok(Resolved {
-        settings,
+    Ok(Context {
+        reach: Reach {
+            api_base: base,
+            credentials,
+            providers: ProviderEndpoints::from_env(),
+            direct: false,
+        },
+        project_id,
         profile_name,
         profile,
         profile_applies,
@@ -315,13 +171,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = saved(dir.path());
         let r = resolve(request(&store)).unwrap();
-        assert_eq!(r.settings.api_base, "https://kms.example.com/api");
+        assert_eq!(r.reach.api_base, "https://kms.example.com/api");
         assert_eq!(r.server_source, Source::Profile);
-        assert_eq!(r.settings.project_id.as_deref(), Some("proj-1"));
+        assert_eq!(r.project_id.as_deref(), Some("proj-1"));
         assert_eq!(r.project_source, Some(Source::Profile));
         assert_eq!(r.project_name.as_deref(), Some("Payments"));
         // Nothing remembered: no identity.
-        assert!(r.identity.is_none() && r.settings.credentials.is_none());
+        assert!(r.identity.is_none() && r.reach.credentials.is_none());
     }
 
     #[test]
@@ -336,7 +192,7 @@ mod tests {
         assert_eq!(r.server_source, Source::Env);
         // Same server (with /api): the profile still applies.
         assert!(r.profile_applies);
-        assert_eq!(r.settings.project_id.as_deref(), Some("proj-flag"));
+        assert_eq!(r.project_id.as_deref(), Some("proj-flag"));
         assert_eq!(r.project_source, Some(Source::Flag));
         assert_eq!(r.identity, Some(IdentityFrom::EnvToken));
     }
@@ -353,7 +209,7 @@ mod tests {
         let r = resolve(req).unwrap();
         assert!(!r.profile_applies);
         assert!(r.identity.is_none());
-        assert!(r.settings.project_id.is_none());
+        assert!(r.project_id.is_none());
     }
 
     #[test]
@@ -383,7 +239,7 @@ mod tests {
         let r = resolve(request(&store)).unwrap();
         assert_eq!(r.identity, Some(IdentityFrom::StoredSecret));
         assert!(matches!(
-            r.settings.credentials,
+            r.reach.credentials,
             Some(Credentials::UniversalAuth { ref client_id, .. }) if client_id == "cid"
         ));
         assert!(r.why_sign_in().is_none());

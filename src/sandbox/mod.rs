@@ -7,6 +7,7 @@
 
 mod app_specs;
 mod auth;
+pub mod demo_context;
 mod envelope;
 mod fixtures;
 mod kms;

@@ -6,6 +6,7 @@ pub mod clipboard;
 pub mod flow;
 pub mod form;
 pub mod keys;
+pub mod launch;
 pub mod markdown;
 pub mod runtime;
 pub mod screens;
@@ -16,5 +17,6 @@ pub mod theme;
 pub mod view;
 pub mod worker;
 
+pub use launch::{DemoScreens, Opening, wizard};
 pub use runtime::{Ended, SignInConfig, TuiConfig, run};
 pub use state::{DemoInfo, Effect, Msg, Scope, Session, State, Step, update};

@@ -16,7 +16,8 @@ use super::state::{Msg, Scope, Session, State, Step, update};
 use super::terminal::TerminalGuard;
 use super::theme::Theme;
 use super::view::view;
-use super::worker::{Reach, Worker};
+use super::worker::Worker;
+use crate::config::Reach;
 
 pub struct TuiConfig {
     pub session: Session,

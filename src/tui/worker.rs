@@ -11,21 +11,11 @@ use tokio_util::sync::CancellationToken;
 use super::signin::{self, job::Account};
 use super::state::{Effect, Msg, RequestId};
 use crate::apps::checks::{self, CheckInputs, CheckOptions};
-use crate::apps::{ProviderEndpoints, probe};
+use crate::apps::probe;
+use crate::config::{NOT_SIGNED_IN, Reach};
 use crate::kms::auth::Credentials;
 use crate::kms::error::Trouble;
 use crate::kms::{Guidance, KmsClient};
-use crate::settings::NO_CREDENTIALS;
-
-/// What the worker needs to reach the KMS and the providers.
-#[derive(Debug, Clone)]
-pub struct Reach {
-    pub api_base: String,
-    pub credentials: Option<Credentials>,
-    pub providers: ProviderEndpoints,
-    /// Ignore proxy variables (the sandbox).
-    pub direct: bool,
-}
 
 struct Shared {
     reach: Reach,
@@ -274,7 +264,7 @@ impl Shared {
         let Some(creds) = creds else {
             return Err(Guidance {
                 trouble: Trouble::Server,
-                headline: NO_CREDENTIALS.into(),
+                headline: NOT_SIGNED_IN.into(),
                 hint: None,
                 fields: Vec::new(),
             });
@@ -286,9 +276,10 @@ impl Shared {
             fields: Vec::new(),
         })?;
         let base = KmsClient::new(http.clone(), api_base);
-        let (client, _) = crate::signin::sign_in_keeping(creds, base, account.token_home.as_ref())
-            .await
-            .map_err(|e| e.guidance(None))?;
+        let (client, _) =
+            crate::config::signin::sign_in_keeping(creds, base, account.token_home.as_ref())
+                .await
+                .map_err(|e| e.guidance(None))?;
         slot.0 = Some(client.clone());
         Ok((client, slot.1))
     }

@@ -2,9 +2,9 @@
 //! which identity to use from then on.
 
 use crate::config::Store;
+use crate::config::signin;
 use crate::kms::KmsClient;
 use crate::kms::auth::Credentials;
-use crate::signin;
 
 use super::{LoggedIn, Reply, Request};
 

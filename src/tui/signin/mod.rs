@@ -260,7 +260,7 @@ impl SignIn {
 #[derive(Debug, Clone)]
 pub enum Request {
     Probe(RequestId, String),
-    LogIn(RequestId, Box<crate::signin::Attempt>),
+    LogIn(RequestId, Box<crate::config::signin::Attempt>),
     /// Profile name and the project (id, name), or organization level.
     SaveProject(RequestId, String, Option<(String, String)>),
 }

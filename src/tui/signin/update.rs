@@ -191,7 +191,7 @@ fn log_in(state: &mut State) -> Vec<Effect> {
             Credentials::Token(SecretString::from(text(&s.token).trim().to_owned()))
         }
     };
-    let attempt = crate::signin::Attempt {
+    let attempt = crate::config::signin::Attempt {
         server,
         api_base: base,
         credentials,
@@ -268,8 +268,10 @@ fn signed_in(state: &mut State, who: LoggedIn) -> Vec<Effect> {
     if let Some((server, _)) = &s.checked {
         state.session.server = label(server);
     }
-    state.session.identity =
-        crate::signin::identity_with_organization(&who.identity, who.organization.as_deref());
+    state.session.identity = crate::config::signin::identity_with_organization(
+        &who.identity,
+        who.organization.as_deref(),
+    );
     state.notice = Some(match (&who.save_problem, &who.organization) {
         (Some(p), _) => format!("Signed in, but the profile was not saved: {p}"),
         (None, Some(org)) => format!("Signed in to {org}. Now choose the project."),

@@ -2,19 +2,17 @@
 //! `logout`, `status` and `projects`. Same sign-in code and the same error guidance as the
 //! sign-in screens.
 
-use std::future::Future;
-
 use clap::{Args, Subcommand};
-use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-use crate::cli::{CliResult, EXIT_INPUT, EXIT_RUNTIME, EXIT_TEST_FAILED, Failure};
-use crate::config::resolve::{IdentityFrom, Resolved, Source};
-use crate::config::{describe_expiry, describe_token_expiry, now_secs};
+use super::session::{self, signed_in_call, warn_if_in_clear};
+use super::{CliResult, EXIT_INPUT, EXIT_TEST_FAILED, Failure, secret_input};
+use crate::config::context::{IdentityFrom, Source};
+use crate::config::signin::{self, Attempt, LoginFailure};
+use crate::config::{Context, NOT_SIGNED_IN, describe_expiry, describe_token_expiry, now_secs};
+use crate::kms::Project;
 use crate::kms::auth::Credentials;
-use crate::kms::{KmsClient, KmsError, Project};
 use crate::sanitize::clean_line;
-use crate::signin::{self, Attempt, LoginFailure};
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
@@ -58,32 +56,13 @@ impl LoginArgs {
     }
 }
 
-pub async fn run(cmd: AccountCommand, resolved: &Resolved) -> CliResult {
+pub async fn run(cmd: AccountCommand, ctx: &Context) -> CliResult {
     match cmd {
-        AccountCommand::Login(args) => login(args, resolved).await,
-        AccountCommand::Logout => logout(resolved),
-        AccountCommand::Status { json } => status(resolved, json).await,
-        AccountCommand::Projects { json } => projects(resolved, json).await,
+        AccountCommand::Login(args) => login(args, ctx).await,
+        AccountCommand::Logout => logout(ctx),
+        AccountCommand::Status { json } => status(ctx, json).await,
+        AccountCommand::Projects { json } => projects(ctx, json).await,
     }
-}
-
-/// Said when a command needs an identity and none is configured.
-pub const NOT_SIGNED_IN: &str = "Not signed in: run `kms-connect login`, or set KMS_TOKEN (or KMS_UNIVERSAL_AUTH_CLIENT_ID and _SECRET).";
-
-fn runtime(line: String) -> Failure {
-    Failure {
-        lines: vec![line],
-        code: EXIT_RUNTIME,
-    }
-}
-
-fn http_for(resolved: &Resolved) -> Result<reqwest::Client, Failure> {
-    crate::http::client(resolved.settings.kms_needs_tls(), resolved.settings.direct).map_err(|e| {
-        runtime(format!(
-            "Could not set up HTTP: {}",
-            clean_line(&e.to_string())
-        ))
-    })
 }
 
 fn login_failed(f: &LoginFailure) -> Failure {
@@ -94,19 +73,11 @@ fn login_failed(f: &LoginFailure) -> Failure {
     failure
 }
 
-fn read_stdin(what: &str) -> Result<SecretString, Failure> {
-    let secret = crate::cli::stdin_secret::read(what)?;
-    if secret.expose_secret().is_empty() {
-        return Err(Failure::input(format!("Standard input held no {what}.")));
-    }
-    Ok(secret)
-}
-
-async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
+async fn login(args: LoginArgs, ctx: &Context) -> CliResult {
     // Before the secret is typed at a prompt, not after it was sent.
-    crate::cli::warn_if_in_clear(&resolved.settings.api_base);
+    warn_if_in_clear(&ctx.reach.api_base);
     let credentials = if args.token_stdin {
-        Credentials::Token(read_stdin("access token")?)
+        Credentials::Token(secret_input::required("access token")?)
     } else {
         let client_id = args.client_id.clone().unwrap_or_default();
         if client_id.trim().is_empty() {
@@ -119,39 +90,38 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
         }
         Credentials::UniversalAuth {
             client_id: client_id.trim().to_owned(),
-            client_secret: read_stdin("client secret")?,
+            client_secret: secret_input::required("client secret")?,
         }
     };
-    let store = resolved.store.clone();
-    if store.is_none() && !resolved.is_demo() {
+    let store = ctx.store.clone();
+    if store.is_none() && !ctx.is_demo() {
         return Err(Failure::input(
             "No config directory: set KMS_CONNECT_CONFIG_DIR (or HOME) so the profile can be saved.",
         ));
     }
-    let http = http_for(resolved)?;
-    let api_base = resolved.settings.api_base.clone();
+    let http = session::http_client(ctx, &[], None)?;
+    let api_base = ctx.reach.api_base.clone();
     signin::probe(&http, &api_base)
         .await
         .map_err(|g| Failure::from_guidance(&g, None))?;
     let attempt = Attempt {
-        server: resolved.server.clone(),
+        server: ctx.server.clone(),
         api_base,
         credentials,
         remember: args.remember,
-        profile: resolved.profile_name.clone(),
+        profile: ctx.profile_name.clone(),
     };
     let signed = signin::log_in(&http, &attempt, store.as_ref())
         .await
         .map_err(|f| login_failed(&f))?;
     if let Some(problem) = &signed.save_problem {
-        return Err(runtime(format!(
+        return Err(Failure::runtime(format!(
             "Signed in, but the profile was not saved: {problem}"
         )));
     }
     // A project from a flag or the environment is checked against the list, then saved.
     let mut project_line = None;
-    if let (Some(wanted), Some(Source::Flag | Source::Env)) =
-        (&resolved.settings.project_id, resolved.project_source)
+    if let (Some(wanted), Some(Source::Flag | Source::Env)) = (&ctx.project_id, ctx.project_source)
     {
         let list = signed
             .client
@@ -172,8 +142,8 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
             });
         };
         if let Some(store) = &store {
-            signin::save_project(store, &resolved.profile_name, Some((&p.id, &p.name)))
-                .map_err(runtime)?;
+            signin::save_project(store, &ctx.profile_name, Some((&p.id, &p.name)))
+                .map_err(Failure::runtime)?;
         }
         project_line = Some(format!("Project: {} ({}).", p.name, p.id));
     }
@@ -184,7 +154,7 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
         .unwrap_or_default();
     println!(
         "✓ Signed in to {} as {}{org}.",
-        resolved.settings.server_label(),
+        ctx.reach.server_label(),
         signed.identity
     );
     let Some(store) = store else {
@@ -196,7 +166,7 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
     };
     println!(
         "Profile \"{}\" saved in {}.",
-        resolved.profile_name,
+        ctx.profile_name,
         store.profiles_path().display()
     );
     if let Some(line) = project_line {
@@ -218,88 +188,41 @@ async fn login(args: LoginArgs, resolved: &Resolved) -> CliResult {
     Ok(())
 }
 
-fn logout(resolved: &Resolved) -> CliResult {
-    let Some(store) = &resolved.store else {
-        if resolved.is_demo() {
+fn logout(ctx: &Context) -> CliResult {
+    let Some(store) = &ctx.store else {
+        if ctx.is_demo() {
             println!("Demo: nothing is stored, so there is nothing to remove.");
         } else {
             println!("No config directory: nothing is stored.");
         }
         return Ok(());
     };
-    let removed = store.forget(&resolved.profile_name).map_err(runtime)?;
+    let removed = store.forget(&ctx.profile_name).map_err(Failure::runtime)?;
     if removed {
         println!(
             "Removed the stored secret and cached token of profile \"{}\".",
-            resolved.profile_name
+            ctx.profile_name
         );
     } else {
         println!(
             "Profile \"{}\" had no stored secret or cached token.",
-            resolved.profile_name
+            ctx.profile_name
         );
     }
     Ok(())
 }
 
-/// Runs `call` signed in; when a cached token is refused and a remembered secret can log in
-/// again, does that (caching the new token) and tries once more.
-async fn signed_in<T, F, Fut>(
-    resolved: &Resolved,
-    creds: &Credentials,
-    http: &reqwest::Client,
-    call: F,
-) -> Result<(T, Option<u64>), KmsError>
-where
-    F: Fn(KmsClient) -> Fut,
-    Fut: Future<Output = Result<T, KmsError>>,
-{
-    crate::cli::warn_if_in_clear(&resolved.settings.api_base);
-    let base = KmsClient::new(http.clone(), resolved.settings.api_base.clone());
-    let (client, expires) = connect(resolved, &base, creds).await?;
-    match call(client).await {
-        Err(e) if signin::is_auth(&e) && resolved.identity == Some(IdentityFrom::CachedToken) => {
-            let Some(again) = &resolved.relogin else {
-                return Err(e);
-            };
-            let (client, expires) = connect(resolved, &base, again).await?;
-            Ok((call(client).await?, expires))
-        }
-        other => Ok((other?, expires)),
-    }
-}
-
-async fn connect(
-    resolved: &Resolved,
-    base: &KmsClient,
-    creds: &Credentials,
-) -> Result<(KmsClient, Option<u64>), KmsError> {
-    let home = resolved.token_home();
-    let (client, expires) = signin::sign_in_keeping(creds, base.clone(), home.as_ref()).await?;
-    Ok((client, expires.or(resolved.token_expires_at.flatten())))
-}
-
-fn kms_failed(e: &KmsError) -> Failure {
-    let mut f = Failure::from_guidance(&e.guidance(None), None);
-    if signin::is_auth(e) {
-        f.code = EXIT_TEST_FAILED;
-        f.lines.truncate(1);
-        f.lines
-            .push("Sign in again: kms-connect login (or set a fresh KMS_TOKEN).".into());
-    }
-    f
-}
-
-async fn projects(resolved: &Resolved, json: bool) -> CliResult {
-    let Some(creds) = &resolved.settings.credentials else {
-        return Err(Failure::input(NOT_SIGNED_IN));
-    };
-    let http = http_for(resolved)?;
-    let (list, _) = signed_in(resolved, creds, &http, |c| async move {
-        c.list_projects().await
-    })
+async fn projects(ctx: &Context, json: bool) -> CliResult {
+    let creds = session::credentials(ctx)?;
+    let http = session::http_client(ctx, &[], None)?;
+    let (list, _) = signed_in_call(
+        ctx,
+        creds,
+        &http,
+        |c| async move { c.list_projects().await },
+    )
     .await
-    .map_err(|e| kms_failed(&e))?;
+    .map_err(|e| Failure::from_kms_identity(&e))?;
     if json {
         println!("{}", crate::sanitize::json_pretty(&list));
     } else if list.is_empty() {
@@ -325,9 +248,9 @@ fn print_projects(list: &[Project]) {
     }
 }
 
-fn identity_words(resolved: &Resolved) -> Option<(String, &'static str)> {
-    let creds = resolved.settings.credentials.as_ref()?;
-    let how = match resolved.identity? {
+fn identity_words(ctx: &Context) -> Option<(String, &'static str)> {
+    let creds = ctx.reach.credentials.as_ref()?;
+    let how = match ctx.identity? {
         IdentityFrom::EnvToken => "KMS_TOKEN",
         IdentityFrom::EnvUniversalAuth => "KMS_UNIVERSAL_AUTH_CLIENT_ID/_SECRET",
         IdentityFrom::CachedToken => "cached token",
@@ -337,53 +260,46 @@ fn identity_words(resolved: &Resolved) -> Option<(String, &'static str)> {
     Some((creds.describe(), how))
 }
 
-async fn status(resolved: &Resolved, json: bool) -> CliResult {
+async fn status(ctx: &Context, json: bool) -> CliResult {
     let now = now_secs();
-    let profile_path = resolved
+    let profile_path = ctx
         .store
         .as_ref()
         .map(|s| s.profiles_path().display().to_string());
-    let saved = resolved.profile.is_some();
+    let saved = ctx.profile.is_some();
     // Ask the server who we are (only when there is an identity).
     let mut organization = None;
     let mut problem: Option<Failure> = None;
-    let mut expires = resolved.token_expires_at.flatten();
-    if let Some(creds) = &resolved.settings.credentials {
-        let http = http_for(resolved)?;
-        match signed_in(
-            resolved,
-            creds,
-            &http,
-            |c| async move { c.organization().await },
-        )
-        .await
-        {
+    let mut expires = ctx.token_expires_at.flatten();
+    if let Some(creds) = &ctx.reach.credentials {
+        let http = session::http_client(ctx, &[], None)?;
+        match signed_in_call(ctx, creds, &http, |c| async move { c.organization().await }).await {
             Ok((org, exp)) => {
                 organization = org.map(|o| o.name);
                 expires = exp.or(expires);
             }
-            Err(e) => problem = Some(kms_failed(&e)),
+            Err(e) => problem = Some(Failure::from_kms_identity(&e)),
         }
     }
-    let identity = identity_words(resolved);
-    let project = resolved.settings.project_id.as_ref().map(|id| {
-        let name = resolved.project_name.clone().unwrap_or_default();
+    let identity = identity_words(ctx);
+    let project = ctx.project_id.as_ref().map(|id| {
+        let name = ctx.project_name.clone().unwrap_or_default();
         (id.clone(), name)
     });
     if json {
         let v = json!({
-            "profile": { "name": resolved.profile_name, "saved": saved, "path": profile_path,
-                          "applies": resolved.profile_applies },
-            "server": { "value": resolved.server, "source": resolved.server_source },
+            "profile": { "name": ctx.profile_name, "saved": saved, "path": profile_path,
+                          "applies": ctx.profile_applies },
+            "server": { "value": ctx.server, "source": ctx.server_source },
             "identity": identity.as_ref().map(|(what, how)| json!({
-                "value": what, "source": resolved.identity.map(IdentityFrom::source),
+                "value": what, "source": ctx.identity.map(IdentityFrom::source),
                 "from": how, "organization": organization,
                 "ok": problem.is_none(),
                 "problem": problem.as_ref().map(|p| p.lines.join(" ")),
             })),
             "project": project.as_ref().map(|(id, name)| json!({
                 "id": id, "name": if name.is_empty() { Value::Null } else { Value::from(name.clone()) },
-                "source": resolved.project_source,
+                "source": ctx.project_source,
             })),
             "token": identity.as_ref().map(|_| json!({
                 "expiresAt": expires.map(|t| humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(t)).to_string()),
@@ -396,14 +312,14 @@ async fn status(resolved: &Resolved, json: bool) -> CliResult {
         let saved_words = match (&profile_path, saved) {
             (Some(p), true) => format!("saved in {p}"),
             (Some(p), false) => format!("not saved yet; would be in {p}"),
-            (None, _) if resolved.is_demo() => "demo: nothing is saved".into(),
+            (None, _) if ctx.is_demo() => "demo: nothing is saved".into(),
             (None, _) => "no config directory".into(),
         };
-        println!("Profile   {}  ({saved_words})", resolved.profile_name);
+        println!("Profile   {}  ({saved_words})", ctx.profile_name);
         println!(
             "Server    {}  {}",
-            clean_line(&resolved.server),
-            from(resolved.server_source)
+            clean_line(&ctx.server),
+            from(ctx.server_source)
         );
         match &identity {
             Some((what, how)) => {
@@ -411,13 +327,13 @@ async fn status(resolved: &Resolved, json: bool) -> CliResult {
                     .as_deref()
                     .map(|o| format!(" · {o}"))
                     .unwrap_or_default();
-                let source = resolved
+                let source = ctx
                     .identity
                     .map(IdentityFrom::source)
                     .unwrap_or(Source::Env);
                 println!("Identity  {what}{org}  [{}: {how}]", source.label());
             }
-            None if resolved.token_expired => {
+            None if ctx.token_expired => {
                 println!("Identity  none: the cached token has expired (run `kms-connect login`)")
             }
             None => println!("Identity  none  (run `kms-connect login`)"),
@@ -427,20 +343,17 @@ async fn status(resolved: &Resolved, json: bool) -> CliResult {
                 "Project   {} ({})  {}",
                 clean_line(name),
                 clean_line(id),
-                from(resolved.project_source.unwrap_or(Source::Flag))
+                from(ctx.project_source.unwrap_or(Source::Flag))
             ),
             Some((id, _)) => println!(
                 "Project   {}  {}",
                 clean_line(id),
-                from(resolved.project_source.unwrap_or(Source::Flag))
+                from(ctx.project_source.unwrap_or(Source::Flag))
             ),
             None => println!("Project   not chosen (the wizard asks)"),
         }
         if identity.is_some() {
-            let pasted = matches!(
-                resolved.settings.credentials.as_ref(),
-                Some(Credentials::Token(_))
-            );
+            let pasted = matches!(ctx.reach.credentials.as_ref(), Some(Credentials::Token(_)));
             let words = describe_token_expiry(expires, pasted, now);
             println!("Token     expires {words}");
         }
