@@ -4,9 +4,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::form::Form;
-use super::state::{
-    Effect, RequestId, Scope, State, Step, cancel_running, fresh_id, load_projects,
-};
+use super::model::{State, cancel_running, fresh_id, load_projects};
+use super::msg::{Effect, RequestId, Scope, Step};
 use crate::apps::checks::Checklist;
 use crate::kms::{AppConnection, Guidance, Project, error::Trouble};
 
@@ -249,7 +248,8 @@ fn instructions_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn clamp_scroll(state: &State) -> u16 {
     let Some(app) = state.app else { return 0 };
     let theme = super::theme::Theme { no_color: true };
-    let body = super::view::body_area(ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1));
+    let body =
+        super::layout::body_area(ratatui::layout::Rect::new(0, 0, state.size.0, state.size.1));
     let area = super::screens::instructions::text_area(body);
     let lines =
         super::screens::instructions::lines(app, state.scope_set, state, &theme, area.width);

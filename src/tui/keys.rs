@@ -1,31 +1,9 @@
 //! Key hints: one list per screen feeds both the footer and the `?` help.
 
-use super::state::{State, Step};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyHint {
-    pub key: &'static str,
-    pub action: &'static str,
-    /// Shown in the footer too; the rest only in the `?` help (the footer has one line).
-    pub in_footer: bool,
-}
-
-pub(crate) const fn hint(key: &'static str, action: &'static str) -> KeyHint {
-    KeyHint {
-        key,
-        action,
-        in_footer: true,
-    }
-}
-
-/// A key listed only in the help.
-pub(crate) const fn help_only(key: &'static str, action: &'static str) -> KeyHint {
-    KeyHint {
-        key,
-        action,
-        in_footer: false,
-    }
-}
+pub use super::hint::KeyHint;
+pub(crate) use super::hint::{help_only, hint};
+use super::model::State;
+use super::msg::Step;
 
 /// The keys that work on the current screen, most useful first.
 pub fn hints(state: &State) -> Vec<KeyHint> {

@@ -1,10 +1,11 @@
 //! From the one context to a running wizard: what the header shows, where the sign-in
 //! starts, what the worker may reach and save to.
 
+use super::model::{DemoInfo, Session};
+use super::msg::Scope;
 use super::runtime::{Ended, SignInConfig, TuiConfig};
 use super::signin::job::Account;
 use super::signin::{DemoLogin, Start};
-use super::state::{DemoInfo, Scope, Session};
 use crate::config::Context;
 
 /// What the screens list in `--demo`: the sandbox's server and identities on the sign-in,

@@ -10,9 +10,11 @@ use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+use super::model::{Session, State};
+use super::msg::{Msg, Scope, Step};
 use super::signin::job::Account;
 use super::signin::{SignIn, Start};
-use super::state::{Msg, Scope, Session, State, Step, update};
+use super::state::update;
 use super::terminal::TerminalGuard;
 use super::theme::Theme;
 use super::view::view;

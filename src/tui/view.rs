@@ -7,23 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::keys::hints;
+pub use super::layout::{HEADER_ROWS, MIN_HEIGHT, MIN_WIDTH, body_area};
+use super::model::State;
 use super::screens;
-use super::state::State;
-pub use super::state::{MIN_HEIGHT, MIN_WIDTH};
 use super::theme::Theme;
-
-const HEADER_ROWS: u16 = 3;
-const FOOTER_ROWS: u16 = 2;
-
-/// The rectangle the step's body gets inside a window of `area`.
-pub fn body_area(area: Rect) -> Rect {
-    Rect {
-        x: area.x + 1,
-        y: area.y + HEADER_ROWS,
-        width: area.width.saturating_sub(2),
-        height: area.height.saturating_sub(HEADER_ROWS + FOOTER_ROWS),
-    }
-}
 
 pub fn view(state: &State, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
@@ -70,10 +57,10 @@ fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(app) = state.app.filter(|_| {
         !matches!(
             state.step,
-            super::state::Step::Pick
-                | super::state::Step::Project
-                | super::state::Step::SignIn
-                | super::state::Step::Browse
+            super::msg::Step::Pick
+                | super::msg::Step::Project
+                | super::msg::Step::SignIn
+                | super::msg::Step::Browse
         )
     }) {
         top.push(Span::raw(format!(" · {}", app.name)));

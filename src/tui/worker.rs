@@ -8,8 +8,8 @@ use futures::FutureExt;
 use tokio::sync::{Mutex, OnceCell, mpsc};
 use tokio_util::sync::CancellationToken;
 
+use super::msg::{Effect, Msg, RequestId};
 use super::signin::{self, job::Account};
-use super::state::{Effect, Msg, RequestId};
 use crate::apps::checks::{self, CheckInputs, CheckOptions};
 use crate::apps::probe;
 use crate::config::{NOT_SIGNED_IN, Reach};

@@ -9,7 +9,8 @@ use crate::apps::checks::Checklist;
 use crate::kms::error::Trouble;
 use crate::kms::{AppConnection, Changes, Guidance};
 use crate::tui::form::Form;
-use crate::tui::state::{Effect, RequestId, Scope, State, Step, fresh_id};
+use crate::tui::model::{State, fresh_id};
+use crate::tui::msg::{Effect, RequestId, Scope, Step};
 
 /// Opens the browser; loads the list when there is none yet for this scope.
 pub fn open(state: &mut State) -> Vec<Effect> {
@@ -21,7 +22,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
         return if state.projects.loaded || state.projects.loading.is_some() {
             Vec::new()
         } else {
-            vec![crate::tui::state::load_projects(state)]
+            vec![crate::tui::model::load_projects(state)]
         };
     }
     state.step = Step::Browse;

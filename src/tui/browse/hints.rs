@@ -1,8 +1,8 @@
 //! The browser's keys for the footer and the help, per view.
 
 use super::View;
-use crate::tui::keys::{KeyHint, hint};
-use crate::tui::state::State;
+use crate::tui::hint::{KeyHint, hint};
+use crate::tui::model::State;
 
 pub fn hints(state: &State) -> Vec<KeyHint> {
     let b = &state.browse;

@@ -4,7 +4,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::actions;
 use super::{View, list_height};
-use crate::tui::state::{Effect, State, Step};
+use crate::tui::model::State;
+use crate::tui::msg::{Effect, Step};
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match state.browse.view {
@@ -24,17 +25,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 /// True when keys go to a text field in the browser.
 pub fn text_focus(state: &State) -> bool {
-    let b = &state.browse;
-    match b.view {
-        View::List => b.filtering,
-        View::Rotate => b
-            .rotate
-            .as_ref()
-            .is_some_and(|r| r.testing.is_none() && r.outcome.is_none() && r.saving.is_none()),
-        View::Edit => b.edit.as_ref().is_some_and(|e| e.saving.is_none()),
-        View::Delete => b.delete.as_ref().is_some_and(|d| d.running.is_none()),
-        View::Details | View::Result => false,
-    }
+    state.browse.text_focus()
 }
 
 pub fn on_paste(state: &mut State, text: &str) {
@@ -121,7 +112,7 @@ fn list_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             b.wanted = true;
             state.step = Step::Project;
             if !state.projects.loaded {
-                return vec![crate::tui::state::load_projects(state)];
+                return vec![crate::tui::model::load_projects(state)];
             }
         }
         _ => return selected_action(state, key),

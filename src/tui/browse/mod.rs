@@ -11,7 +11,7 @@ use crate::kms::{AppConnection, Guidance, Project};
 use crate::sanitize::clean_line;
 
 use super::form::Form;
-use super::state::{RequestId, Scope};
+use super::msg::{RequestId, Scope};
 
 /// What the browser shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -210,6 +210,20 @@ pub struct Browse {
 }
 
 impl Browse {
+    /// True when keys go to a text field (the filter, a dialog's fields).
+    pub fn text_focus(&self) -> bool {
+        match self.view {
+            View::List => self.filtering,
+            View::Rotate => self
+                .rotate
+                .as_ref()
+                .is_some_and(|r| r.testing.is_none() && r.outcome.is_none() && r.saving.is_none()),
+            View::Edit => self.edit.as_ref().is_some_and(|e| e.saving.is_none()),
+            View::Delete => self.delete.as_ref().is_some_and(|d| d.running.is_none()),
+            View::Details | View::Result => false,
+        }
+    }
+
     /// Replaces the list with what the server sent, keeping the selection on the same
     /// connection when it is still there.
     pub fn set_rows(&mut self, conns: Vec<AppConnection>) {
@@ -377,7 +391,7 @@ pub fn rows_in_body(body_height: u16) -> usize {
 
 /// Rows of connections that fit in a window `window_height` lines tall.
 pub fn list_height(window_height: u16) -> usize {
-    let body = super::view::body_area(ratatui::layout::Rect::new(0, 0, 80, window_height));
+    let body = super::layout::body_area(ratatui::layout::Rect::new(0, 0, 80, window_height));
     rows_in_body(body.height)
 }
 

@@ -11,7 +11,8 @@ use super::{spinner, wrapped};
 use crate::kms::Project;
 use crate::sanitize::clean_short;
 use crate::tui::browse::{Browse, Row, View, rows_in_body};
-use crate::tui::state::{Scope, State};
+use crate::tui::model::State;
+use crate::tui::msg::Scope;
 use crate::tui::theme::Theme;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::field_row;
 use crate::sanitize::clean_line;
-use crate::tui::state::State;
+use crate::tui::model::State;
 use crate::tui::theme::Theme;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {

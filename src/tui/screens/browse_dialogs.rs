@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{field_row, spinner, wrapped};
 use crate::kms::Guidance;
 use crate::sanitize::clean_line;
-use crate::tui::state::State;
+use crate::tui::model::State;
 use crate::tui::theme::Theme;
 
 pub fn rotate(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -9,7 +9,7 @@ use super::field_row;
 use crate::apps::AppSpec;
 use crate::sanitize::clean_line;
 use crate::tui::markdown;
-use crate::tui::state::State;
+use crate::tui::model::State;
 use crate::tui::theme::Theme;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::apps::FieldId;
 use crate::tui::form::{FieldView, Form};
-use crate::tui::state::State;
+use crate::tui::model::State;
 use crate::tui::theme::Theme;
 
 const LABEL_WIDTH: u16 = 26;

@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::apps::AppSpec;
 use crate::tui::markdown;
-use crate::tui::state::State;
+use crate::tui::model::State;
 use crate::tui::theme::Theme;
 
 /// The instructions as lines: the token page, the asset (with the chosen scope list), and in
@@ -114,7 +114,7 @@ pub fn max_scroll(lines: &[Line<'_>], area: Rect) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::state::{Session, State};
+    use crate::tui::model::{Session, State};
 
     fn text(app: &AppSpec, set: usize) -> String {
         let state = State::new(

@@ -19,7 +19,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::state::{State, Step};
+use super::model::State;
+use super::msg::Step;
 use super::theme::Theme;
 
 pub fn render_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{spinner, wrapped};
 use crate::sanitize::clean_line;
-use crate::tui::state::State;
+use crate::tui::model::State;
 use crate::tui::theme::Theme;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {

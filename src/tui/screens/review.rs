@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{field_row, spinner, wrapped};
-use crate::tui::state::State;
+use crate::tui::model::State;
 use crate::tui::theme::Theme;
 use ratatui::style::Style;
 

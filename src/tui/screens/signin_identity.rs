@@ -10,8 +10,8 @@ use ratatui::widgets::Paragraph;
 use super::form::field_line;
 use super::{spinner, wrapped};
 use crate::config::AuthMethod;
+use crate::tui::model::State;
 use crate::tui::signin::IdField;
-use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
 const LABEL: usize = 16;

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::form::field_line;
 use super::{spinner, wrapped};
-use crate::tui::state::State;
+use crate::tui::model::State;
 use crate::tui::theme::Theme;
 
 const LABEL: usize = 22;

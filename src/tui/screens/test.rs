@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{spinner, wrapped};
 use crate::apps::TestOutcome;
 use crate::apps::checks::{CheckLine, Status};
-use crate::tui::state::State;
+use crate::tui::model::State;
 use crate::tui::theme::Theme;
 use ratatui::style::Style;
 

@@ -1,8 +1,8 @@
 //! The keys of the sign-in screens (footer and `?` help).
 
 use super::{IdField, Stage};
-use crate::tui::keys::{KeyHint, hint};
-use crate::tui::state::State;
+use crate::tui::hint::{KeyHint, hint};
+use crate::tui::model::State;
 
 pub fn hints(state: &State) -> Vec<KeyHint> {
     let s = &state.signin;

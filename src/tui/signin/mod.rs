@@ -13,7 +13,8 @@ pub use keys::hints;
 pub use update::{on_key, on_paste, on_reply, open, project_chosen};
 
 use super::form::{FieldView, MASK, field_view};
-use super::state::{RequestId, Step};
+pub use super::msg::{LoggedIn, SignInReply as Reply, SignInRequest as Request};
+use super::msg::{RequestId, Step};
 use crate::config::AuthMethod;
 use crate::kms::Guidance;
 use crate::kms::client::DEFAULT_KMS_URL;
@@ -254,37 +255,4 @@ impl SignIn {
         .flatten()
         .collect()
     }
-}
-
-/// A request for the worker.
-#[derive(Debug, Clone)]
-pub enum Request {
-    Probe(RequestId, String),
-    LogIn(RequestId, Box<crate::config::signin::Attempt>),
-    /// Profile name and the project (id, name), or organization level.
-    SaveProject(RequestId, String, Option<(String, String)>),
-}
-
-impl Request {
-    pub fn id(&self) -> RequestId {
-        match self {
-            Request::Probe(id, _) | Request::LogIn(id, _) | Request::SaveProject(id, ..) => *id,
-        }
-    }
-}
-
-/// What a successful log-in tells the screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoggedIn {
-    pub identity: String,
-    pub organization: Option<String>,
-    pub save_problem: Option<String>,
-}
-
-/// The worker's answer.
-#[derive(Debug, Clone)]
-pub enum Reply {
-    Probed(RequestId, Result<(), Guidance>),
-    LoggedIn(RequestId, Result<LoggedIn, Guidance>),
-    Saved(RequestId, Result<(), String>),
 }

@@ -8,7 +8,8 @@ use crate::config::AuthMethod;
 use crate::kms::auth::Credentials;
 use crate::kms::client::api_base;
 use crate::kms::error::{Guidance, Trouble};
-use crate::tui::state::{Effect, ProjectList, Scope, State, Step, fresh_id, load_projects};
+use crate::tui::model::{ProjectList, State, fresh_id, load_projects};
+use crate::tui::msg::{Effect, Scope, Step};
 
 /// Opens the sign-in from the wizard (Esc on the server list comes back to `from`).
 pub fn open(state: &mut State, from: Step) -> Vec<Effect> {

@@ -1,0 +1,243 @@
+//! What the wizard shows: the root `State` and the sub-states it is made of. Plain data with
+//! small queries; the transitions live in `state` (the root `update`) and the sub-machines.
+
+use super::browse::Browse;
+use super::form::Form;
+use super::msg::{Effect, RequestId, Scope, Step};
+use super::signin::SignIn;
+use crate::apps::checks::CheckLine;
+use crate::apps::{AppSpec, CATALOG, ConnectionInput, TestOutcome};
+use crate::kms::{AppConnection, Guidance, Project};
+
+pub use super::layout::{MIN_HEIGHT, MIN_WIDTH};
+
+/// The sandbox's addresses and credentials, shown on the instructions step in demo mode.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoInfo {
+    /// Per app slug: lines such as ("Instance URL", "http://127.0.0.1:…").
+    pub values: Vec<(&'static str, Vec<(String, String)>)>,
+}
+
+impl DemoInfo {
+    pub fn for_app(&self, slug: &str) -> &[(String, String)] {
+        self.values
+            .iter()
+            .find(|(s, _)| *s == slug)
+            .map_or(&[], |(_, v)| v.as_slice())
+    }
+}
+
+/// Facts about the session shown in the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub server: String,
+    pub identity: String,
+    pub demo: Option<DemoInfo>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProjectList {
+    pub loading: Option<RequestId>,
+    pub items: Vec<Project>,
+    pub selected: usize,
+    pub error: Option<Guidance>,
+    /// True once a list has arrived; Esc on step 1 comes back here.
+    pub loaded: bool,
+    /// `/` narrows the list by name, slug or ID.
+    pub filter: String,
+    pub filtering: bool,
+}
+
+impl ProjectList {
+    /// The projects that match the filter; "organization level" always follows them.
+    pub fn visible(&self) -> Vec<&Project> {
+        let f = self.filter.to_lowercase();
+        self.items
+            .iter()
+            .filter(|p| {
+                f.is_empty()
+                    || [&p.name, &p.slug, &p.id]
+                        .iter()
+                        .any(|s| s.to_lowercase().contains(&f))
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AppList {
+    pub filter: String,
+    pub filtering: bool,
+    pub selected: usize,
+}
+
+impl AppList {
+    /// The apps that match the filter (name, slug or description).
+    pub fn visible(&self) -> Vec<&'static AppSpec> {
+        let f = self.filter.to_lowercase();
+        CATALOG
+            .iter()
+            .copied()
+            .filter(|a| {
+                f.is_empty()
+                    || [a.name, a.slug, a.tagline]
+                        .iter()
+                        .any(|s| s.to_lowercase().contains(&f))
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TestState {
+    pub running: Option<RequestId>,
+    pub outcome: Option<TestOutcome>,
+    /// The checks after the server's own: who, expiry, permissions.
+    pub checks: Vec<CheckLine>,
+    /// The user chose to go on although the test failed (or skipped it).
+    pub overridden: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateState {
+    pub running: Option<RequestId>,
+    pub error: Option<Guidance>,
+}
+
+/// Everything the screen shows.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub step: Step,
+    pub session: Session,
+    pub scope: Option<Scope>,
+    pub projects: ProjectList,
+    pub apps: AppList,
+    pub app: Option<&'static AppSpec>,
+    pub scroll: u16,
+    /// Which of the app's scope sets the instructions show (Bitbucket: sync or scanning).
+    pub scope_set: usize,
+    pub form: Option<Form>,
+    /// The input that passed validation and is being tested / created.
+    pub input: Option<ConnectionInput>,
+    pub test: TestState,
+    pub create: CreateState,
+    pub created: Option<AppConnection>,
+    /// Names created in this session, so the next form does not suggest one of them.
+    pub created_names: Vec<String>,
+    pub help: bool,
+    pub browse: Browse,
+    pub signin: SignIn,
+    /// One line under the body: what just happened.
+    pub notice: Option<String>,
+    pub spinner: usize,
+    pub next_id: RequestId,
+    pub quit: bool,
+    /// The terminal's size, for keeping scrolling within the text.
+    pub size: (u16, u16),
+}
+
+impl State {
+    /// A wizard that starts at step 1 when the scope is known, otherwise on the project list
+    /// (and then the caller must run [`State::start`]'s effects).
+    pub fn new(session: Session, scope: Option<Scope>) -> Self {
+        State {
+            step: if scope.is_some() {
+                Step::Pick
+            } else {
+                Step::Project
+            },
+            session,
+            scope,
+            projects: ProjectList::default(),
+            apps: AppList::default(),
+            app: None,
+            scroll: 0,
+            scope_set: 0,
+            form: None,
+            input: None,
+            test: TestState::default(),
+            create: CreateState::default(),
+            created: None,
+            created_names: Vec::new(),
+            help: false,
+            browse: Default::default(),
+            signin: Default::default(),
+            notice: None,
+            spinner: 0,
+            next_id: 1,
+            quit: false,
+            size: (80, 24),
+        }
+    }
+
+    /// Effects to run at start: the project list, when the scope is not known yet.
+    pub fn start(&mut self) -> Vec<Effect> {
+        if self.step == Step::Project {
+            vec![self.load_projects()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.browse.is_busy()
+            || self.projects.loading.is_some()
+            || self.test.running.is_some()
+            || self.create.running.is_some()
+            || self.signin.busy()
+    }
+
+    /// True when the window is smaller than the screens need: only the size message is shown.
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
+    /// True when keys go to a text field (then `q` and `?` are letters, not commands).
+    pub fn text_focus(&self) -> bool {
+        match self.step {
+            Step::Form => true,
+            Step::Pick => self.apps.filtering,
+            Step::Browse => self.browse.text_focus(),
+            Step::Project => self.projects.filtering,
+            Step::SignIn => self.signin.text_focus(),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn fresh_id(&mut self) -> RequestId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    pub(crate) fn load_projects(&mut self) -> Effect {
+        let id = self.fresh_id();
+        self.projects.loading = Some(id);
+        self.projects.error = None;
+        Effect::LoadProjects(id)
+    }
+}
+
+/// Cancels whatever is in flight (used on quit).
+pub(crate) fn cancel_running(state: &mut State) -> Vec<Effect> {
+    [
+        state.projects.loading.take(),
+        state.test.running.take(),
+        state.create.running.take(),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(state.browse.running())
+    .chain(state.signin.take_running())
+    .map(Effect::Cancel)
+    .collect()
+}
+
+/// Allocates a request id (for the sub-machines).
+pub(crate) fn fresh_id(state: &mut State) -> RequestId {
+    state.fresh_id()
+}
+
+pub(crate) fn load_projects(state: &mut State) -> Effect {
+    state.load_projects()
+}

@@ -1,0 +1,164 @@
+//! The words the wizard's parts speak to each other: the messages `update` takes (keys, the
+//! worker's results), the effects it asks the worker for, and the small types both carry.
+//! Imports no other file of the wizard, so every part can use it.
+
+use crossterm::event::KeyEvent;
+
+use crate::apps::checks::{CheckInputs, Checklist};
+use crate::apps::{AppSpec, ConnectionInput, TestOutcome};
+use crate::kms::{AppConnection, Changes, Guidance, Project};
+
+/// Identifies one request to the worker, so late or cancelled answers can be ignored.
+pub type RequestId = u64;
+
+/// Where the user is. The numbered steps are the five of the docs' flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Server, identity and whether to remember them (see `signin`).
+    SignIn,
+    Project,
+    Pick,
+    Instructions,
+    Form,
+    Test,
+    Review,
+    Done,
+    /// Existing connections (outside the five steps).
+    Browse,
+}
+
+impl Step {
+    /// `Step N/5 · title` for the header.
+    pub fn header(self) -> String {
+        let (n, title) = match self {
+            Step::SignIn => return "Sign in".into(),
+            Step::Project => return "Choose a project".into(),
+            Step::Pick => (1, "Pick an app"),
+            Step::Instructions => (2, "Make the token"),
+            Step::Form => (3, "Fill the form"),
+            Step::Test => (4, "Test the credentials"),
+            Step::Review => (5, "Review & create"),
+            Step::Done => return "Done".into(),
+            Step::Browse => return "Browse connections".into(),
+        };
+        format!("Step {n}/5 · {title}")
+    }
+}
+
+/// Where new connections go: a project, or the organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Project { id: String, name: String },
+    Organization,
+}
+
+impl Scope {
+    pub fn label(&self) -> String {
+        match self {
+            Scope::Project { name, id } if name.is_empty() => format!("project {id}"),
+            Scope::Project { name, .. } => name.clone(),
+            Scope::Organization => "organization level".into(),
+        }
+    }
+
+    pub fn project_id(&self) -> Option<&str> {
+        match self {
+            Scope::Project { id, .. } => Some(id),
+            Scope::Organization => None,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    /// The terminal's size (also sent once at start).
+    Resize(u16, u16),
+    /// A slow clock for the spinner; only sent while something is running.
+    Tick,
+    Projects(RequestId, Result<Vec<Project>, Guidance>),
+    Tested(RequestId, TestOutcome),
+    /// The whole checklist (the server's check and the lines after it).
+    Checked(RequestId, Checklist),
+    Created(RequestId, Result<AppConnection, Guidance>),
+    Connections(RequestId, Result<Vec<AppConnection>, Guidance>),
+    /// A rotation or an edit of details finished.
+    Changed(RequestId, Result<AppConnection, Guidance>),
+    Deleted(RequestId, Result<AppConnection, Guidance>),
+    SignIn(SignInReply),
+}
+
+impl std::fmt::Debug for Msg {
+    // Keys and pastes may be a secret being typed: show only their shape.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Msg::Key(k) => write!(f, "Key({:?})", k.modifiers),
+            Msg::Paste(p) => write!(f, "Paste({} chars)", p.chars().count()),
+            Msg::Resize(w, h) => write!(f, "Resize({w}, {h})"),
+            Msg::Tick => write!(f, "Tick"),
+            Msg::Projects(id, r) => write!(f, "Projects({id}, {:?})", r.as_ref().map(Vec::len)),
+            Msg::Tested(id, o) => write!(f, "Tested({id}, {:?})", o.code),
+            Msg::Checked(id, l) => write!(f, "Checked({id}, {:?})", l.server.code),
+            Msg::Created(id, r) => write!(f, "Created({id}, ok: {})", r.is_ok()),
+            Msg::Connections(id, r) => {
+                write!(f, "Connections({id}, {:?})", r.as_ref().map(Vec::len))
+            }
+            Msg::Changed(id, r) => write!(f, "Changed({id}, ok: {})", r.is_ok()),
+            Msg::Deleted(id, r) => write!(f, "Deleted({id}, ok: {})", r.is_ok()),
+            Msg::SignIn(r) => write!(f, "SignIn({r:?})"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Effect {
+    LoadProjects(RequestId),
+    Test(RequestId, ConnectionInput, CheckInputs),
+    Create(RequestId, ConnectionInput, Option<String>),
+    /// The connections of a project (or of the organization with `None`).
+    LoadConnections(RequestId, Option<String>),
+    /// PATCH new credentials into the connection with this ID.
+    Rotate(RequestId, String, ConnectionInput),
+    UpdateDetails(RequestId, &'static AppSpec, String, Changes),
+    Delete(RequestId, &'static AppSpec, String),
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    Cancel(RequestId),
+    SignIn(SignInRequest),
+}
+
+/// A sign-in request for the worker.
+#[derive(Debug, Clone)]
+pub enum SignInRequest {
+    Probe(RequestId, String),
+    LogIn(RequestId, Box<crate::config::signin::Attempt>),
+    /// Profile name and the project (id, name), or organization level.
+    SaveProject(RequestId, String, Option<(String, String)>),
+}
+
+impl SignInRequest {
+    pub fn id(&self) -> RequestId {
+        match self {
+            SignInRequest::Probe(id, _)
+            | SignInRequest::LogIn(id, _)
+            | SignInRequest::SaveProject(id, ..) => *id,
+        }
+    }
+}
+
+/// What a successful log-in tells the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedIn {
+    pub identity: String,
+    pub organization: Option<String>,
+    pub save_problem: Option<String>,
+}
+
+/// The worker's answer to a sign-in request.
+#[derive(Debug, Clone)]
+pub enum SignInReply {
+    Probed(RequestId, Result<(), Guidance>),
+    LoggedIn(RequestId, Result<LoggedIn, Guidance>),
+    Saved(RequestId, Result<(), String>),
+}
