@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::hostile::{self, ATTACKS, Answer, Hostile};
+use common::hostile::{self, ATTACKS, Answer, Hostile, hostile_text};
 use serde_json::json;
 
 const PROVIDER_SECRET: &str = "nf-provider-secret-5b1d";
@@ -158,4 +158,189 @@ fn a_cached_token_with_a_huge_expiry_is_read_as_unknown() {
     let run = status(dir.path(), "default", false);
     run.assert_no_panic().assert_clean(&[KMS_TOKEN]);
     assert!(run.stdout.contains("unknown"), "{run:?}");
+}
+
+// 2. A bug: one plain line, cleaned of controls and of every secret the process holds.
+#[test]
+fn a_panic_prints_one_clean_line_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = hostile::binary(dir.path());
+    cmd.env("KMS_TOKEN", KMS_TOKEN)
+        .env("KMS_API_URL", "http://127.0.0.1:9")
+        .env("KMS_CONNECT_DEBUG_PANIC", hostile_text(KMS_TOKEN))
+        .args(["status"]);
+    let run = hostile::run(cmd, "");
+    assert_eq!(run.code, 101, "{run:?}");
+    run.assert_clean(&[KMS_TOKEN]);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{run:?}");
+    assert!(
+        lines[0].starts_with("kms-connect stopped on a bug ("),
+        "{run:?}"
+    );
+    assert!(lines[0].contains("[secret]") && lines[0].contains("src/main.rs:"));
+    assert!(lines[0].ends_with("Please report it."), "{run:?}");
+}
+
+const CONN_ID: &str = "7ffbb072-2575-495a-b5b0-127f88caef78";
+
+/// A connection as the KMS returns it, with `credentials` and `name` of the test's choosing.
+fn connection(name: &str, credentials: serde_json::Value) -> serde_json::Value {
+    json!({ "id": CONN_ID, "name": name, "description": null, "app": "teamcity",
+        "method": "access-token", "credentials": credentials, "version": 1, "orgId": "o1",
+        "projectId": "p1", "createdAt": "2026-01-01T00:00:00Z",
+        "updatedAt": "2026-01-01T00:00:00Z", "credentialsHash": "h" })
+}
+
+/// The binary with the hostile KMS as server and a KMS token in the environment.
+fn against(server: &Hostile, dir: &std::path::Path, args: &[&str]) -> hostile::Run {
+    let mut cmd = hostile::binary(dir);
+    cmd.env("KMS_API_URL", &server.url)
+        .env("KMS_TOKEN", KMS_TOKEN)
+        .env("KMS_PROJECT_ID", "p1")
+        .args(args);
+    hostile::run(cmd, &format!("{PROVIDER_SECRET}\n"))
+}
+
+// 3 and 14. Keys and values of `credentials` in `get`: cleaned, bidi controls too.
+#[test]
+fn get_cleans_every_credential_key_and_value() {
+    let creds = json!({
+        "instanceUrl": hostile_text("https://ci.example.com"),
+        hostile_text("key"): hostile_text("value"),
+        "\u{61c}x\u{1b}]52;c;cHduZWQ=\u{7}": "\u{61c}y",
+    });
+    let server = kms(
+        || issued(json!(3600)),
+        move |_| {
+            Answer::json(
+                200,
+                json!({ "appConnection": connection(&hostile_text("n"), creds.clone()) }),
+            )
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for json_flag in [false, true] {
+        let mut args = vec!["get", "teamcity", CONN_ID];
+        if json_flag {
+            args.push("--json");
+        }
+        let run = against(&server, dir.path(), &args);
+        run.assert_no_panic().assert_clean(&[KMS_TOKEN]);
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+}
+
+// 8. A KMS error that echoes the KMS token or the provider secret is scrubbed.
+#[test]
+fn kms_errors_that_echo_secrets_are_scrubbed() {
+    let echo = format!("{KMS_TOKEN} {PROVIDER_SECRET} {}", hostile_text(KMS_TOKEN));
+    let bodies = [
+        (
+            400,
+            json!({ "statusCode": 400, "error": echo, "message": echo, "reqId": echo }),
+        ),
+        (
+            500,
+            json!({ "statusCode": 500, "error": "Internal", "message": echo, "reqId": "r1" }),
+        ),
+        (
+            422,
+            json!({ "statusCode": 422, "error": "ValidationError", "reqId": echo,
+            "message": [{ "path": ["credentials", "accessToken"], "message": echo }] }),
+        ),
+    ];
+    for (status, body) in bodies {
+        let server = kms(
+            || issued(json!(3600)),
+            move |_| Answer::json(status, body.clone()),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        for args in [
+            &["list"][..],
+            &["get", "teamcity", CONN_ID][..],
+            &[
+                "create",
+                "teamcity",
+                "--name",
+                "ci",
+                "--instance-url",
+                "http://127.0.0.1:9",
+                "--skip-test",
+                "--secret-stdin",
+            ][..],
+        ] {
+            let run = against(&server, dir.path(), args);
+            // Only a create holds the provider secret (the others never read it).
+            let held: &[&str] = if args[0] == "create" {
+                &[KMS_TOKEN, PROVIDER_SECRET]
+            } else {
+                &[KMS_TOKEN]
+            };
+            run.assert_no_panic().assert_clean(held);
+            assert_ne!(run.code, 0, "{run:?}");
+        }
+    }
+}
+
+// 8. A login 401 that echoes the client secret.
+#[test]
+fn a_login_401_echoing_the_client_secret_is_scrubbed() {
+    let echo = format!("bad secret {CLIENT_SECRET}-default {}", hostile_text(""));
+    let server = kms(
+        move || {
+            Answer::json(
+                401,
+                json!({ "statusCode": 401, "error": echo, "message": echo, "reqId": echo }),
+            )
+        },
+        |_| Answer::json(200, json!({})),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = login(&server, dir.path(), "default", true);
+    run.assert_no_panic().assert_clean(&[CLIENT_SECRET]);
+    assert_ne!(run.code, 0, "{run:?}");
+}
+
+// 9. A create whose answer is lost mid-body: the connection may exist, and how to check.
+#[test]
+fn a_create_whose_answer_was_cut_off_says_it_may_exist() {
+    let server = kms(
+        || issued(json!(3600)),
+        |r| {
+            if r.method == "POST" {
+                Answer::CutOff(200, "{\"appConnection\": {\"id\": \"".into())
+            } else {
+                Answer::json(
+                    404,
+                    json!({ "statusCode": 404, "message": "not found", "error": "NotFound" }),
+                )
+            }
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = against(
+        &server,
+        dir.path(),
+        &[
+            "create",
+            "teamcity",
+            "--name",
+            "ci",
+            "--instance-url",
+            "http://127.0.0.1:9",
+            "--skip-test",
+            "--secret-stdin",
+        ],
+    );
+    run.assert_no_panic()
+        .assert_clean(&[KMS_TOKEN, PROVIDER_SECRET]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("kms-connect get teamcity ci"),
+        "{run:?}"
+    );
+    // Sent once, never retried.
+    let posts = server.seen().iter().filter(|r| r.method == "POST").count();
+    assert_eq!(posts, 1);
 }

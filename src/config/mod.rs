@@ -96,14 +96,14 @@ impl Store {
 
     /// The client secret kept for a profile, if the user asked to remember it.
     pub fn stored_secret(&self, name: &str) -> Option<SecretString> {
-        self.secret_file()
-            .remove(name)?
-            .client_secret
-            .map(SecretString::from)
+        let secret = self.secret_file().remove(name)?.client_secret?;
+        crate::sanitize::hold_secret(&secret);
+        Some(SecretString::from(secret))
     }
 
     pub fn cached_token(&self, name: &str) -> Option<CachedToken> {
         let entry = self.token_file().remove(name)?;
+        crate::sanitize::hold_secret(&entry.access_token);
         Some(CachedToken {
             token: SecretString::from(entry.access_token),
             expires_at: entry.expires_at,

@@ -78,6 +78,7 @@ impl KmsClient {
     }
 
     pub fn with_token(mut self, token: SecretString) -> Self {
+        crate::sanitize::hold_secret(token.expose_secret());
         self.token = Some(token);
         self
     }
@@ -92,6 +93,7 @@ impl KmsClient {
         client_id: &str,
         client_secret: &SecretString,
     ) -> Result<(SecretString, Option<u64>), KmsError> {
+        crate::sanitize::hold_secret(client_secret.expose_secret());
         let body = json!({ "clientId": client_id.trim(), "clientSecret": client_secret.expose_secret().trim() });
         let resp: LoginResponse = self
             .send(
@@ -102,6 +104,7 @@ impl KmsClient {
                 http::REQUEST_TIMEOUT,
             )
             .await?;
+        crate::sanitize::hold_secret(&resp.access_token);
         Ok((SecretString::from(resp.access_token), resp.expires_in))
     }
 
@@ -133,6 +136,7 @@ impl KmsClient {
         input: &ConnectionInput,
         project_id: Option<&str>,
     ) -> Result<AppConnection, KmsError> {
+        crate::sanitize::hold_secret(input.secret.expose_secret());
         let body = input.create_body(project_id);
         let path = format!("/v1/app-connections/{}", input.app.slug);
         let sent = self
@@ -145,11 +149,20 @@ impl KmsClient {
             )
             .await;
         let env: AppConnectionEnvelope = match sent {
-            Err(KmsError::Transport {
-                url,
-                failure: TransportFailure::Timeout,
-            }) => {
-                return Err(KmsError::CreateUnconfirmed { url });
+            // Only a failure to connect proves nothing was sent. Any other (a timeout, a reset
+            // mid-body, an answer cut short) may have come after the server created it.
+            Err(KmsError::Transport { url, failure })
+                if !matches!(
+                    failure,
+                    TransportFailure::HostNotFound
+                        | TransportFailure::Refused
+                        | TransportFailure::TlsUntrusted(_)
+                ) =>
+            {
+                return Err(KmsError::CreateUnconfirmed {
+                    url,
+                    name: Some(input.name.clone()),
+                });
             }
             other => other?,
         };

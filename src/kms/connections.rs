@@ -188,7 +188,9 @@ impl KmsClient {
             Err(KmsError::Transport {
                 url,
                 failure: TransportFailure::Timeout,
-            }) if body.is_some() => return Err(KmsError::CreateUnconfirmed { url }),
+            }) if body.is_some() => {
+                return Err(KmsError::CreateUnconfirmed { url, name: None });
+            }
             other => other?,
         };
         env.into_connection().map_err(|e| KmsError::BadResponse {
