@@ -271,16 +271,6 @@ impl Form {
         true
     }
 
-    /// Takes the name and description typed in another app's form.
-    pub fn carry_over(&mut self, other: &Form) {
-        for id in [FieldId::Name, FieldId::Description] {
-            let text = other.text(id);
-            if !text.is_empty() {
-                self.set_text(id, &text);
-            }
-        }
-    }
-
     pub fn set_text(&mut self, id: FieldId, text: &str) {
         if let Some(ta) = self.inputs.get_mut(&id) {
             ta.select_all();
