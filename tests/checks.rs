@@ -453,6 +453,22 @@ async fn an_org_level_northflank_token_is_a_warning() {
 }
 
 #[tokio::test]
+async fn a_refused_credential_gets_no_tick_only_not_checked_lines() {
+    let sb = Sandbox::start().await.unwrap();
+    let list = sandbox_checks(&sb, "northflank", demo::EXPIRED_TOKEN, Default::default()).await;
+    assert!(!list.ok());
+    assert!(
+        list.extra
+            .iter()
+            .all(|l| l.status == Status::Fail || l.message.contains("not checked")),
+        "{list:#?}"
+    );
+    let who = line(&list, CheckKind::Who);
+    assert_eq!(who.status, Status::Unknown, "{who:?}");
+    assert!(who.message.contains("not checked"), "{who:?}");
+}
+
+#[tokio::test]
 async fn rate_limits_redirects_and_web_pages_fail_the_server_line_without_noise() {
     let sb = Sandbox::start().await.unwrap();
     for slug in ["teamcity", "octopus-deploy", "bitbucket", "northflank"] {
@@ -460,7 +476,9 @@ async fn rate_limits_redirects_and_web_pages_fail_the_server_line_without_noise(
         assert_eq!(list.server.code, OutcomeCode::RateLimited, "{slug}");
         assert_eq!(list.server.retry_after_secs, Some(30), "{slug}");
         assert!(
-            list.extra.iter().all(|l| l.status != Status::Unknown),
+            list.extra
+                .iter()
+                .all(|l| l.status != Status::Unknown || l.message.contains("not checked")),
             "{slug}: {list:#?}"
         );
     }
