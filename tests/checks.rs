@@ -469,6 +469,29 @@ async fn a_refused_credential_gets_no_tick_only_not_checked_lines() {
 }
 
 #[tokio::test]
+async fn a_secret_that_is_a_word_leaves_our_own_sentences_alone() {
+    let sb = Sandbox::start().await.unwrap();
+    let client = http::client(false, true).unwrap();
+    let opts = options(Default::default());
+    let tc = input("teamcity", &target(&sb, "teamcity"), "TeamCity");
+    let list = checks::run_checks(&client, &tc, &endpoints(&sb), &opts).await;
+    assert!(!list.ok());
+    assert!(
+        list.server
+            .message
+            .starts_with("TeamCity rejected the access token"),
+        "{}",
+        list.server.message
+    );
+    let bb = input("bitbucket", demo::BITBUCKET_EMAIL, "wrong");
+    let list = checks::run_checks(&client, &bb, &endpoints(&sb), &opts).await;
+    assert!(!list.ok());
+    let hint = list.server.hint.unwrap_or_default();
+    assert!(hint.starts_with("The token is wrong, expired"), "{hint}");
+    assert!(!hint.contains("[secret]"), "{hint}");
+}
+
+#[tokio::test]
 async fn rate_limits_redirects_and_web_pages_fail_the_server_line_without_noise() {
     let sb = Sandbox::start().await.unwrap();
     for slug in ["teamcity", "octopus-deploy", "bitbucket", "northflank"] {

@@ -325,13 +325,6 @@ pub async fn run_checks(
     if !server.ok {
         extra = after_a_failed_server_check(extra);
     }
-    let secrets = probe::secret_forms(input);
-    for line in &mut extra {
-        probe::scrub(&mut line.message, &secrets);
-        if let Some(h) = line.hint.as_mut() {
-            probe::scrub(h, &secrets);
-        }
-    }
     Checklist { server, extra }
 }
 
@@ -450,7 +443,11 @@ impl Ctx<'_> {
                     .trim_end_matches('.')
                     .to_owned(),
             ),
-            Ok(Ok(c)) => Fetched::Answer(c),
+            Ok(Ok(mut c)) => {
+                // What the provider sent is scrubbed of the secret before any line quotes it.
+                probe::scrub_captured(&mut c, &probe::secret_forms(self.input));
+                Fetched::Answer(c)
+            }
         }
     }
 
