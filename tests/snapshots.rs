@@ -549,3 +549,16 @@ fn every_focused_field_is_in_view_at_80x24() {
         }
     }
 }
+
+#[test]
+fn no_checked_line_when_no_request_was_made() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    let unreadable = kms_connect::apps::checks::ca_unusable(
+        "The CA certificate file ca.pem could not be read: no such file.".into(),
+    );
+    update(&mut s, Msg::Tested(id, unreadable));
+    let text = screen(&s);
+    assert!(text.contains("could not be read"), "{text}");
+    assert!(!text.contains("Checked: GET"), "{text}");
+}
