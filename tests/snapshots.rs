@@ -562,3 +562,33 @@ fn no_checked_line_when_no_request_was_made() {
     assert!(text.contains("could not be read"), "{text}");
     assert!(!text.contains("Checked: GET"), "{text}");
 }
+
+#[test]
+fn review_wraps_long_values() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    type_text(
+        &mut s,
+        "ci-teamcity-for-the-backend-services-of-the-whole-organization",
+    );
+    press(&mut s, KeyCode::Tab);
+    type_text(
+        &mut s,
+        "Builds every backend service and deploys them to staging; the end of this is here",
+    );
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "https://ci.example.com/");
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, SECRET);
+    let id = match update(&mut s, ctrl('s')).as_slice() {
+        [Effect::Test(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    let text = screen(&s);
+    assert!(!text.contains('…'), "{text}");
+    assert!(text.contains("the end of this is here"), "{text}");
+    assert!(text.contains("of-the-whole-organizatio"), "{text}");
+    insta::assert_snapshot!(text);
+}

@@ -100,6 +100,7 @@ fn list_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('r') => return actions::load(state),
         KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') if b.selected_row().is_some() => {
             b.view = View::Details;
+            b.details_scroll = 0;
         }
         KeyCode::Esc if !b.filter.is_empty() || b.app_filter.is_some() => {
             b.filter.clear();
@@ -129,6 +130,18 @@ fn details_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Up | KeyCode::Char('k') | KeyCode::Down | KeyCode::Char('j') => {
             let height = list_height(state.size.1);
             move_selection(&mut state.browse, key.code, height);
+            state.browse.details_scroll = 0;
+            Vec::new()
+        }
+        // The page scrolls when long values do not fit (the view stops at the end).
+        KeyCode::PageDown | KeyCode::Char(' ') => {
+            let b = &mut state.browse;
+            b.details_scroll = b.details_scroll.saturating_add(10).min(40);
+            Vec::new()
+        }
+        KeyCode::PageUp => {
+            let b = &mut state.browse;
+            b.details_scroll = b.details_scroll.saturating_sub(10);
             Vec::new()
         }
         _ => selected_action(state, key),

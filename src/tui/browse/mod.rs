@@ -191,6 +191,8 @@ pub struct Browse {
     pub selected: usize,
     /// First visible row drawn (kept so the list scrolls instead of jumping).
     pub offset: usize,
+    /// How far the details page is scrolled (long values wrap onto more rows).
+    pub details_scroll: u16,
     pub filter: String,
     /// The text and app filters `visible` was computed with (a longer text with the same
     /// app only narrows it).
