@@ -930,3 +930,20 @@ fn details_show_a_long_description_whole_and_scroll() {
     assert!(text.contains("more above"), "{text}");
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn the_filter_edits_like_a_shell_line() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "build server");
+    update(&mut s, ctrl('w'));
+    assert_eq!(s.browse.filter, "build ");
+    update(&mut s, ctrl('u'));
+    assert_eq!(s.browse.filter, "");
+    update(&mut s, ctrl('z'));
+    assert_eq!(s.browse.filter, "build ");
+    update(&mut s, ctrl('a'));
+    type_text(&mut s, "x");
+    assert_eq!(s.browse.filter, "xbuild ");
+    assert!(screen(&s).contains("filter: x▏build"), "{}", screen(&s));
+}

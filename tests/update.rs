@@ -854,3 +854,56 @@ fn an_unknown_project_on_create_stays_on_review_with_its_hint() {
     assert_eq!(s.step, Step::Review, "the form cannot fix the project");
     assert!(s.create.error.is_some());
 }
+
+#[test]
+fn form_fields_edit_like_a_shell_line() {
+    let alt = |c: char| {
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char(c),
+            crossterm::event::KeyModifiers::ALT,
+        ))
+    };
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    type_text(&mut s, "ci team city");
+    update(&mut s, ctrl('w'));
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "ci team ");
+    update(&mut s, ctrl('a'));
+    update(&mut s, alt('f'));
+    update(&mut s, ctrl('k'));
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "ci");
+    update(&mut s, ctrl('z'));
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "ci team ");
+    update(&mut s, ctrl('e'));
+    update(&mut s, alt('b'));
+    update(&mut s, ctrl('u'));
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "team ");
+    // The secret edits the same way.
+    for _ in 0..3 {
+        press(&mut s, KeyCode::Tab);
+    }
+    type_text(&mut s, "abc def");
+    update(&mut s, ctrl('w'));
+    assert_eq!(s.form.as_ref().unwrap().secret_len(), 4);
+    update(&mut s, ctrl('u'));
+    assert_eq!(s.form.as_ref().unwrap().secret_len(), 0);
+}
+
+#[test]
+fn the_help_lists_the_line_editing_keys_on_a_form() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    let keys: Vec<&str> = kms_connect::tui::keys::hints(&s)
+        .iter()
+        .map(|h| h.key)
+        .collect();
+    for k in [
+        "Ctrl-A / Ctrl-E",
+        "Ctrl-W",
+        "Ctrl-U / Ctrl-K",
+        "Alt-B / Alt-F",
+        "Ctrl-Z / Ctrl-R",
+    ] {
+        assert!(keys.contains(&k), "{k}: {keys:?}");
+    }
+}

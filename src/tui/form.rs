@@ -237,11 +237,11 @@ impl Form {
             .unwrap_or_default()
     }
 
-    /// Passes a key to the focused field. Enter never reaches it: fields are one line.
+    /// Passes a key to the focused field, edited like a shell line (`line_text`).
     pub fn edit(&mut self, key: KeyEvent) {
         let id = self.focused();
         if let Some(ta) = self.inputs.get_mut(&id)
-            && ta.input(key)
+            && super::line_text::edit(ta, key)
         {
             self.mark_edited(id);
         }
