@@ -323,17 +323,46 @@ pub async fn run_checks(
         extra.push(line);
     }
     if !server.ok {
-        // When the server's check fails, checks that could not run only add noise.
-        extra.retain(|l| l.status != Status::Unknown);
-    }
-    let secrets = probe::secret_forms(input);
-    for line in &mut extra {
-        probe::scrub(&mut line.message, &secrets);
-        if let Some(h) = line.hint.as_mut() {
-            probe::scrub(h, &secrets);
-        }
+        extra = after_a_failed_server_check(extra);
     }
     Checklist { server, extra }
+}
+
+/// The extra lines when the server's own check failed. A ✓ or ⚠ next to a refused credential
+/// would say the opposite of the verdict, so those checks are shown as not checked (one line
+/// per kind); a ✗ stays, as it explains the refusal (an expired token says when it expired);
+/// checks that could not run only add noise and go.
+fn after_a_failed_server_check(extra: Vec<CheckLine>) -> Vec<CheckLine> {
+    let mut out: Vec<CheckLine> = Vec::new();
+    for line in extra {
+        match line.status {
+            Status::Fail => out.push(line),
+            Status::Unknown => {}
+            Status::Ok | Status::Warn => {
+                if !out.iter().any(|l| l.check == line.check) {
+                    out.push(not_checked(line.check));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A check shown as not run because the server's own check failed.
+pub fn not_checked(kind: CheckKind) -> CheckLine {
+    let what = match kind {
+        CheckKind::Server => "The server's check",
+        CheckKind::Who => "Who the credential belongs to",
+        CheckKind::Expiry => "When the credential expires",
+        CheckKind::Permissions => "Permissions",
+        CheckKind::Tls => "Trust through the added CA",
+        CheckKind::Url => "The provider's own URL",
+    };
+    CheckLine::new(
+        kind,
+        Status::Unknown,
+        format!("{what}: not checked, as the server's check failed."),
+    )
 }
 
 /// The outcome when the CA certificate the user named cannot be used (nothing was sent).
@@ -414,7 +443,11 @@ impl Ctx<'_> {
                     .trim_end_matches('.')
                     .to_owned(),
             ),
-            Ok(Ok(c)) => Fetched::Answer(c),
+            Ok(Ok(mut c)) => {
+                // What the provider sent is scrubbed of the secret before any line quotes it.
+                probe::scrub_captured(&mut c, &probe::secret_forms(self.input));
+                Fetched::Answer(c)
+            }
         }
     }
 
