@@ -344,3 +344,111 @@ fn a_create_whose_answer_was_cut_off_says_it_may_exist() {
     let posts = server.seen().iter().filter(|r| r.method == "POST").count();
     assert_eq!(posts, 1);
 }
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+// 6. Twenty logins at once, to twenty profiles: all survive, each with its own ID and secret.
+#[test]
+fn twenty_parallel_logins_all_survive_each_consistent() {
+    let server = std::sync::Arc::new(kms(
+        || issued(json!(3600)),
+        |_| Answer::json(200, json!({})),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let runs: Vec<_> = (0..20)
+        .map(|i| {
+            let (server, dir) = (server.clone(), dir.path().to_owned());
+            std::thread::spawn(move || login(&server, &dir, &format!("p{i}"), true))
+        })
+        .collect();
+    for r in runs {
+        let run = r.join().unwrap();
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+    let profiles: toml::Table =
+        toml::from_str(&std::fs::read_to_string(dir.path().join("profiles.toml")).unwrap())
+            .unwrap();
+    let secrets: toml::Table =
+        toml::from_str(&std::fs::read_to_string(dir.path().join("secrets.toml")).unwrap()).unwrap();
+    let tokens: toml::Table =
+        toml::from_str(&std::fs::read_to_string(dir.path().join("tokens.toml")).unwrap()).unwrap();
+    let profiles = profiles["profiles"].as_table().unwrap();
+    for i in 0..20 {
+        let p = format!("p{i}");
+        assert_eq!(
+            profiles[&p]["client_id"].as_str(),
+            Some(format!("id-{p}").as_str())
+        );
+        assert_eq!(
+            secrets[&p]["client_secret"].as_str(),
+            Some(format!("{CLIENT_SECRET}-{p}").as_str())
+        );
+        assert!(tokens.contains_key(&p), "{p}");
+    }
+}
+
+// 10. Loose modes: a warning once, and 0600 / 0700 when writing.
+#[test]
+fn loose_modes_are_warned_about_once_and_tightened_on_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = kms(|| issued(json!(3600)), |_| Answer::json(200, json!({})));
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(login(&server, dir.path(), "default", true).code, 0);
+    let secrets = dir.path().join("secrets.toml");
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let run = status(dir.path(), "default", false);
+    assert_eq!(
+        run.stderr.matches("secrets.toml has mode 0644").count(),
+        1,
+        "{run:?}"
+    );
+    assert_eq!(run.stderr.matches("has mode 0777").count(), 1, "{run:?}");
+    assert_eq!(login(&server, dir.path(), "default", true).code, 0);
+    assert_eq!(mode(&secrets), 0o600);
+    assert_eq!(mode(dir.path()), 0o700);
+}
+
+// 11. logout never says "no stored secret" while one may remain.
+#[test]
+fn logout_with_an_unparsable_or_unreadable_secrets_file_never_claims_nothing_was_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets.toml");
+    std::fs::write(
+        &secrets,
+        format!("[default]\nclient_secret = \"{CLIENT_SECRET}\n"),
+    )
+    .unwrap();
+    let mut cmd = hostile::binary(dir.path());
+    cmd.args(["logout"]);
+    let run = hostile::run(cmd, "");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stdout.contains("had no stored secret"), "{run:?}");
+    assert!(run.stdout.contains("removed it whole"), "{run:?}");
+    assert!(!secrets.exists());
+    // Not a file at all: exit 1, naming it.
+    std::fs::create_dir(&secrets).unwrap();
+    let mut cmd = hostile::binary(dir.path());
+    cmd.args(["logout"]);
+    let run = hostile::run(cmd, "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("secrets.toml"), "{run:?}");
+}
+
+// 13. A profiles.toml that is a FIFO: refused with its path, never waited on.
+#[test]
+fn a_fifo_for_profiles_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("profiles.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return;
+    }
+    let run = status(dir.path(), "default", false);
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("profiles.toml"), "{run:?}");
+    assert!(run.stderr.contains("not a regular file"), "{run:?}");
+}
