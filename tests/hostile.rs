@@ -452,3 +452,88 @@ fn a_fifo_for_profiles_is_refused_not_waited_on() {
     assert!(run.stderr.contains("profiles.toml"), "{run:?}");
     assert!(run.stderr.contains("not a regular file"), "{run:?}");
 }
+
+// 15. A password in the KMS URL: refused, and never echoed (status, --help).
+#[test]
+fn a_password_in_the_kms_url_is_refused_and_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["status"][..],
+        &["list"][..],
+        &["--help"][..],
+        &["list", "--help"][..],
+    ] {
+        let mut cmd = hostile::binary(dir.path());
+        cmd.env(
+            "KMS_API_URL",
+            "https://kmsuser:pw-in-url-8d1c@kms.example.com",
+        )
+        .env("KMS_TOKEN", KMS_TOKEN)
+        .args(args);
+        let run = hostile::run(cmd, "");
+        run.assert_clean(&["pw-in-url-8d1c", KMS_TOKEN]);
+        if args.contains(&"--help") {
+            assert_eq!(run.code, 0, "{run:?}");
+        } else {
+            assert_eq!(run.code, 2, "{run:?}");
+            assert!(
+                run.stderr.contains("must not hold a user name or password"),
+                "{run:?}"
+            );
+        }
+    }
+}
+
+/// A KMS holding one TeamCity connection whose instance URL is `instance_url`, accepting
+/// rotations.
+fn kms_with_teamcity(instance_url: &str) -> Hostile {
+    let creds = json!({ "instanceUrl": instance_url });
+    kms(
+        || issued(json!(3600)),
+        move |_| {
+            Answer::json(
+                200,
+                json!({ "appConnection": connection("ci", creds.clone()) }),
+            )
+        },
+    )
+}
+
+// 16. Rotate without --instance-url: the URL the KMS returned is validated like typed input,
+// and where the new secret goes is said before it is sent.
+#[test]
+fn rotate_validates_the_kms_instance_url_and_says_where_the_secret_goes() {
+    let rotate = [
+        "rotate",
+        "teamcity",
+        CONN_ID,
+        "--skip-test",
+        "--secret-stdin",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for bad in [
+        "http://u:pw@ci.example.com",
+        "ftp://ci.example.com",
+        &hostile_text("https://x"),
+    ] {
+        let server = kms_with_teamcity(bad);
+        let run = against(&server, dir.path(), &rotate);
+        run.assert_no_panic()
+            .assert_clean(&[KMS_TOKEN, PROVIDER_SECRET]);
+        assert_eq!(run.code, 2, "{bad:?}: {run:?}");
+        assert!(
+            !server.seen().iter().any(|r| r.method == "PATCH"),
+            "{bad:?}: the new secret was sent"
+        );
+    }
+    let server = kms_with_teamcity("https://ci.example.com");
+    let run = against(&server, dir.path(), &rotate);
+    run.assert_no_panic()
+        .assert_clean(&[KMS_TOKEN, PROVIDER_SECRET]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("will be tested at https://ci.example.com (Instance URL as the KMS has it"),
+        "{run:?}"
+    );
+}

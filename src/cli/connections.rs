@@ -232,7 +232,8 @@ pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
             (conn.id.clone(), Some(conn))
         }
     };
-    let target = if given_target.is_empty() {
+    let from_kms = given_target.is_empty();
+    let target = if from_kms {
         current
             .as_ref()
             .and_then(|c| app.target.as_ref().and_then(|t| c.credentials.get(t.key)))
@@ -242,7 +243,17 @@ pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
     } else {
         given_target
     };
+    // What the KMS returned is checked as if typed, before the new secret goes anywhere.
     let input = validated(app, &raw(app, &target, secret))?;
+    if let (true, Some(t)) = (from_kms, app.target.as_ref()) {
+        eprintln!(
+            "The new {} will be tested at {} ({} as the KMS has it; give {} to use another).",
+            app.secret.label.to_lowercase(),
+            clean_line(&target),
+            t.label,
+            t.flag
+        );
+    }
     if !args.skip_test {
         let url = apps::probe::probe_url(app, &input, &ctx.reach.providers);
         // Its own client: TLS roots are loaded only when the provider's URL needs them.

@@ -37,10 +37,10 @@ pub const EXIT_TEST_FAILED: i32 = 3;
 )]
 pub struct Cli {
     /// KMS server URL, with or without /api [default: https://app.kms.hanzo.ai]
-    #[arg(long, env = "KMS_API_URL", global = true)]
+    #[arg(long, env = "KMS_API_URL", hide_env_values = true, global = true)]
     pub kms_url: Option<String>,
     /// Project ID for new connections (without it the wizard asks)
-    #[arg(long, env = "KMS_PROJECT_ID", global = true)]
+    #[arg(long, env = "KMS_PROJECT_ID", hide_env_values = true, global = true)]
     pub project: Option<String>,
     /// Run against a built-in sandbox KMS and providers on 127.0.0.1 (nothing leaves this machine)
     #[arg(long, global = true)]

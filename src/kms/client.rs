@@ -25,6 +25,13 @@ pub fn api_base(kms_url: &str) -> Result<String, String> {
     let v = v.strip_suffix("/api").unwrap_or(v).trim_end_matches('/');
     let parsed = url::Url::parse(v)
         .map_err(|_| format!("KMS URL {v:?} is not a valid URL (e.g. {DEFAULT_KMS_URL})."))?;
+    // As for instance URLs: a password in the URL would be echoed (status, --help, logs) and
+    // sent along. The URL is not repeated here, since it holds the password.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!(
+            "The KMS URL must not hold a user name or password (user:password@). Give the server's address only (e.g. {DEFAULT_KMS_URL}), and sign in with kms-connect login."
+        ));
+    }
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(format!(
             "KMS URL {v:?} must start with https:// or http:// (e.g. {DEFAULT_KMS_URL})."
