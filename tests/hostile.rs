@@ -5,6 +5,7 @@ mod common;
 
 use common::hostile::{self, ATTACKS, Answer, Hostile, hostile_text};
 use serde_json::json;
+use std::io::Write as _;
 
 const PROVIDER_SECRET: &str = "nf-provider-secret-5b1d";
 const KMS_TOKEN: &str = "kms-token-9c2e7a";
@@ -535,5 +536,68 @@ fn rotate_validates_the_kms_instance_url_and_says_where_the_secret_goes() {
         run.stderr
             .contains("will be tested at https://ci.example.com (Instance URL as the KMS has it"),
         "{run:?}"
+    );
+}
+
+// 7. Entries that cannot be read are counted and reported, and `list` then exits 1 after
+// printing the readable ones; past the cap nothing more is kept.
+#[test]
+fn list_reports_unreadable_entries_and_exits_1_after_printing_the_rest() {
+    let good = connection(
+        "good-one",
+        json!({ "instanceUrl": "https://ci.example.com" }),
+    );
+    let list = json!({ "appConnections": [good, {}, { "id": 3 }, "text"] });
+    let server = kms(
+        || issued(json!(3600)),
+        move |_| Answer::json(200, list.clone()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for json_flag in [false, true] {
+        let mut args = vec!["list"];
+        if json_flag {
+            args.push("--json");
+        }
+        let run = against(&server, dir.path(), &args);
+        run.assert_no_panic().assert_clean(&[KMS_TOKEN]);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stdout.contains("good-one"), "{run:?}");
+        assert!(
+            run.stderr.contains("3 entries could not be read."),
+            "{run:?}"
+        );
+    }
+}
+
+#[test]
+fn a_huge_list_of_empty_objects_is_capped_not_held() {
+    // 2 million `{}`: without the cap each would be kept as a Value.
+    let server = kms(
+        || issued(json!(3600)),
+        |_| {
+            Answer::Stream(Box::new(|out| {
+                out.write_all(b"{\"appConnections\":[{}")?;
+                let chunk = ",{}".repeat(100_000);
+                for _ in 0..20 {
+                    out.write_all(chunk.as_bytes())?;
+                }
+                out.write_all(b"]}")
+            }))
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = against(&server, dir.path(), &["list"]);
+    run.assert_no_panic();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("10000 entries could not be read."),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("1990001 more not shown"),
+        "{}",
+        run.stderr
     );
 }

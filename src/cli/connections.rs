@@ -104,15 +104,40 @@ pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
     let app = args.app.as_deref().map(app_for).transpose()?;
     let mut kms = signed_in(ctx).await?;
     let project = ctx.project_id.as_deref();
-    let conns = kms
-        .call(|c| async move { c.list_connections(app, project).await })
+    let list = kms
+        .call(|c| async move { c.list_connections_counted(app, project).await })
         .await
         .map_err(|e| Failure::from_kms(&e, app))?;
+    let (conns, unreadable, beyond) = (list.rows, list.unreadable, list.beyond_cap);
+    // As `ls` does: print what could be read, then say what could not, and exit 1.
+    let shortfall = || {
+        let mut lines = Vec::new();
+        if unreadable > 0 {
+            lines.push(format!(
+                "{unreadable} {} could not be read.",
+                if unreadable == 1 { "entry" } else { "entries" }
+            ));
+        }
+        if beyond > 0 {
+            lines.push(format!(
+                "{beyond} more not shown: kms-connect reads at most {} connections of one list.",
+                crate::kms::connections::MAX_ROWS
+            ));
+        }
+        if lines.is_empty() {
+            Ok(())
+        } else {
+            Err(Failure::runtime(lines.join(" ")))
+        }
+    };
     if args.json {
         print_json(&Value::Array(conns.into_iter().map(|c| c.raw).collect()));
-        return Ok(());
+        return shortfall();
     }
-    if conns.is_empty() {
+    if conns.is_empty() && (unreadable > 0 || beyond > 0) {
+        return shortfall();
+    }
+    if conns.is_empty() && unreadable == 0 && beyond == 0 {
         let scope = ctx.project_id.as_deref().map_or_else(
             || "at organization level".into(),
             |p| format!("in project {}", clean_line(p)),
@@ -136,7 +161,7 @@ pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
             .collect();
         println!("{}", line.join("  ").trim_end());
     }
-    Ok(())
+    shortfall()
 }
 
 fn row(c: &AppConnection) -> [String; 6] {
