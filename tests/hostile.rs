@@ -5,7 +5,6 @@ mod common;
 
 use common::hostile::{self, ATTACKS, Answer, Hostile, hostile_text};
 use serde_json::json;
-use std::io::Write as _;
 
 const PROVIDER_SECRET: &str = "nf-provider-secret-5b1d";
 const KMS_TOKEN: &str = "kms-token-9c2e7a";
