@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::hostile::{self, ATTACKS, Answer, Hostile, hostile_text};
+use common::hostile::{self, ATTACKS, Answer, Hostile, assert_clean, hostile_text};
 use serde_json::json;
 
 const PROVIDER_SECRET: &str = "nf-provider-secret-5b1d";
@@ -599,4 +599,64 @@ fn a_huge_list_of_empty_objects_is_capped_not_held() {
         "{}",
         run.stderr
     );
+}
+
+// 1, in the wizard: the same date from TeamCity is a `?` line, not an internal error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_wizard_a_multi_byte_teamcity_date_is_a_question_line() {
+    use kms_connect::apps::checks::{CheckInputs, Status};
+    use kms_connect::apps::{self, AppSpec, ProviderEndpoints, RawInput};
+    use kms_connect::config::Reach;
+    use kms_connect::tui::worker::Worker;
+    use kms_connect::tui::{Effect, Msg};
+    let server = Hostile::start(|r| {
+        if r.path.starts_with("/app/rest/server") {
+            Answer::json(200, json!({ "version": "2025.07", "buildNumber": "1" }))
+        } else if r.path.starts_with("/app/rest/users/current/tokens") {
+            Answer::json(
+                200,
+                json!({ "count": 1, "token": [{ "name": "kms",
+                    "expirationTime": format!("20250905T00112é…{}", ATTACKS[2]) }] }),
+            )
+        } else if r.path.starts_with("/app/rest/users/current") {
+            Answer::json(200, json!({ "id": 1, "username": "ci", "name": "CI" }))
+        } else {
+            Answer::json(200, json!({ "project": [] }))
+        }
+    });
+    let (tx, mut results) = tokio::sync::mpsc::unbounded_channel();
+    let reach = Reach {
+        api_base: "http://127.0.0.1:9/api".into(),
+        credentials: None,
+        providers: ProviderEndpoints::default(),
+        direct: true,
+    };
+    let mut worker = Worker::new(reach, tx);
+    let input = apps::validate::connection(
+        AppSpec::by_slug("teamcity").unwrap(),
+        &RawInput {
+            name: "ci".into(),
+            description: String::new(),
+            target: server.url.clone(),
+            secret: secrecy::SecretString::from(PROVIDER_SECRET),
+        },
+    )
+    .unwrap();
+    worker.run(Effect::Test(1, input, CheckInputs::default()));
+    let msg = tokio::time::timeout(std::time::Duration::from_secs(30), results.recv())
+        .await
+        .expect("an answer")
+        .expect("the worker is alive");
+    let Msg::Checked(1, list) = msg else {
+        panic!("{msg:?}");
+    };
+    let expiry = list
+        .extra
+        .iter()
+        .find(|l| l.message.contains("could not read the expiry date"))
+        .unwrap_or_else(|| panic!("{:?}", list.extra));
+    assert_eq!(expiry.status, Status::Unknown);
+    for l in &list.extra {
+        assert_clean("a check line", &l.message, &[PROVIDER_SECRET]);
+    }
 }
