@@ -708,6 +708,13 @@ async fn octopus_error_message_and_key_details_are_read() {
             .starts_with("A service account is recommended"),
         "{who:?}"
     );
+    // Since 2023.2 admins can block *creating* user keys; existing keys keep working.
+    let hint = who.hint.as_deref().unwrap();
+    assert!(
+        hint.contains("stop user accounts from creating new API keys (existing keys keep working)")
+            && !hint.contains("disable"),
+        "{hint}"
+    );
     let expiry = line(&list, CheckKind::Expiry);
     assert_eq!(expiry.status, Status::Unknown);
     assert_eq!(
@@ -1256,4 +1263,67 @@ async fn a_ca_file_makes_a_private_certificate_trusted_and_says_the_kms_must_tru
         "{err}"
     );
     task.abort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Octopus: which key is in use, Custom keys (the sandbox lists keys newest first, as Octopus
+// does, with null `LastUsedTimeStamp` where the server records none)
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn octopus_never_reports_an_unrelated_key_as_the_one_in_use() {
+    let sb = Sandbox::start().await.unwrap();
+    // Two keys, no timestamps, the older one expired: which one is in use cannot be told.
+    let list = sandbox_checks(
+        &sb,
+        "octopus-deploy",
+        demo::OCTOPUS_UNTRACKED_KEY,
+        Default::default(),
+    )
+    .await;
+    let expiry = line(&list, CheckKind::Expiry);
+    assert_eq!(expiry.status, Status::Unknown, "{expiry:?}");
+    assert!(
+        expiry
+            .message
+            .contains("which one is in use cannot be told"),
+        "{expiry:?}"
+    );
+    // With a timestamp on the key in use, the never-used expired laptop key is ignored.
+    let list = sandbox_checks(
+        &sb,
+        "octopus-deploy",
+        demo::OCTOPUS_API_KEY,
+        Default::default(),
+    )
+    .await;
+    let expiry = line(&list, CheckKind::Expiry);
+    assert_eq!(expiry.status, Status::Ok, "{expiry:?}");
+    assert!(expiry.message.contains("\"kms-connect\""), "{expiry:?}");
+}
+
+#[tokio::test]
+async fn a_custom_octopus_key_is_flagged_and_the_permission_line_says_whose_rights() {
+    let sb = Sandbox::start().await.unwrap();
+    let list = sandbox_checks(
+        &sb,
+        "octopus-deploy",
+        demo::OCTOPUS_CUSTOM_KEY,
+        Default::default(),
+    )
+    .await;
+    let warn: Vec<_> = list
+        .extra
+        .iter()
+        .filter(|l| l.status == Status::Warn)
+        .collect();
+    assert_eq!(warn.len(), 1, "{list:#?}");
+    assert!(
+        warn[0].message.contains("Custom access")
+            && warn[0]
+                .message
+                .contains("the account's rights, not the key's"),
+        "{:?}",
+        warn[0]
+    );
 }

@@ -51,6 +51,11 @@ pub mod demo {
     pub const TEAMCITY_PROJECT: &str = "Backend";
     /// Octopus Deploy: a read-only API key.
     pub const OCTOPUS_READONLY_KEY: &str = "API-DEMOREADONLY";
+    /// Octopus Deploy: a `Custom` key (limited to chosen spaces, projects, environments).
+    pub const OCTOPUS_CUSTOM_KEY: &str = "API-DEMOCUSTOM";
+    /// Octopus Deploy: an older server that records no `LastUsedTimeStamp`; the account has
+    /// two keys, the older one expired, so which one is in use cannot be told.
+    pub const OCTOPUS_UNTRACKED_KEY: &str = "API-DEMOUNTRACKED";
     /// Bitbucket: accepted, but without the pipeline scopes Secret Sync needs.
     pub const BITBUCKET_TOKEN_NO_PIPELINE: &str = "demo-nopipeline-token";
     /// Northflank: an org-level token instead of a team token.

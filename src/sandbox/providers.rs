@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::demo;
 use super::reply::Reply;
@@ -343,16 +343,33 @@ pub(crate) fn octopus() -> Provider {
         StatusCode::OK,
         json!({ "Application": "Octopus Deploy", "Version": "2025.3.12345", "ApiVersion": "3.0.0" }),
     );
-    let keys = |purpose: &str, expires: i64, access: &str| {
+    // `ApiKeyResource` (@octopusdeploy/message-contracts): `AccessLevel` is FullAccess,
+    // ReadOnly or Custom; `LastUsedTimeStamp` is null on servers that do not record it and for
+    // keys never used. The list comes newest first (by `Created`).
+    let key = |id: &str, purpose: &str, created: i64, expires: i64, access: &str, used: bool| {
+        json!({ "Id": id, "Purpose": purpose, "UserId": "Users-42",
+                "Created": in_days(created), "Expires": in_days(expires), "AccessLevel": access,
+                "ActorType": "User", "IsLastUsedTimestampKnown": used,
+                "LastUsedTimeStamp": if used { json!(in_days(0)) } else { Value::Null },
+                "ApiKey": { "HasValue": true, "Hint": "API-DEM…" } })
+    };
+    let list = |items: Vec<Value>| {
         Reply::json(
             StatusCode::OK,
-            json!({ "ItemType": "ApiKey", "TotalResults": 1, "Items": [{
-                "Id": "apikeys-demo", "Purpose": purpose, "UserId": "Users-42",
-                "Created": in_days(-30), "Expires": in_days(expires), "AccessLevel": access,
-                "ActorType": "User", "IsLastUsedTimestampKnown": true, "LastUsedTimeStamp": in_days(0),
-                "ApiKey": { "HasValue": true, "Hint": "API-DEM…" } }] }),
+            json!({ "ItemType": "ApiKey", "TotalResults": items.len(), "Items": items }),
         )
     };
+    // The key in use, then an older laptop key that was never used (null timestamp).
+    let keys = |purpose: &str, expires: i64, access: &str| {
+        list(vec![
+            key("apikeys-demo", purpose, -30, expires, access, true),
+            key("apikeys-laptop", "laptop", -400, -10, "FullAccess", false),
+        ])
+    };
+    let untracked = list(vec![
+        key("apikeys-new", "kms-connect", -30, 180, "FullAccess", false),
+        key("apikeys-old", "old", -400, -10, "FullAccess", false),
+    ]);
     let space = json!([{ "SpaceId": "Spaces-1", "RestrictedToProjectIds": [], "RestrictedToEnvironmentIds": [] }]);
     let permissions = Reply::json(
         StatusCode::OK,
@@ -366,7 +383,9 @@ pub(crate) fn octopus() -> Provider {
     );
     let mut rows = good_rows(Row::secret(demo::OCTOPUS_API_KEY, me.clone()));
     rows.push(Row::secret(demo::EXPIRING_TOKEN, me.clone()));
-    rows.push(Row::secret(demo::OCTOPUS_READONLY_KEY, me));
+    rows.push(Row::secret(demo::OCTOPUS_READONLY_KEY, me.clone()));
+    rows.push(Row::secret(demo::OCTOPUS_CUSTOM_KEY, me.clone()));
+    rows.push(Row::secret(demo::OCTOPUS_UNTRACKED_KEY, me));
     rows.push(rate_limited(error(
         StatusCode::TOO_MANY_REQUESTS,
         "Rate limit exceeded. Please try again later.",
@@ -388,6 +407,8 @@ pub(crate) fn octopus() -> Provider {
                         demo::OCTOPUS_READONLY_KEY,
                         keys("kms-readonly", 180, "ReadOnly"),
                     ),
+                    (demo::OCTOPUS_CUSTOM_KEY, keys("kms-custom", 180, "Custom")),
+                    (demo::OCTOPUS_UNTRACKED_KEY, untracked),
                 ],
             ),
             route(
@@ -395,7 +416,9 @@ pub(crate) fn octopus() -> Provider {
                 (demo::OCTOPUS_API_KEY, permissions.clone()),
                 vec![
                     (demo::EXPIRING_TOKEN, permissions.clone()),
-                    (demo::OCTOPUS_READONLY_KEY, permissions),
+                    (demo::OCTOPUS_READONLY_KEY, permissions.clone()),
+                    (demo::OCTOPUS_CUSTOM_KEY, permissions.clone()),
+                    (demo::OCTOPUS_UNTRACKED_KEY, permissions),
                 ],
             ),
             route(
@@ -403,7 +426,9 @@ pub(crate) fn octopus() -> Provider {
                 (demo::OCTOPUS_API_KEY, spaces.clone()),
                 vec![
                     (demo::EXPIRING_TOKEN, spaces.clone()),
-                    (demo::OCTOPUS_READONLY_KEY, spaces),
+                    (demo::OCTOPUS_READONLY_KEY, spaces.clone()),
+                    (demo::OCTOPUS_CUSTOM_KEY, spaces.clone()),
+                    (demo::OCTOPUS_UNTRACKED_KEY, spaces),
                 ],
             ),
         ],
