@@ -64,6 +64,8 @@ pub mod demo {
     pub const RATE_LIMITED_TOKEN: &str = "demo-ratelimited-token";
     /// Appended to the TeamCity or Octopus Deploy URL: the server redirects from there.
     pub const REDIRECTING_PATH: &str = "/old";
+    /// Appended to the TeamCity URL: a TeamCity older than 2020.2, whose errors are text/plain.
+    pub const LEGACY_TEAMCITY_PATH: &str = "/legacy";
     /// Appended to the TeamCity or Octopus Deploy URL: a web page, not the API.
     pub const WEB_PAGE_PATH: &str = "/web";
     /// KMS universal auth, with the demo client secret: tokens that last 30 seconds.

@@ -200,8 +200,11 @@ fn page(title: &str) -> Reply {
     )
 }
 
-/// TeamCity: `GET /app/rest/server` with a Bearer access token. Error bodies are text/plain
-/// and carry `TeamCity-Node-Id`, the marker clients use to tell TeamCity from a proxy.
+/// TeamCity: `GET /app/rest/server` with a Bearer access token. Error bodies carry
+/// `TeamCity-Node-Id`, the marker clients use to tell TeamCity from a proxy. Current versions
+/// answer JSON `{"errors": [{"message", "additionalMessage", "statusText"}]}` (JetBrains'
+/// REST API docs, "REST API errors"); versions before 2020.2 answered text/plain, which
+/// [`demo::LEGACY_TEAMCITY_PATH`] serves.
 pub(crate) fn teamcity(base_url: &str) -> Provider {
     let node = ("teamcity-node-id", "MAIN_SERVER");
     let server = Reply::json(
@@ -300,22 +303,44 @@ pub(crate) fn teamcity(base_url: &str) -> Provider {
                 ],
             ),
         ],
-        rejected: Reply::text(
+        rejected: errors(
             StatusCode::UNAUTHORIZED,
-            "Authentication required\nTo login manually go to \"/login.html\" page",
+            "Authentication required",
+            "To login manually go to \"/login.html\" page",
         )
         .header(node.0, node.1)
         .header("www-authenticate", "Bearer realm=\"TeamCity\""),
         pages: vec![
+            (
+                "/legacy/app/rest/server",
+                Reply::text(
+                    StatusCode::UNAUTHORIZED,
+                    "Authentication required\nTo login manually go to \"/login.html\" page",
+                )
+                .header(node.0, node.1)
+                .header("www-authenticate", "Bearer realm=\"TeamCity\""),
+            ),
             ("/", page("TeamCity")),
             ("/old/app/rest/server", moved("/app/rest/server")),
             ("/web/app/rest/server", page("TeamCity")),
         ],
-        not_found: Reply::text(
+        not_found: errors(
             StatusCode::NOT_FOUND,
             "Could not find the entity requested. Check the reference is correct and the user has permissions to access the entity.",
-        ),
+            "",
+        )
+        .header(node.0, node.1),
     }
+}
+
+/// TeamCity's JSON error body.
+fn errors(status: StatusCode, message: &str, additional: &str) -> Reply {
+    let status_text = status.canonical_reason().unwrap_or_default();
+    Reply::json(
+        status,
+        json!({ "errors": [{ "message": message, "additionalMessage": additional,
+                             "statusText": status_text }] }),
+    )
 }
 
 /// Octopus Deploy: `GET /api/users/me` with `X-Octopus-ApiKey`. Errors use the top-level

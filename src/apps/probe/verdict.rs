@@ -127,11 +127,7 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> T
         _ => TestOutcome::fail(
             OutcomeCode::Unexpected,
             url,
-            format!(
-                "{} answered an unexpected {status}: {}",
-                app.name,
-                r.first_line()
-            ),
+            format!("{} answered an unexpected {status}: {}", app.name, said(r)),
             None,
         ),
     }
@@ -271,7 +267,7 @@ fn rejected(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> TestO
             }),
         );
     }
-    let said = provider_message(body.as_ref()).unwrap_or_else(|| r.first_line());
+    let said = said(r);
     let said = if said.is_empty() {
         String::new()
     } else {
@@ -295,13 +291,37 @@ fn provider_message(body: Option<&Value>) -> Option<String> {
     provider_text(body, 120)
 }
 
+/// What the provider said: the message of a JSON error, of TeamCity's XML `<errors>`, or the
+/// first line of a text body.
+fn said(r: &Captured) -> String {
+    provider_message(r.json().as_ref())
+        .or_else(|| xml_message(r))
+        .unwrap_or_else(|| r.first_line())
+}
+
+/// `<errors><error><message>…</message></error></errors>`, TeamCity's XML error form.
+fn xml_message(r: &Captured) -> Option<String> {
+    let text = String::from_utf8_lossy(&r.body);
+    let start = text.find("<message>")? + "<message>".len();
+    let end = start + text[start..].find("</message>")?;
+    Some(clean_short(&text[start..end], 120)).filter(|m| !m.is_empty())
+}
+
 /// The same, cut at `max` characters.
 pub(crate) fn provider_text(body: Option<&Value>, max: usize) -> Option<String> {
     let b = body?;
-    ["/ErrorMessage", "/error/message", "/message", "/error"]
-        .iter()
-        .find_map(|p| b.pointer(p).and_then(Value::as_str))
-        .map(|s| clean_short(s, max))
+    // TeamCity 2020.2+ answers errors as `{"errors": [{"message", "additionalMessage",
+    // "statusText"}]}` (JetBrains' REST API docs, "REST API errors"); older versions in text.
+    [
+        "/ErrorMessage",
+        "/errors/0/message",
+        "/error/message",
+        "/message",
+        "/error",
+    ]
+    .iter()
+    .find_map(|p| b.pointer(p).and_then(Value::as_str))
+    .map(|s| clean_short(s, max))
 }
 
 /// Seconds to wait: `Retry-After`, else a reset header that counts seconds (a larger number
