@@ -434,7 +434,7 @@ async fn bitbucket_scopes_are_judged_per_use() {
 }
 
 #[tokio::test]
-async fn an_org_level_northflank_token_is_a_warning() {
+async fn an_org_level_northflank_token_is_not_warned_about() {
     let sb = Sandbox::start().await.unwrap();
     let list = sandbox_checks(
         &sb,
@@ -444,11 +444,13 @@ async fn an_org_level_northflank_token_is_a_warning() {
     )
     .await;
     assert!(list.ok());
+    // The server's check (/v1/projects) just passed: nothing says an org token fails there.
     let l = line(&list, CheckKind::Who);
-    assert_eq!(l.status, Status::Warn);
-    assert_eq!(
-        l.message,
-        "Token KMS sync (role KMS) is org-scoped (org acme): create a team API token."
+    assert_eq!(l.status, Status::Ok, "{l:?}");
+    assert_eq!(l.message, "Token KMS sync (role KMS) for org acme.");
+    assert!(
+        list.extra.iter().all(|l| l.status != Status::Warn),
+        "{list:#?}"
     );
 }
 
@@ -782,7 +784,10 @@ async fn bitbucket_scopes_fall_back_to_a_403_detail() {
     mock(
         &server,
         "/2.0/user",
-        json_reply(200, json!({"display_name": "Jane Doe", "username": "jdoe"})),
+        json_reply(
+            200,
+            json!({"display_name": "Jane Doe", "nickname": "jdoe", "account_id": "557058:jane"}),
+        ),
     )
     .await;
     mock(
@@ -833,12 +838,15 @@ async fn a_bitbucket_token_that_reaches_no_workspace_is_a_warning() {
     mock(
         &server,
         "/2.0/user",
-        json_reply(200, json!({"display_name": "Jane Doe", "username": "jdoe"}))
-            .insert_header("x-credential-type", "api_token")
-            .insert_header(
-                "x-oauth-scopes",
-                "read:user:bitbucket, read:workspace:bitbucket",
-            ),
+        json_reply(
+            200,
+            json!({"display_name": "Jane Doe", "nickname": "jdoe", "account_id": "557058:jane"}),
+        )
+        .insert_header("x-credential-type", "api_token")
+        .insert_header(
+            "x-oauth-scopes",
+            "read:user:bitbucket, read:workspace:bitbucket",
+        ),
     )
     .await;
     mock(
@@ -870,8 +878,11 @@ async fn a_bitbucket_app_password_is_flagged_with_its_end_date() {
     mock(
         &server,
         "/2.0/user",
-        json_reply(200, json!({"display_name": "Jane Doe", "username": "jdoe"}))
-            .insert_header("x-credential-type", "app_password"),
+        json_reply(
+            200,
+            json!({"display_name": "Jane Doe", "nickname": "jdoe", "account_id": "557058:jane"}),
+        )
+        .insert_header("x-credential-type", "app_password"),
     )
     .await;
     let eps = ProviderEndpoints::default().with_app("bitbucket", &server.uri());
@@ -1366,5 +1377,29 @@ async fn a_custom_octopus_key_is_flagged_and_the_permission_line_says_whose_righ
                 .contains("the account's rights, not the key's"),
         "{:?}",
         warn[0]
+    );
+}
+
+#[tokio::test]
+async fn a_bitbucket_account_without_a_nickname_is_named_by_its_account_id() {
+    // `/2.0/user` has no `username` (removed for privacy): display_name, nickname, account_id.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/2.0/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"type": "user", "account_id": "557058:abc", "display_name": "CI Bot"}),
+        ))
+        .mount(&server)
+        .await;
+    let eps = ProviderEndpoints::default().with_app("bitbucket", &server.uri());
+    let list = run(
+        &input("bitbucket", demo::BITBUCKET_EMAIL, "bb-secret-xyz"),
+        &eps,
+        &options(Default::default()),
+    )
+    .await;
+    assert_eq!(
+        line(&list, CheckKind::Who).message,
+        "The token belongs to Bitbucket account CI Bot (557058:abc)."
     );
 }

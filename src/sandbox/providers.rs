@@ -498,8 +498,8 @@ pub(crate) fn bitbucket() -> Provider {
         json!({
             "type": "user",
             "uuid": "{c0ffee00-0000-4000-8000-000000000001}",
+            // No `username`: removed from the API for privacy (Bitbucket Cloud swagger).
             "account_id": "557058:demo",
-            "username": "kms-demo",
             "display_name": "KMS Demo",
             "nickname": "kms-demo",
         }),
@@ -596,7 +596,7 @@ pub(crate) fn northflank() -> Provider {
             StatusCode::OK,
             json!({ "data": {
                 "tokenKind": "api", "id": "kms-sync", "name": "KMS sync", "entityType": entity,
-                "entityId": "acme", "role": { "name": "KMS", "roleId": "kms", "roleType": entity, "entityType": entity },
+                "entityId": "acme", "entityUid": "5f0c1d2e3a4b5c6d7e8f9a0b", "role": { "name": "KMS", "roleId": "kms", "roleType": entity, "entityType": entity },
                 "permissions": sync_permissions, "createdAt": in_days(-30), "expiresAt": expires } }),
         )
     };

@@ -23,8 +23,7 @@ pub(super) async fn checks(
     if server.ok
         && let Some(body) = answer.json()
     {
-        let name = text_at(&body, "/display_name");
-        let user = text_at(&body, "/username").or_else(|| text_at(&body, "/nickname"));
+        let (name, user) = crate::apps::bitbucket::account_words(&body);
         let who = match (name, user) {
             (Some(n), Some(u)) if n != u => format!("{n} ({u})"),
             (Some(n), _) | (None, Some(n)) => n,
