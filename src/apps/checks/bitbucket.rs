@@ -8,7 +8,6 @@ use serde_json::Value;
 use super::{CheckKind, CheckLine, Ctx, Fetched, Status, permission_line, strings, when};
 use crate::apps::TestOutcome;
 use crate::apps::probe::OutcomeCode;
-use crate::apps::text_at;
 use crate::http::Captured;
 
 pub(super) async fn checks(
