@@ -1602,3 +1602,23 @@ fn browse_commands_with_a_rejected_token_exit_1() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("rejected or has expired"), "{run:?}");
 }
+
+#[test]
+fn create_on_an_instance_host_the_kms_server_cannot_resolve_exits_3_pointing_at_the_url() {
+    // The server looks the host up first ("Could not resolve hostname to any IP address").
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["create", "teamcity", "--skip-test", "--name", "ci"])
+        .args(["--instance-url", "http://ci.does-not-exist.invalid"])
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("could not resolve the instance URL's host name")
+            && run.stderr.contains("--instance-url")
+            && !run.stderr.contains("answered 400"),
+        "{run:?}"
+    );
+}
