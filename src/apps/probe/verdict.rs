@@ -60,7 +60,7 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> T
     }
     if (200..300).contains(&status) {
         if r.is_html() {
-            return not_provider(app, url, r, "a web page");
+            return not_provider(app, url, r, "a web page", advice);
         }
         return match r.json() {
             Some(body) => {
@@ -86,7 +86,7 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> T
                     url: url.to_owned(),
                 }
             }
-            None => not_provider(app, url, r, "something that is not JSON"),
+            None => not_provider(app, url, r, "something that is not JSON", advice),
         };
     }
     match status {
@@ -214,7 +214,16 @@ fn forbidden(app: &AppSpec, url: &str, f: &crate::apps::Forbidden) -> TestOutcom
     o
 }
 
-fn not_provider(app: &AppSpec, url: &str, r: &Captured, what: &str) -> TestOutcome {
+/// A 2xx that is not the provider's API. Refused (it catches wrong URLs), but the KMS server's
+/// own check only asks for a 2xx (axios resolves any 2xx; the `*-connection-fns.ts`
+/// validators read nothing of the body), so it would accept it: say so, and how to go ahead.
+fn not_provider(
+    app: &AppSpec,
+    url: &str,
+    r: &Captured,
+    what: &str,
+    advice: Advice<'_>,
+) -> TestOutcome {
     let ct = r.content_type();
     let ct = if ct.is_empty() {
         "no content type".to_owned()
@@ -230,7 +239,10 @@ fn not_provider(app: &AppSpec, url: &str, r: &Captured, what: &str) -> TestOutco
             r.status,
             app.api_label
         ),
-        Some(app.not_found_hint.to_owned()),
+        Some(format!(
+            "{} The KMS server's own check accepts any 2xx answer, so it would create the connection anyway; to do that, {}.",
+            app.not_found_hint, advice.front_end.go_ahead_untested
+        )),
     )
 }
 
