@@ -785,7 +785,8 @@ fn create_json_for_each_app() {
             .secret_stdin(secret)
             .run();
         assert_eq!(run.code, 0, "{slug}: {run:?}");
-        assert_eq!(run.stderr, "", "--json keeps stderr quiet on success");
+        // The check lines go to stderr with --json too; stdout stays the object.
+        assert!(run.stderr.contains("✓"), "{slug}: {}", run.stderr);
         let v = run.json();
         assert!(v.is_object(), "{v}");
         assert_eq!(v["name"], json!(name));
@@ -1428,6 +1429,28 @@ fn rotate_tests_then_patches_the_complete_credentials() {
             "accessToken": demo::TEAMCITY_TOKEN,
         }}))
     );
+}
+
+#[test]
+fn json_keeps_the_warnings_on_stderr_for_create_and_rotate() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["create", "northflank", "--json", "--name", "nf-expiring"])
+        .secret_stdin(demo::EXPIRING_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("⚠"), "{}", run.stderr);
+    let v = run.json();
+    let id = v["id"].as_str().unwrap().to_owned();
+    let run = h
+        .cli()
+        .args(["rotate", "northflank", &id, "--json"])
+        .secret_stdin(demo::EXPIRING_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("⚠"), "{}", run.stderr);
+    assert_eq!(run.json()["id"], json!(id), "stdout is still pure JSON");
 }
 
 #[test]
