@@ -1625,3 +1625,24 @@ fn browse_commands_with_a_rejected_token_exit_1() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("rejected or has expired"), "{run:?}");
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_clap_definition() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = Cli::bare().args(["completions", shell]).run();
+        assert_eq!(run.code, 0, "{shell}: {run:?}");
+        assert!(run.stdout.contains("kms-connect"), "{shell}");
+        assert!(
+            run.stdout.contains("rotate"),
+            "{shell}: every subcommand is completed"
+        );
+    }
+    let run = Cli::bare().args(["man"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with(".ie") || run.stdout.contains(".TH"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("kms\\-connect"), "{}", run.stdout);
+}

@@ -986,3 +986,14 @@ fn a_refused_cached_token_is_replaced_by_a_fresh_login_without_asking() {
     again.send("q");
     assert_eq!(again.wait_exit(), 0);
 }
+
+#[test]
+fn a_dumb_terminal_gets_a_message_pointing_at_the_subcommands() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &[], &[("TERM", "dumb")], 80, 24);
+    assert_eq!(t.wait_exit(), 2);
+    let screen = t.screen();
+    assert!(screen.contains("cannot show the wizard"), "{screen}");
+    assert!(screen.contains("kms-connect --help"), "{screen}");
+    assert!(!t.parser.lock().unwrap().screen().alternate_screen());
+}
