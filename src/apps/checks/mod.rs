@@ -496,15 +496,62 @@ fn unknown(check: CheckKind, what: &str, why: &str) -> CheckLine {
     )
 }
 
-/// The expiry line for a credential that expires at `expires` (None: never), said of
-/// `subject` ("The token", "The API key \"ci\"").
-pub fn expiry_line(now: i64, expires: Option<i64>, subject: &str) -> CheckLine {
-    let Some(at) = expires else {
-        return CheckLine::new(
-            CheckKind::Expiry,
-            Status::Ok,
-            format!("{subject} never expires."),
-        );
+/// What a provider's expiry field says: nothing (never expires), a time, or something that
+/// is no date we can read (a `?` line, never a guess and never a crash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    Never,
+    At(i64),
+    Unreadable,
+}
+
+impl Expiry {
+    /// Reads the field: absent, null or empty is "never"; a string `parse` cannot read, or
+    /// any other JSON, is unreadable.
+    pub fn read(field: Option<&Value>, parse: fn(&str) -> Option<i64>) -> Expiry {
+        match field {
+            None | Some(Value::Null) => Expiry::Never,
+            Some(Value::String(s)) if s.trim().is_empty() => Expiry::Never,
+            Some(v) => v
+                .as_str()
+                .and_then(parse)
+                .map_or(Expiry::Unreadable, Expiry::At),
+        }
+    }
+
+    pub fn at(self) -> Option<i64> {
+        match self {
+            Expiry::At(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl From<Option<i64>> for Expiry {
+    fn from(v: Option<i64>) -> Expiry {
+        v.map_or(Expiry::Never, Expiry::At)
+    }
+}
+
+/// The expiry line for a credential that expires at `expires` (never, a time, or a date that
+/// could not be read), said of `subject` ("The token", "The API key \"ci\"").
+pub fn expiry_line(now: i64, expires: impl Into<Expiry>, subject: &str) -> CheckLine {
+    let at = match expires.into() {
+        Expiry::At(at) => at,
+        Expiry::Never => {
+            return CheckLine::new(
+                CheckKind::Expiry,
+                Status::Ok,
+                format!("{subject} never expires."),
+            );
+        }
+        Expiry::Unreadable => {
+            return CheckLine::new(
+                CheckKind::Expiry,
+                Status::Unknown,
+                format!("{subject}: could not read the expiry date the provider gave."),
+            );
+        }
     };
     let date = when::date(at);
     let days = when::days_left(now, at);
@@ -570,7 +617,25 @@ fn quoted_list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use when::DAY;
+
+    #[test]
+    fn an_expiry_that_cannot_be_read_is_a_question_not_never() {
+        let hostile = json!("20250905T00112\u{e9}\u{2026}\u{1b}]0;x\u{7}");
+        for parse in [
+            when::parse_teamcity as fn(&str) -> Option<i64>,
+            when::parse_rfc3339,
+        ] {
+            assert_eq!(Expiry::read(Some(&hostile), parse), Expiry::Unreadable);
+            assert_eq!(Expiry::read(Some(&json!(12)), parse), Expiry::Unreadable);
+            assert_eq!(Expiry::read(Some(&Value::Null), parse), Expiry::Never);
+            assert_eq!(Expiry::read(None, parse), Expiry::Never);
+        }
+        let line = expiry_line(0, Expiry::Unreadable, "The token");
+        assert_eq!(line.status, Status::Unknown);
+        assert!(line.message.contains("could not read the expiry date"));
+    }
 
     #[test]
     fn expiry_warns_within_thirty_days_and_fails_once_expired() {

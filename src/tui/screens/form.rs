@@ -162,7 +162,10 @@ fn help_text(form: &Form, id: FieldId) -> String {
             "→ takes the suggestion · a-z, 0-9 and hyphens".into()
         }
         FieldId::Name if focused => "a-z, 0-9 and hyphens, up to 64".into(),
-        FieldId::Description if focused => "optional, up to 256 characters".into(),
+        FieldId::Description if focused => format!(
+            "optional, up to {} characters",
+            crate::apps::validate::DESCRIPTION_MAX
+        ),
         FieldId::Secret if focused => "hidden as you type; paste works".into(),
         id if focused && id.is_optional_check() => crate::apps::checks::check_fields(form.app)
             .iter()
