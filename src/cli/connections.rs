@@ -296,10 +296,9 @@ pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
         if !list.ok() {
             return Err(Failure::from_checklist(&list));
         }
-        if !args.cred.json {
-            for line in checklist_text(&list) {
-                eprintln!("{line}");
-            }
+        // With or without --json: the warnings must not vanish, and stdout stays pure JSON.
+        for line in checklist_text(&list) {
+            eprintln!("{line}");
         }
     }
     let input = &input;

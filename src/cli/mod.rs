@@ -93,6 +93,28 @@ pub enum Command {
     Delete(connections::DeleteArgs),
     #[command(flatten)]
     Account(account::AccountCommand),
+    /// Print a shell completion script (e.g. kms-connect completions bash > /etc/bash_completion.d/kms-connect).
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page in roff (e.g. kms-connect man > kms-connect.1).
+    Man,
+}
+
+/// `completions` and `man`: generated from the one clap definition, printed on `out`; None for
+/// any other command. Neither needs a server, a profile or a terminal.
+pub fn generated(cmd: &Command, out: &mut dyn std::io::Write) -> Option<std::io::Result<()>> {
+    use clap::CommandFactory;
+    let mut tree = Cli::command();
+    match cmd {
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut tree, "kms-connect", out);
+            Some(Ok(()))
+        }
+        Command::Man => Some(clap_mangen::Man::new(tree).render(out)),
+        _ => None,
+    }
 }
 
 /// `--kms-url` and `--project` as given, and whether each came from the command line or the
@@ -229,6 +251,12 @@ pub async fn run(cmd: Command, ctx: &Context) -> CliResult {
         Command::Update(args) => connections::update(args, ctx).await,
         Command::Delete(args) => connections::delete(args, ctx).await,
         Command::Account(cmd) => account::run(cmd, ctx).await,
+        Command::Completions { .. } | Command::Man => {
+            match generated(&cmd, &mut std::io::stdout().lock()) {
+                Some(Err(e)) => Err(Failure::runtime(format!("Could not write: {e}"))),
+                _ => Ok(()),
+            }
+        }
     }
 }
 
