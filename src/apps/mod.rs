@@ -7,6 +7,7 @@ pub mod front_end;
 mod northflank;
 mod octopus_deploy;
 pub mod probe;
+pub mod sync_spec;
 mod teamcity;
 pub mod validate;
 
