@@ -3,6 +3,7 @@
 
 mod bitbucket;
 pub mod checks;
+pub mod destinations;
 pub mod front_end;
 mod northflank;
 mod octopus_deploy;
