@@ -898,3 +898,52 @@ fn a_filter_that_matches_nothing_offers_esc_first_in_the_footer() {
     press(&mut s, KeyCode::Esc);
     assert_eq!(s.browse.filter, "");
 }
+
+#[test]
+fn details_show_a_long_description_whole_and_scroll() {
+    let mut s = wizard();
+    let id = match press(&mut s, KeyCode::Char('b')).as_slice() {
+        [Effect::LoadConnections(id, _)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let long = format!("{} the end", "word ".repeat(45));
+    let mut c = conn(
+        "00000000-0000-4000-8000-000000000009",
+        "a-connection-with-a-rather-long-name-that-fills-most-of-the-row-x",
+        "teamcity",
+        json!({ "instanceUrl": "https://ci.example.com" }),
+    );
+    c.description = Some(long);
+    update(&mut s, Msg::Connections(id, Ok(vec![c])));
+    press(&mut s, KeyCode::Enter);
+    let text = screen(&s);
+    assert!(!text.contains('…'), "{text}");
+    assert!(
+        text.contains("rather-long-name-that-fills-most-of-the-row-x"),
+        "{text}"
+    );
+    assert!(text.contains("more below"), "{text}");
+    press(&mut s, KeyCode::PageDown);
+    let text = screen(&s);
+    assert!(text.contains("the end"), "{text}");
+    assert!(text.contains("Version"), "{text}");
+    assert!(text.contains("more above"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn the_filter_edits_like_a_shell_line() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "build server");
+    update(&mut s, ctrl('w'));
+    assert_eq!(s.browse.filter, "build ");
+    update(&mut s, ctrl('u'));
+    assert_eq!(s.browse.filter, "");
+    update(&mut s, ctrl('z'));
+    assert_eq!(s.browse.filter, "build ");
+    update(&mut s, ctrl('a'));
+    type_text(&mut s, "x");
+    assert_eq!(s.browse.filter, "xbuild ");
+    assert!(screen(&s).contains("filter: x▏build"), "{}", screen(&s));
+}

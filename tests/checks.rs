@@ -453,6 +453,45 @@ async fn an_org_level_northflank_token_is_a_warning() {
 }
 
 #[tokio::test]
+async fn a_refused_credential_gets_no_tick_only_not_checked_lines() {
+    let sb = Sandbox::start().await.unwrap();
+    let list = sandbox_checks(&sb, "northflank", demo::EXPIRED_TOKEN, Default::default()).await;
+    assert!(!list.ok());
+    assert!(
+        list.extra
+            .iter()
+            .all(|l| l.status == Status::Fail || l.message.contains("not checked")),
+        "{list:#?}"
+    );
+    let who = line(&list, CheckKind::Who);
+    assert_eq!(who.status, Status::Unknown, "{who:?}");
+    assert!(who.message.contains("not checked"), "{who:?}");
+}
+
+#[tokio::test]
+async fn a_secret_that_is_a_word_leaves_our_own_sentences_alone() {
+    let sb = Sandbox::start().await.unwrap();
+    let client = http::client(false, true).unwrap();
+    let opts = options(Default::default());
+    let tc = input("teamcity", &target(&sb, "teamcity"), "TeamCity");
+    let list = checks::run_checks(&client, &tc, &endpoints(&sb), &opts).await;
+    assert!(!list.ok());
+    assert!(
+        list.server
+            .message
+            .starts_with("TeamCity rejected the access token"),
+        "{}",
+        list.server.message
+    );
+    let bb = input("bitbucket", demo::BITBUCKET_EMAIL, "wrong");
+    let list = checks::run_checks(&client, &bb, &endpoints(&sb), &opts).await;
+    assert!(!list.ok());
+    let hint = list.server.hint.unwrap_or_default();
+    assert!(hint.starts_with("The token is wrong, expired"), "{hint}");
+    assert!(!hint.contains("[secret]"), "{hint}");
+}
+
+#[tokio::test]
 async fn rate_limits_redirects_and_web_pages_fail_the_server_line_without_noise() {
     let sb = Sandbox::start().await.unwrap();
     for slug in ["teamcity", "octopus-deploy", "bitbucket", "northflank"] {
@@ -460,7 +499,9 @@ async fn rate_limits_redirects_and_web_pages_fail_the_server_line_without_noise(
         assert_eq!(list.server.code, OutcomeCode::RateLimited, "{slug}");
         assert_eq!(list.server.retry_after_secs, Some(30), "{slug}");
         assert!(
-            list.extra.iter().all(|l| l.status != Status::Unknown),
+            list.extra
+                .iter()
+                .all(|l| l.status != Status::Unknown || l.message.contains("not checked")),
             "{slug}: {list:#?}"
         );
     }

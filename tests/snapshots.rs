@@ -508,3 +508,87 @@ fn review_after_a_test_with_a_warning() {
         "{text}"
     );
 }
+
+#[test]
+fn form_teamcity_scrolls_to_the_ca_certificate() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    fill_teamcity(&mut s, SECRET);
+    for _ in 0..3 {
+        press(&mut s, KeyCode::Tab);
+    }
+    insta::assert_snapshot!(screen(&s));
+}
+
+/// Every field of every app, focused in turn at 80x24: its marked label and the rows under it
+/// are on screen, and a marker says when fields are hidden above or below.
+#[test]
+fn every_focused_field_is_in_view_at_80x24() {
+    for (index, app) in kms_connect::apps::CATALOG.iter().enumerate() {
+        let mut s = wizard();
+        to_form(&mut s, index);
+        let fields = app.fields();
+        for (i, &id) in fields.iter().enumerate() {
+            let text = screen(&s);
+            let label = format!("▸ {}", app.field_label(id));
+            assert!(text.contains(&label), "{} {label}:\n{text}", app.slug);
+            let label_row = text.lines().position(|l| l.contains(&label)).unwrap();
+            // Two rows for its help or error, above the footer's two rows.
+            assert!(
+                label_row + 2 < 24 - 2,
+                "{} {label} at {label_row}:\n{text}",
+                app.slug
+            );
+            if i + 1 < fields.len() && !text.contains(app.field_label(fields[fields.len() - 1])) {
+                assert!(text.contains("more below"), "{}:\n{text}", app.slug);
+            }
+            if !text.contains("▸ Name") && !text.contains("  Name  ") {
+                assert!(text.contains("more above"), "{}:\n{text}", app.slug);
+            }
+            press(&mut s, KeyCode::Tab);
+        }
+    }
+}
+
+#[test]
+fn no_checked_line_when_no_request_was_made() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    let unreadable = kms_connect::apps::checks::ca_unusable(
+        "The CA certificate file ca.pem could not be read: no such file.".into(),
+    );
+    update(&mut s, Msg::Tested(id, unreadable));
+    let text = screen(&s);
+    assert!(text.contains("could not be read"), "{text}");
+    assert!(!text.contains("Checked: GET"), "{text}");
+}
+
+#[test]
+fn review_wraps_long_values() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    type_text(
+        &mut s,
+        "ci-teamcity-for-the-backend-services-of-the-whole-organization",
+    );
+    press(&mut s, KeyCode::Tab);
+    type_text(
+        &mut s,
+        "Builds every backend service and deploys them to staging; the end of this is here",
+    );
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "https://ci.example.com/");
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, SECRET);
+    let id = match update(&mut s, ctrl('s')).as_slice() {
+        [Effect::Test(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    let text = screen(&s);
+    assert!(!text.contains('…'), "{text}");
+    assert!(text.contains("the end of this is here"), "{text}");
+    assert!(text.contains("of-the-whole-organizatio"), "{text}");
+    insta::assert_snapshot!(text);
+}

@@ -502,26 +502,57 @@ fn a_new_attempt_does_not_show_the_last_create_error() {
     assert!(s.create.error.is_none());
 }
 
+/// Back from one app's form to step 1 (form → instructions → step 1).
+fn back_to_pick(s: &mut State) {
+    press(s, KeyCode::Esc);
+    press(s, KeyCode::Esc);
+    assert_eq!(s.step, Step::Pick);
+}
+
 #[test]
-fn picking_another_app_keeps_the_name_and_description() {
+fn each_app_keeps_its_own_draft() {
     let mut s = wizard();
-    to_form(&mut s, 0);
-    fill_teamcity(&mut s, "tok-123");
-    press(&mut s, KeyCode::Esc);
-    press(&mut s, KeyCode::Esc);
+    to_form(&mut s, 1); // Octopus Deploy
+    assert_eq!(s.app.unwrap().slug, "octopus-deploy");
+    type_text(&mut s, "deploy-octo");
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "Releases");
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "https://octo.example.com");
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "API-KEY123");
+    back_to_pick(&mut s);
+    // Bitbucket starts with its own suggestion and nothing typed.
     press(&mut s, KeyCode::Down);
     press(&mut s, KeyCode::Enter);
     press(&mut s, KeyCode::Enter);
+    assert_eq!(s.app.unwrap().slug, "bitbucket");
     let raw = s.form.as_ref().unwrap().raw();
-    assert_eq!(s.app.unwrap().slug, "octopus-deploy");
+    assert_eq!((raw.name.as_str(), raw.description.as_str()), ("", ""));
+    let shown = s.form.as_ref().unwrap().display(FieldId::Name).placeholder;
+    assert!(shown.contains("bitbucket"), "{shown}");
+    type_text(&mut s, "bb-sync");
+    back_to_pick(&mut s);
+    // Octopus again: everything typed there, the key too.
+    press(&mut s, KeyCode::Up);
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Enter);
+    let form = s.form.as_ref().unwrap();
+    let raw = form.raw();
     assert_eq!(
         (
             raw.name.as_str(),
             raw.description.as_str(),
             raw.target.as_str()
         ),
-        ("ci-teamcity", "Build server", "")
+        ("deploy-octo", "Releases", "https://octo.example.com")
     );
+    assert_eq!(form.secret_len(), "API-KEY123".len());
+    back_to_pick(&mut s);
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "bb-sync");
 }
 
 #[test]
@@ -822,4 +853,57 @@ fn an_unknown_project_on_create_stays_on_review_with_its_hint() {
     update(&mut s, Msg::Created(id, Err(g)));
     assert_eq!(s.step, Step::Review, "the form cannot fix the project");
     assert!(s.create.error.is_some());
+}
+
+#[test]
+fn form_fields_edit_like_a_shell_line() {
+    let alt = |c: char| {
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char(c),
+            crossterm::event::KeyModifiers::ALT,
+        ))
+    };
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    type_text(&mut s, "ci team city");
+    update(&mut s, ctrl('w'));
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "ci team ");
+    update(&mut s, ctrl('a'));
+    update(&mut s, alt('f'));
+    update(&mut s, ctrl('k'));
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "ci");
+    update(&mut s, ctrl('z'));
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "ci team ");
+    update(&mut s, ctrl('e'));
+    update(&mut s, alt('b'));
+    update(&mut s, ctrl('u'));
+    assert_eq!(s.form.as_ref().unwrap().raw().name, "team ");
+    // The secret edits the same way.
+    for _ in 0..3 {
+        press(&mut s, KeyCode::Tab);
+    }
+    type_text(&mut s, "abc def");
+    update(&mut s, ctrl('w'));
+    assert_eq!(s.form.as_ref().unwrap().secret_len(), 4);
+    update(&mut s, ctrl('u'));
+    assert_eq!(s.form.as_ref().unwrap().secret_len(), 0);
+}
+
+#[test]
+fn the_help_lists_the_line_editing_keys_on_a_form() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    let keys: Vec<&str> = kms_connect::tui::keys::hints(&s)
+        .iter()
+        .map(|h| h.key)
+        .collect();
+    for k in [
+        "Ctrl-A / Ctrl-E",
+        "Ctrl-W",
+        "Ctrl-U / Ctrl-K",
+        "Alt-B / Alt-F",
+        "Ctrl-Z / Ctrl-R",
+    ] {
+        assert!(keys.contains(&k), "{k}: {keys:?}");
+    }
 }

@@ -5,6 +5,7 @@ mod bitbucket;
 pub mod checks;
 pub mod destinations;
 pub mod front_end;
+pub mod js_text;
 mod northflank;
 mod octopus_deploy;
 pub mod probe;

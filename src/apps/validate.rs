@@ -4,10 +4,15 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
+use super::js_text;
 use super::{AppSpec, FieldKind, FieldSpec};
 
 pub const NAME_MAX: usize = 64;
-pub const DESCRIPTION_MAX: usize = 256;
+/// The schema allows 256 (`.max(256, "Description cannot exceed 256 characters")` in
+/// app-connection-schemas.ts), but the column is `t.string("description")`, i.e. knex's
+/// default `varchar(255)` (migration `…_app-connection.ts`, `createTable(TableName.AppConnection`):
+/// a 256-unit description passes the schema and fails the insert with a 500.
+pub const DESCRIPTION_MAX: usize = 255;
 
 /// A field of the connection form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,11 +78,11 @@ pub struct ConnectionInput {
 }
 
 pub fn name(raw: &str) -> Result<String, String> {
-    let v = raw.trim();
+    let v = js_text::trim(raw);
     if v.is_empty() {
         return Err("Name is required.".into());
     }
-    if v.chars().count() > NAME_MAX {
+    if js_text::len(v) > NAME_MAX {
         return Err(format!("Name must be at most {NAME_MAX} characters."));
     }
     let slug_ok = v.split('-').all(|part| {
@@ -93,11 +98,11 @@ pub fn name(raw: &str) -> Result<String, String> {
 }
 
 pub fn description(raw: &str) -> Result<Option<String>, String> {
-    let v = raw.trim();
-    if v.chars().count() > DESCRIPTION_MAX {
+    let v = js_text::trim(raw);
+    if js_text::len(v) > DESCRIPTION_MAX {
         return Err(format!(
             "Description must be at most {DESCRIPTION_MAX} characters (now {}).",
-            v.chars().count()
+            js_text::len(v)
         ));
     }
     Ok((!v.is_empty()).then(|| v.to_owned()))
@@ -105,7 +110,7 @@ pub fn description(raw: &str) -> Result<Option<String>, String> {
 
 /// An instance URL: http(s), a host, no user:pass@, no trailing slash.
 pub fn url(raw: &str, spec: &FieldSpec) -> Result<String, String> {
-    let v = raw.trim();
+    let v = js_text::trim(raw);
     if v.is_empty() {
         return Err(format!(
             "{} is required (e.g. {}).",
@@ -142,7 +147,7 @@ pub fn url(raw: &str, spec: &FieldSpec) -> Result<String, String> {
 }
 
 pub fn email(raw: &str, spec: &FieldSpec) -> Result<String, String> {
-    let v = raw.trim();
+    let v = js_text::trim(raw);
     if v.is_empty() {
         return Err("Email is required: the Atlassian account email that made the token.".into());
     }
@@ -185,7 +190,7 @@ fn email_shape(v: &str) -> bool {
 }
 
 pub fn secret(raw: &SecretString, spec: &FieldSpec) -> Result<SecretString, String> {
-    let v = raw.expose_secret().trim();
+    let v = js_text::trim(raw.expose_secret());
     if v.is_empty() {
         return Err(format!("{} is required.", spec.label));
     }
@@ -195,7 +200,7 @@ pub fn secret(raw: &SecretString, spec: &FieldSpec) -> Result<SecretString, Stri
 
 fn check_len(v: &str, spec: &FieldSpec) -> Result<(), String> {
     match spec.max_len {
-        Some(max) if v.chars().count() > max => {
+        Some(max) if js_text::len(v) > max => {
             Err(format!("{} must be at most {max} characters.", spec.label))
         }
         _ => Ok(()),
@@ -309,8 +314,40 @@ mod tests {
     fn description_is_optional_and_capped() {
         assert_eq!(description("  ").unwrap(), None);
         assert_eq!(description(" build ").unwrap().as_deref(), Some("build"));
-        assert!(description(&"x".repeat(256)).is_ok());
-        assert!(description(&"x".repeat(257)).is_err());
+        assert!(description(&"x".repeat(255)).is_ok());
+        // The column is varchar(255): 256 passes the server's schema and fails its insert.
+        assert!(description(&"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn lengths_are_counted_in_utf16_units_as_zod_counts() {
+        // 128 emoji are 256 UTF-16 units (but 128 chars).
+        assert!(description(&"🔑".repeat(128)).is_err());
+        assert!(description(&"🔑".repeat(127)).is_ok());
+        assert!(name(&"a".repeat(64)).is_ok());
+        let bb = AppSpec::by_slug("bitbucket").unwrap();
+        assert!(secret(&SecretString::from("🔑".repeat(128)), &bb.secret).is_err());
+        let octo = AppSpec::by_slug("octopus-deploy").unwrap();
+        let octo = octo.target.as_ref().unwrap();
+        assert!(url(&format!("https://x.io/{}", "🔑".repeat(121)), octo).is_ok());
+        assert!(url(&format!("https://x.io/{}", "🔑".repeat(122)), octo).is_err());
+    }
+
+    #[test]
+    fn fields_are_trimmed_as_javascript_trims() {
+        // U+FEFF (a pasted BOM) and U+00A0 are stripped by the server's trim().
+        assert_eq!(name("\u{FEFF}ci-teamcity\u{00A0}").unwrap(), "ci-teamcity");
+        assert_eq!(
+            description("\u{2003}build\u{FEFF}").unwrap().as_deref(),
+            Some("build")
+        );
+        let spec = tc().target.as_ref().unwrap();
+        assert_eq!(
+            url("\u{FEFF}https://ci.example.com\u{3000}", spec).unwrap(),
+            "https://ci.example.com"
+        );
+        let tok = secret(&SecretString::from("\u{FEFF}tok\u{2028}"), &tc().secret).unwrap();
+        assert_eq!(tok.expose_secret(), "tok");
     }
 
     #[test]

@@ -302,7 +302,7 @@ async fn status(ctx: &Context, json: bool) -> CliResult {
                 "source": ctx.project_source,
             })),
             "token": identity.as_ref().map(|_| json!({
-                "expiresAt": expires.map(|t| humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(t)).to_string()),
+                "expiresAt": expires.and_then(crate::config::secrets::rfc3339),
                 "expires": expires.map(|t| describe_expiry(Some(t), now)),
             })),
         });

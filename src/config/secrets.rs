@@ -75,6 +75,25 @@ pub fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// The last second humantime (and any reader) can write: 9999-12-31T23:59:59Z. An expiry
+/// the server set past it (`expiresIn` of 2^63, a JWT `exp` of u64::MAX) is "unknown".
+pub const LATEST_EXPIRY: u64 = 253_402_300_799;
+
+/// An expiry as kept: anything past [`LATEST_EXPIRY`] becomes one second past it, which
+/// still reads as "unknown" and fits TOML's signed 64-bit integers (u64::MAX does not).
+pub fn clamp_expiry(at: u64) -> u64 {
+    at.min(LATEST_EXPIRY + 1)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of a Unix time, or `None` past [`LATEST_EXPIRY`] (where adding it to
+/// the epoch, or formatting it, would panic).
+pub fn rfc3339(at: u64) -> Option<String> {
+    (at <= LATEST_EXPIRY).then(|| {
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(at);
+        humantime::format_rfc3339_seconds(when).to_string()
+    })
+}
+
 /// As [`describe_expiry`], but a pasted token without an expiry may well expire: it just
 /// does not say when (universal-auth logins always tell).
 pub fn describe_token_expiry(expires_at: Option<u64>, pasted: bool, now: u64) -> String {
@@ -89,8 +108,9 @@ pub fn describe_expiry(expires_at: Option<u64>, now: u64) -> String {
     let Some(at) = expires_at else {
         return "does not expire".into();
     };
-    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(at);
-    let stamp = humantime::format_rfc3339_seconds(when).to_string();
+    let Some(stamp) = rfc3339(at) else {
+        return "unknown (the server gave a time past the year 9999)".into();
+    };
     let stamp = stamp.replacen('T', " ", 1).replace('Z', " UTC");
     let rough = |secs: u64| {
         let (n, unit) = match secs {
@@ -131,5 +151,23 @@ mod tests {
         let s = describe_expiry(Some(86_400 * 3), 0);
         assert_eq!(s, "1970-01-04 00:00:00 UTC (in 3 days)");
         assert!(describe_expiry(Some(0), 300).ends_with("(expired 5 minutes ago)"));
+    }
+
+    #[test]
+    fn huge_expiries_from_the_server_are_unknown_not_a_panic() {
+        let now = now_secs();
+        for secs in [1_000_000_000_000, 1 << 63, u64::MAX] {
+            let at = now.saturating_add(secs);
+            assert!(
+                describe_expiry(Some(at), now).starts_with("unknown"),
+                "{secs}"
+            );
+            assert!(describe_token_expiry(Some(at), true, now).starts_with("unknown"));
+            assert_eq!(rfc3339(at), None);
+        }
+        assert_eq!(
+            rfc3339(LATEST_EXPIRY).as_deref(),
+            Some("9999-12-31T23:59:59Z")
+        );
     }
 }

@@ -71,7 +71,10 @@ pub async fn log_in(
         }
         Credentials::Token(t) => {
             use secrecy::ExposeSecret;
-            (t.clone(), token_expiry(t.expose_secret().trim()))
+            (
+                t.clone(),
+                token_expiry(t.expose_secret().trim()).map(super::secrets::clamp_expiry),
+            )
         }
     };
     let client = base.with_token(token.clone());
@@ -116,7 +119,7 @@ pub fn save_project(
 pub fn expires_at(expires_in: Option<u64>) -> Option<u64> {
     expires_in
         .filter(|s| *s > 0)
-        .map(|s| now_secs().saturating_add(s))
+        .map(|s| super::secrets::clamp_expiry(now_secs().saturating_add(s)))
 }
 
 /// Caches a token issued by a later login of a remembered identity.

@@ -39,6 +39,16 @@ impl Failure {
         Self::text(StatusCode::NOT_FOUND, "NotFound", message)
     }
 
+    /// A failed insert (a value too long for its column): the server's error handler answers
+    /// 500 `DatabaseError` without the database's own text.
+    pub(crate) fn database() -> Self {
+        Self::text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "DatabaseError",
+            "Something went wrong",
+        )
+    }
+
     pub(crate) fn unauthorized(message: impl Into<String>) -> Self {
         Self::text(StatusCode::UNAUTHORIZED, "UnauthorizedError", message)
     }

@@ -281,7 +281,7 @@ async fn get_by_name(
 ) -> Answer {
     let spec = known_app(&app, &method, &uri)?;
     authorize(&headers)?;
-    let name = name.trim();
+    let name = crate::apps::js_text::trim(&name);
     let project_id = query_param(&query, "projectId");
     let project_id = project_id.as_deref().map(str::trim);
     let conn = kms.store.by_name(name, project_id).ok_or_else(|| {
@@ -324,6 +324,9 @@ async fn create(
     verify::credentials(&kms.http, spec, &conn, &kms.endpoints)
         .await
         .map_err(Failure::bad_request)?;
+    if !validate::fits_columns(conn.description.as_deref()) {
+        return Err(Failure::database());
+    }
     let stored = kms.store.insert(spec, conn).map_err(Failure::bad_request)?;
     Ok(connection(stored))
 }

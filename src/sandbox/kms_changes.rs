@@ -47,6 +47,11 @@ pub(super) async fn update(
             .await
             .map_err(Failure::bad_request)?;
     }
+    if let Some(description) = &update.description
+        && !validate::fits_columns(description.as_deref())
+    {
+        return Err(Failure::database());
+    }
     let updated = kms
         .store
         .update(spec, &id, update)

@@ -823,3 +823,23 @@ async fn an_identity_in_no_project_may_not_list_org_level_connections() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["projects"], json!([]));
 }
+
+#[tokio::test]
+async fn descriptions_fit_the_varchar_255_column_and_names_are_trimmed_like_javascript() {
+    let h = Harness::start().await;
+    // 256 units pass the schema (`max(256)`) and fail the insert: the real server's 500.
+    let mut body = h.good_body("teamcity", "long");
+    body["description"] = json!("x".repeat(256));
+    let (status, answer) = h.create("teamcity", body).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{answer}");
+    assert_envelope(&answer, 500, "DatabaseError");
+    // 128 emoji are 256 UTF-16 units: the same failure, though only 128 chars.
+    let mut body = h.good_body("teamcity", "emoji");
+    body["description"] = json!("🔑".repeat(128));
+    assert_eq!(h.create("teamcity", body).await.0, 500);
+    // A BOM and a no-break space around the name: String.prototype.trim strips both.
+    let body = h.good_body("teamcity", "\u{FEFF}ci-bom\u{00A0}");
+    let (status, answer) = h.create("teamcity", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["appConnection"]["name"], "ci-bom");
+}

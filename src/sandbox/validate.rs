@@ -6,6 +6,17 @@ use serde_json::{Map, Value, json};
 
 use super::app_specs::{AppSpec, Field, Kind};
 
+use crate::apps::js_text;
+
+/// The `description` column: knex's `t.string("description")` is `varchar(255)` (the
+/// app_connections create-table migration), while the schema allows 256.
+pub(crate) const DESCRIPTION_COLUMN: usize = 255;
+
+/// Whether the row fits its columns; the insert fails (a 500) when it does not.
+pub(crate) fn fits_columns(description: Option<&str>) -> bool {
+    description.is_none_or(|d| js_text::len(d) <= DESCRIPTION_COLUMN)
+}
+
 /// A create body that passed validation, with every string already trimmed.
 #[derive(Debug)]
 pub(crate) struct NewConnection {
@@ -42,8 +53,8 @@ pub(crate) fn login(body: &[u8]) -> Result<Login, Issues> {
     let client_secret = string(object.get("clientSecret"), &["clientSecret"], &mut issues);
     match (client_id, client_secret) {
         (Some(id), Some(secret)) if issues.is_empty() => Ok(Login {
-            client_id: id.trim().to_string(),
-            client_secret: secret.trim().to_string(),
+            client_id: js_text::trim(id).to_string(),
+            client_secret: js_text::trim(secret).to_string(),
         }),
         _ => Err(issues),
     }
@@ -145,7 +156,7 @@ fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Issues> {
 
 fn name(value: Option<&Value>, issues: &mut Issues) -> Option<String> {
     let raw = string(value, &["name"], issues)?;
-    let name = raw.trim();
+    let name = js_text::trim(raw);
     let len = utf16_len(name);
     if len < 1 {
         issues.push(too_small(
@@ -175,7 +186,7 @@ fn description(value: Option<&Value>, issues: &mut Issues) -> Option<String> {
     match value {
         None | Some(Value::Null) => None,
         Some(Value::String(raw)) => {
-            let text = raw.trim();
+            let text = js_text::trim(raw);
             if utf16_len(text) > 256 {
                 issues.push(too_big(
                     &["description"],
@@ -237,7 +248,7 @@ fn credentials(
 
 /// One credential string: format check, then `min(1)`, then `max(n)`, as zod chains them.
 fn credential(field: &Field, raw: &str, path: &[&str], issues: &mut Issues) -> String {
-    let value = raw.trim();
+    let value = js_text::trim(raw);
     match field.kind {
         Kind::Email if !is_email(raw) => {
             issues.push(invalid_string(path, "email", "Invalid email"));
@@ -318,7 +329,7 @@ fn is_http_url(s: &str) -> bool {
 
 /// zod measures JavaScript string length, i.e. UTF-16 code units.
 fn utf16_len(s: &str) -> usize {
-    s.encode_utf16().count()
+    js_text::len(s)
 }
 
 /// zod's `ZodParsedType` names.

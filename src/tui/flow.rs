@@ -199,7 +199,8 @@ fn pick_selected(state: &mut State) -> Vec<Effect> {
         state.notice = Some("No app matches the filter: press Esc to clear it.".into());
         return Vec::new();
     };
-    // Picking the same app again keeps what was typed; another app starts a fresh form.
+    // Picking the same app again keeps what was typed; each app keeps its own draft for the
+    // session, and an app picked for the first time starts with its own suggested name.
     if state.app.map(|a| a.slug) != Some(app.slug) {
         let taken: Vec<&str> = state
             .created_names
@@ -207,12 +208,15 @@ fn pick_selected(state: &mut State) -> Vec<Effect> {
             .map(String::as_str)
             .chain(state.browse.rows.iter().map(|r| r.conn.name.as_str()))
             .collect();
-        let mut form = Form::new(app).avoiding(&taken);
-        if let Some(old) = &state.form {
-            // What was typed for another app is not thrown away: name and description carry over.
-            form.carry_over(old);
+        let draft = state
+            .drafts
+            .iter()
+            .position(|f| f.app.slug == app.slug)
+            .map(|i| state.drafts.swap_remove(i));
+        let form = draft.unwrap_or_else(|| Form::new(app).avoiding(&taken));
+        if let Some(old) = state.form.replace(form) {
+            state.drafts.push(old);
         }
-        state.form = Some(form);
         state.test = Default::default();
         state.input = None;
         state.scroll = 0;

@@ -237,11 +237,11 @@ impl Form {
             .unwrap_or_default()
     }
 
-    /// Passes a key to the focused field. Enter never reaches it: fields are one line.
+    /// Passes a key to the focused field, edited like a shell line (`line_text`).
     pub fn edit(&mut self, key: KeyEvent) {
         let id = self.focused();
         if let Some(ta) = self.inputs.get_mut(&id)
-            && ta.input(key)
+            && super::line_text::edit(ta, key)
         {
             self.mark_edited(id);
         }
@@ -269,16 +269,6 @@ impl Form {
         }
         self.mark_edited(FieldId::Name);
         true
-    }
-
-    /// Takes the name and description typed in another app's form.
-    pub fn carry_over(&mut self, other: &Form) {
-        for id in [FieldId::Name, FieldId::Description] {
-            let text = other.text(id);
-            if !text.is_empty() {
-                self.set_text(id, &text);
-            }
-        }
     }
 
     pub fn set_text(&mut self, id: FieldId, text: &str) {

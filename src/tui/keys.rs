@@ -80,6 +80,12 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         Step::Browse => super::browse::hints::hints(state),
     };
     if state.text_focus() {
+        // The shell-like editing keys every text field has, in the help only.
+        h.extend(
+            super::line_text::KEYS
+                .iter()
+                .map(|&(key, action)| help_only(key, action)),
+        );
         h.push(hint("F1", "help"));
     } else {
         h.push(hint("?", "help"));

@@ -9,6 +9,7 @@ pub mod hint;
 pub mod keys;
 pub mod launch;
 pub mod layout;
+pub mod line_text;
 pub mod markdown;
 pub mod model;
 pub mod msg;

@@ -117,6 +117,9 @@ pub struct State {
     /// Which of the app's scope sets the instructions show (Bitbucket: sync or scanning).
     pub scope_set: usize,
     pub form: Option<Form>,
+    /// The forms of the other apps picked in this session, so that going back to one finds
+    /// what was typed there (the secret too: in memory only, never saved).
+    pub drafts: Vec<Form>,
     /// The input that passed validation and is being tested / created.
     pub input: Option<ConnectionInput>,
     pub test: TestState,
@@ -154,6 +157,7 @@ impl State {
             scroll: 0,
             scope_set: 0,
             form: None,
+            drafts: Vec::new(),
             input: None,
             test: TestState::default(),
             create: CreateState::default(),

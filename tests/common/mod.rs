@@ -1,6 +1,7 @@
 //! Helpers shared by the test files.
 #![allow(dead_code)]
 
+pub mod hostile;
 pub mod tls;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -323,17 +323,46 @@ pub async fn run_checks(
         extra.push(line);
     }
     if !server.ok {
-        // When the server's check fails, checks that could not run only add noise.
-        extra.retain(|l| l.status != Status::Unknown);
-    }
-    let secrets = probe::secret_forms(input);
-    for line in &mut extra {
-        probe::scrub(&mut line.message, &secrets);
-        if let Some(h) = line.hint.as_mut() {
-            probe::scrub(h, &secrets);
-        }
+        extra = after_a_failed_server_check(extra);
     }
     Checklist { server, extra }
+}
+
+/// The extra lines when the server's own check failed. A ✓ or ⚠ next to a refused credential
+/// would say the opposite of the verdict, so those checks are shown as not checked (one line
+/// per kind); a ✗ stays, as it explains the refusal (an expired token says when it expired);
+/// checks that could not run only add noise and go.
+fn after_a_failed_server_check(extra: Vec<CheckLine>) -> Vec<CheckLine> {
+    let mut out: Vec<CheckLine> = Vec::new();
+    for line in extra {
+        match line.status {
+            Status::Fail => out.push(line),
+            Status::Unknown => {}
+            Status::Ok | Status::Warn => {
+                if !out.iter().any(|l| l.check == line.check) {
+                    out.push(not_checked(line.check));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A check shown as not run because the server's own check failed.
+pub fn not_checked(kind: CheckKind) -> CheckLine {
+    let what = match kind {
+        CheckKind::Server => "The server's check",
+        CheckKind::Who => "Who the credential belongs to",
+        CheckKind::Expiry => "When the credential expires",
+        CheckKind::Permissions => "Permissions",
+        CheckKind::Tls => "Trust through the added CA",
+        CheckKind::Url => "The provider's own URL",
+    };
+    CheckLine::new(
+        kind,
+        Status::Unknown,
+        format!("{what}: not checked, as the server's check failed."),
+    )
 }
 
 /// The outcome when the CA certificate the user named cannot be used (nothing was sent).
@@ -414,7 +443,11 @@ impl Ctx<'_> {
                     .trim_end_matches('.')
                     .to_owned(),
             ),
-            Ok(Ok(c)) => Fetched::Answer(c),
+            Ok(Ok(mut c)) => {
+                // What the provider sent is scrubbed of the secret before any line quotes it.
+                probe::scrub_captured(&mut c, &probe::secret_forms(self.input));
+                Fetched::Answer(c)
+            }
         }
     }
 
@@ -463,15 +496,62 @@ fn unknown(check: CheckKind, what: &str, why: &str) -> CheckLine {
     )
 }
 
-/// The expiry line for a credential that expires at `expires` (None: never), said of
-/// `subject` ("The token", "The API key \"ci\"").
-pub fn expiry_line(now: i64, expires: Option<i64>, subject: &str) -> CheckLine {
-    let Some(at) = expires else {
-        return CheckLine::new(
-            CheckKind::Expiry,
-            Status::Ok,
-            format!("{subject} never expires."),
-        );
+/// What a provider's expiry field says: nothing (never expires), a time, or something that
+/// is no date we can read (a `?` line, never a guess and never a crash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    Never,
+    At(i64),
+    Unreadable,
+}
+
+impl Expiry {
+    /// Reads the field: absent, null or empty is "never"; a string `parse` cannot read, or
+    /// any other JSON, is unreadable.
+    pub fn read(field: Option<&Value>, parse: fn(&str) -> Option<i64>) -> Expiry {
+        match field {
+            None | Some(Value::Null) => Expiry::Never,
+            Some(Value::String(s)) if s.trim().is_empty() => Expiry::Never,
+            Some(v) => v
+                .as_str()
+                .and_then(parse)
+                .map_or(Expiry::Unreadable, Expiry::At),
+        }
+    }
+
+    pub fn at(self) -> Option<i64> {
+        match self {
+            Expiry::At(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl From<Option<i64>> for Expiry {
+    fn from(v: Option<i64>) -> Expiry {
+        v.map_or(Expiry::Never, Expiry::At)
+    }
+}
+
+/// The expiry line for a credential that expires at `expires` (never, a time, or a date that
+/// could not be read), said of `subject` ("The token", "The API key \"ci\"").
+pub fn expiry_line(now: i64, expires: impl Into<Expiry>, subject: &str) -> CheckLine {
+    let at = match expires.into() {
+        Expiry::At(at) => at,
+        Expiry::Never => {
+            return CheckLine::new(
+                CheckKind::Expiry,
+                Status::Ok,
+                format!("{subject} never expires."),
+            );
+        }
+        Expiry::Unreadable => {
+            return CheckLine::new(
+                CheckKind::Expiry,
+                Status::Unknown,
+                format!("{subject}: could not read the expiry date the provider gave."),
+            );
+        }
     };
     let date = when::date(at);
     let days = when::days_left(now, at);
@@ -537,7 +617,25 @@ fn quoted_list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use when::DAY;
+
+    #[test]
+    fn an_expiry_that_cannot_be_read_is_a_question_not_never() {
+        let hostile = json!("20250905T00112\u{e9}\u{2026}\u{1b}]0;x\u{7}");
+        for parse in [
+            when::parse_teamcity as fn(&str) -> Option<i64>,
+            when::parse_rfc3339,
+        ] {
+            assert_eq!(Expiry::read(Some(&hostile), parse), Expiry::Unreadable);
+            assert_eq!(Expiry::read(Some(&json!(12)), parse), Expiry::Unreadable);
+            assert_eq!(Expiry::read(Some(&Value::Null), parse), Expiry::Never);
+            assert_eq!(Expiry::read(None, parse), Expiry::Never);
+        }
+        let line = expiry_line(0, Expiry::Unreadable, "The token");
+        assert_eq!(line.status, Status::Unknown);
+        assert!(line.message.contains("could not read the expiry date"));
+    }
 
     #[test]
     fn expiry_warns_within_thirty_days_and_fails_once_expired() {

@@ -129,9 +129,7 @@ fn about_token(ctx: &Ctx<'_>, data: &Value) -> Vec<CheckLine> {
         who(data),
         expiry_line(
             ctx.now(),
-            data.get("expiresAt")
-                .and_then(Value::as_str)
-                .and_then(when::parse_rfc3339),
+            super::Expiry::read(data.get("expiresAt"), when::parse_rfc3339),
             "The token",
         ),
         permissions(data),

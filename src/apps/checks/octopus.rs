@@ -39,9 +39,7 @@ pub(super) async fn checks(
         match &key {
             Ok(Some(k)) => expiry_line(
                 ctx.now(),
-                k.get("Expires")
-                    .and_then(Value::as_str)
-                    .and_then(when::parse_rfc3339),
+                super::Expiry::read(k.get("Expires"), when::parse_rfc3339),
                 &key_subject(k),
             ),
             Ok(None) => CheckLine::new(

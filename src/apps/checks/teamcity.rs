@@ -146,7 +146,7 @@ fn who(f: &Fetched) -> CheckLine {
 struct Token {
     /// As the server sent it, to match `--token-name`; cleaned where it is shown.
     name: String,
-    expires: Option<i64>,
+    expires: super::Expiry,
     /// (project name, permission ids) for "Limit per project" tokens; None for "Same as
     /// current user".
     restrictions: Option<Vec<(String, Vec<String>)>>,
@@ -193,10 +193,7 @@ fn token(t: &Value) -> Token {
         });
     Token {
         name: raw_at(t, "/name").unwrap_or_else(|| "(no name)".into()),
-        expires: t
-            .get("expirationTime")
-            .and_then(Value::as_str)
-            .and_then(when::parse_teamcity),
+        expires: super::Expiry::read(t.get("expirationTime"), when::parse_teamcity),
         restrictions,
     }
 }
@@ -265,10 +262,12 @@ fn expiry(
             // The token in use is valid (the server's check passed), so expired ones are others.
             let soonest = many
                 .iter()
-                .filter(|t| t.expires.is_some_and(|e| e > now))
-                .min_by_key(|t| t.expires);
+                .filter(|t| t.expires.at().is_some_and(|e| e > now))
+                .min_by_key(|t| t.expires.at());
             match soonest {
-                Some(t) if when::days_left(now, t.expires.unwrap_or(now)) <= super::WARN_DAYS => {
+                Some(t)
+                    if when::days_left(now, t.expires.at().unwrap_or(now)) <= super::WARN_DAYS =>
+                {
                     expiry_line(
                         now,
                         t.expires,

@@ -66,20 +66,23 @@ fn offset(s: &str) -> Option<i64> {
     if s.eq_ignore_ascii_case("z") {
         return Some(0);
     }
-    let sign = match s.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
+    let (sign, rest) = if let Some(r) = s.strip_prefix('+') {
+        (1, r)
+    } else {
+        (-1, s.strip_prefix('-')?)
     };
-    let digits: String = s[1..].chars().filter(|c| *c != ':').collect();
-    if digits.len() != 4 {
+    // Text from a provider: never sliced by byte index unless it is all ASCII.
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if !digits.is_ascii() || digits.len() != 4 {
         return None;
     }
-    Some(sign * (num(&digits[..2])? * 3600 + num(&digits[2..])? * 60))
+    Some(sign * (num(digits.get(..2)?)? * 3600 + num(digits.get(2..)?)? * 60))
 }
 
 fn assemble(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, off: i64) -> Option<i64> {
-    let valid = (1..=12).contains(&mo)
+    // Years past 9999 are no date a provider means, and would overflow the arithmetic below.
+    let valid = (0..=9999).contains(&y)
+        && (1..=12).contains(&mo)
         && (1..=31).contains(&d)
         && (0..24).contains(&h)
         && (0..60).contains(&mi)
@@ -112,30 +115,35 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 /// TeamCity's `yyyyMMdd'T'HHmmssZ`, e.g. `20250905T001122+0200`.
 pub fn parse_teamcity(s: &str) -> Option<i64> {
     let s = s.trim();
+    // The byte positions below are characters only in ASCII text; anything else is no date.
+    if !s.is_ascii() {
+        return None;
+    }
     let (day, rest) = s.split_once('T')?;
     if day.len() != 8 || rest.len() < 7 {
         return None;
     }
-    let (clock, zone) = rest.split_at(6);
+    let part = |t: &str, r: std::ops::Range<usize>| t.get(r).and_then(num);
     assemble(
-        num(&day[..4])?,
-        num(&day[4..6])?,
-        num(&day[6..])?,
-        num(&clock[..2])?,
-        num(&clock[2..4])?,
-        num(&clock[4..])?,
-        offset(zone)?,
+        part(day, 0..4)?,
+        part(day, 4..6)?,
+        part(day, 6..8)?,
+        part(rest, 0..2)?,
+        part(rest, 2..4)?,
+        part(rest, 4..6)?,
+        offset(rest.get(6..)?)?,
     )
 }
 
 /// Whole days from `now` until `then`, rounded up (a token that expires in 4.2 days has 5
 /// days left to use it); zero or less once it has expired.
 pub fn days_left(now: i64, then: i64) -> i64 {
-    let secs = then - now;
+    // Saturating: either time may come from a server.
+    let secs = then.saturating_sub(now);
     if secs <= 0 {
         secs.div_euclid(DAY)
     } else {
-        (secs + DAY - 1) / DAY
+        secs.div_euclid(DAY) + i64::from(secs.rem_euclid(DAY) != 0)
     }
 }
 
@@ -166,6 +174,38 @@ mod tests {
             parse_rfc3339("2025-09-04T22:11:22Z")
         );
         assert_eq!(parse_teamcity("20250905T0011"), None);
+    }
+
+    #[test]
+    fn multi_byte_and_hostile_dates_are_no_date_not_a_panic() {
+        for s in [
+            "20250905T00112é…",
+            "2025090é T001122+0200",
+            "20250905T001122+02é",
+            "20250905T001122+0é",
+            "20250905T001122+é12",
+            "20250905T001122+1é2",
+            "\u{1b}]52;c;cGF5bG9hZA==\u{7}",
+            "99999999T001122+0200",
+        ] {
+            assert_eq!(parse_teamcity(s), None, "{s:?}");
+        }
+        for s in [
+            "2026-03-01T23:59:59+0é",
+            "2026-03-01T23:59:59+1é2",
+            "2026-03-01T23:59:59+é",
+            "2026-03-01Té:59:59Z",
+            "99999999999999-03-01T00:00:00Z",
+            "9223372036854775807-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn days_left_saturates_at_the_ends_of_time() {
+        assert!(days_left(i64::MIN, i64::MAX) > 0);
+        assert!(days_left(i64::MAX, i64::MIN) < 0);
     }
 
     #[test]

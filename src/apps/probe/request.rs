@@ -51,7 +51,10 @@ pub async fn run_captured(
             None,
         ),
         Ok(resp) => match http::capture(resp).await {
-            Ok(captured) => (classify(app, &url, &captured, advice), Some(captured)),
+            Ok(mut captured) => {
+                scrub_captured(&mut captured, &secret_forms(input));
+                (classify(app, &url, &captured, advice), Some(captured))
+            }
             Err(e) => (
                 transport_outcome(app, &url, &TransportFailure::classify(&e), advice),
                 None,
@@ -129,17 +132,36 @@ pub(crate) fn scrub(s: &mut String, secrets: &[String]) {
     }
 }
 
-/// A provider may echo the credential back (in an error, a redirect, a body): it is replaced
-/// before the outcome goes anywhere, so messages can be shown and printed safely.
-fn redact(mut o: TestOutcome, secrets: &[String]) -> TestOutcome {
-    let scrub = |s: &mut String| scrub(s, secrets);
-    scrub(&mut o.message);
-    scrub(&mut o.url);
-    if let Some(h) = o.hint.as_mut() {
-        scrub(h);
+/// A provider may echo the credential back (in an error, a redirect, a body): every form of
+/// it is replaced in what the provider sent, headers and body, before anything reads it. Our
+/// own sentences are never scrubbed: a secret that happens to be a word ("wrong", "TeamCity")
+/// must not turn the hint into "The token is [secret], revoked or expired".
+pub(crate) fn scrub_captured(c: &mut http::Captured, secrets: &[String]) {
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        let needle = secret.as_bytes();
+        if c.body.windows(needle.len()).any(|w| w == needle) {
+            let text = String::from_utf8_lossy(&c.body).replace(secret.as_str(), "[secret]");
+            c.body = text.into_bytes();
+        }
     }
+    for value in c.headers.values_mut() {
+        let Ok(text) = value.to_str() else { continue };
+        let mut text = text.to_owned();
+        let before = text.clone();
+        scrub(&mut text, secrets);
+        if text != before
+            && let Ok(v) = HeaderValue::from_str(&text)
+        {
+            *value = v;
+        }
+    }
+}
+
+/// What the provider taught us (a version, a user) came from its answer: scrubbed there
+/// already, and once more here as it is kept. The message and hint are our sentences.
+fn redact(mut o: TestOutcome, secrets: &[String]) -> TestOutcome {
     for (_, v) in &mut o.learned {
-        scrub(v);
+        scrub(v, secrets);
     }
     o
 }

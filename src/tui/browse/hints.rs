@@ -59,6 +59,14 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         View::Details => {
             let mut v = acts.to_vec();
             v.push(hint("Esc", "back to the list"));
+            v.push(crate::tui::hint::help_only(
+                "↑↓/jk",
+                "previous / next connection",
+            ));
+            v.push(crate::tui::hint::help_only(
+                "PgDn/PgUp",
+                "scroll the details",
+            ));
             v
         }
         View::Rotate => match &b.rotate {

@@ -1,6 +1,6 @@
 //! What each key does in the browser, per view.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 use super::actions;
 use super::{View, list_height};
@@ -34,7 +34,8 @@ pub fn on_paste(state: &mut State, text: &str) {
     let b = &mut state.browse;
     match b.view {
         View::List if focus => {
-            b.filter.push_str(&clean);
+            b.filter_text.insert(&clean);
+            b.filter = b.filter_text.text();
             b.selected = 0;
             b.offset = 0;
             b.refilter();
@@ -66,23 +67,22 @@ fn list_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Esc => {
                 b.filtering = false;
                 b.filter.clear();
+                b.filter_text.clear();
                 b.refilter();
             }
             KeyCode::Enter => b.filtering = false,
             KeyCode::Up | KeyCode::Down => {
                 move_selection(b, key.code, height);
             }
-            KeyCode::Backspace => {
-                b.filter.pop();
-                b.refilter();
+            // Edited like a shell line, as every text field is (`line_text`).
+            _ => {
+                if b.filter_text.input(key) {
+                    b.filter = b.filter_text.text();
+                    b.selected = 0;
+                    b.offset = 0;
+                    b.refilter();
+                }
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                b.filter.push(c);
-                b.selected = 0;
-                b.offset = 0;
-                b.refilter();
-            }
-            _ => {}
         }
         return Vec::new();
     }
@@ -100,9 +100,11 @@ fn list_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('r') => return actions::load(state),
         KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') if b.selected_row().is_some() => {
             b.view = View::Details;
+            b.details_scroll = 0;
         }
         KeyCode::Esc if !b.filter.is_empty() || b.app_filter.is_some() => {
             b.filter.clear();
+            b.filter_text.clear();
             b.app_filter = None;
             b.refilter();
         }
@@ -129,6 +131,18 @@ fn details_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Up | KeyCode::Char('k') | KeyCode::Down | KeyCode::Char('j') => {
             let height = list_height(state.size.1);
             move_selection(&mut state.browse, key.code, height);
+            state.browse.details_scroll = 0;
+            Vec::new()
+        }
+        // The page scrolls when long values do not fit (the view stops at the end).
+        KeyCode::PageDown | KeyCode::Char(' ') => {
+            let b = &mut state.browse;
+            b.details_scroll = b.details_scroll.saturating_add(10).min(40);
+            Vec::new()
+        }
+        KeyCode::PageUp => {
+            let b = &mut state.browse;
+            b.details_scroll = b.details_scroll.saturating_sub(10);
             Vec::new()
         }
         _ => selected_action(state, key),

@@ -191,7 +191,11 @@ pub struct Browse {
     pub selected: usize,
     /// First visible row drawn (kept so the list scrolls instead of jumping).
     pub offset: usize,
+    /// How far the details page is scrolled (long values wrap onto more rows).
+    pub details_scroll: u16,
     pub filter: String,
+    /// The filter as it is edited (cursor, undo); `filter` follows its text.
+    pub filter_text: crate::tui::line_text::LineText,
     /// The text and app filters `visible` was computed with (a longer text with the same
     /// app only narrows it).
     applied_filter: Option<(String, Option<&'static str>)>,

@@ -165,8 +165,12 @@ fn summary(state: &State, b: &Browse, width: usize) -> String {
         filters.push(format!("app: {}", app.name));
     }
     if b.filtering || !b.filter.is_empty() {
-        let cursor = if b.filtering { "▏" } else { "" };
-        filters.push(format!("filter: {}{cursor}", b.filter));
+        if b.filtering {
+            let (before, after) = b.filter_text.split_at_cursor();
+            filters.push(format!("filter: {before}▏{after}"));
+        } else {
+            filters.push(format!("filter: {}", b.filter));
+        }
     }
     fit_summary(
         count,

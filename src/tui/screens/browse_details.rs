@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::field_row;
+use super::{field_row, field_rows};
 use crate::sanitize::clean_line;
 use crate::tui::model::State;
 use crate::tui::theme::Theme;
@@ -24,22 +24,23 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         )),
         Line::default(),
         field_row("ID", clean_line(&c.id), w, room, theme),
-        field_row("Name", row.name.clone(), w, room, theme),
-        field_row(
-            "Description",
-            c.description
-                .as_deref()
-                .map_or_else(|| "—".into(), clean_line),
-            w,
-            room,
-            theme,
-        ),
-        field_row("App", clean_line(&c.app), w, room, theme),
-        field_row("Method", row.method.clone(), w, room, theme),
     ];
+    // The details promise every field: long values wrap, and the page scrolls (PgDn/PgUp).
+    lines.extend(field_rows("Name", row.name.clone(), w, room, theme));
+    lines.extend(field_rows(
+        "Description",
+        c.description
+            .as_deref()
+            .map_or_else(|| "—".into(), clean_line),
+        w,
+        room,
+        theme,
+    ));
+    lines.push(field_row("App", clean_line(&c.app), w, room, theme));
+    lines.push(field_row("Method", row.method.clone(), w, room, theme));
     if let Some(app) = row.app {
         for (label, value) in app.public_credentials(&c.credentials) {
-            lines.push(field_row(&label, value, w, room, theme));
+            lines.extend(field_rows(&label, value, w, room, theme));
         }
     }
     lines.push(field_row(
@@ -93,5 +94,19 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         "The secret is never shown: the server does not send it back.",
         theme.dim(),
     )));
-    frame.render_widget(Paragraph::new(lines), area);
+    let height = usize::from(area.height);
+    let max_scroll = lines.len().saturating_sub(height);
+    let scroll = usize::from(state.browse.details_scroll).min(max_scroll);
+    let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
+    if scroll < max_scroll
+        && let Some(last) = shown.last_mut()
+    {
+        *last = Line::from(Span::styled("  ↓ more below (PgDn)", theme.dim()));
+    }
+    if scroll > 0
+        && let Some(first) = shown.first_mut()
+    {
+        *first = Line::from(Span::styled("  ↑ more above (PgUp)", theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(shown), area);
 }

@@ -26,9 +26,49 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     render_fields(form, theme, frame, area, 2);
 }
 
+/// Rows each field takes: label and input, then two for its message or help.
+const FIELD_ROWS: u16 = 3;
+
+/// The first field to draw so that the focused one, with the two rows under it for its help
+/// or error, stays in view when only `capacity` fields fit. Pure, so the view needs no state:
+/// the window follows the focus down, and starts at the top while the focus is within it.
+pub fn first_visible(focus: usize, len: usize, capacity: usize) -> usize {
+    let capacity = capacity.max(1);
+    if len <= capacity {
+        return 0;
+    }
+    focus.saturating_sub(capacity - 1).min(len - capacity)
+}
+
 /// The form's fields from row `y` down: label, input, and the message or help under it.
+/// When not all fit, the form scrolls to keep the focused field in view, and the row above
+/// the first field and the last row say that more fields are above or below.
 pub fn render_fields(form: &Form, theme: &Theme, frame: &mut Frame, area: Rect, mut y: u16) {
-    for (i, &id) in form.fields.iter().enumerate() {
+    let len = form.fields.len();
+    // The last row is kept for the "more below" marker when the fields do not all fit.
+    let all_fit = usize::from(area.height.saturating_sub(y) / FIELD_ROWS) >= len;
+    let capacity = if all_fit {
+        len
+    } else {
+        usize::from(area.height.saturating_sub(y + 1) / FIELD_ROWS)
+    };
+    let start = first_visible(form.focus, len, capacity);
+    let end = (start + capacity.max(1)).min(len);
+    if start > 0 && y > 0 {
+        let text = format!("  ↑ {start} more above");
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.dim())),
+            row(area, y - 1),
+        );
+    }
+    if end < len {
+        let text = format!("  ↓ {} more below (Tab)", len - end);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.dim())),
+            row(area, area.height.saturating_sub(1)),
+        );
+    }
+    for (i, &id) in form.fields.iter().enumerate().take(end).skip(start) {
         if y + 1 >= area.height {
             break;
         }
@@ -72,7 +112,7 @@ pub fn render_fields(form: &Form, theme: &Theme, frame: &mut Frame, area: Rect, 
             ..row(area, y + 1)
         };
         frame.render_widget(Paragraph::new(note), note_area.intersection(area));
-        y += 3;
+        y += FIELD_ROWS;
     }
 }
 
@@ -122,7 +162,10 @@ fn help_text(form: &Form, id: FieldId) -> String {
             "→ takes the suggestion · a-z, 0-9 and hyphens".into()
         }
         FieldId::Name if focused => "a-z, 0-9 and hyphens, up to 64".into(),
-        FieldId::Description if focused => "optional, up to 256 characters".into(),
+        FieldId::Description if focused => format!(
+            "optional, up to {} characters",
+            crate::apps::validate::DESCRIPTION_MAX
+        ),
         FieldId::Secret if focused => "hidden as you type; paste works".into(),
         id if focused && id.is_optional_check() => crate::apps::checks::check_fields(form.app)
             .iter()

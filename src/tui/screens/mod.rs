@@ -58,6 +58,46 @@ pub fn wrapped(prefix: &str, text: &str, style: Style, width: u16) -> Vec<Line<'
     )
 }
 
+/// A `label  value` row with the label padded to `width`, the whole value shown: a long one
+/// wraps onto more rows, each indented to the value's column (at a space where there is one
+/// within reach, else mid-word, as a URL has none).
+pub fn field_rows(
+    label: &str,
+    value: impl Into<String>,
+    width: usize,
+    room: u16,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let max = usize::from(room).saturating_sub(width + 3).max(8);
+    let value = crate::sanitize::clean_line(&value.into());
+    let mut rest: Vec<char> = value.chars().collect();
+    let mut lines = Vec::new();
+    loop {
+        let take = if rest.len() <= max {
+            rest.len()
+        } else {
+            // Break after the last space in reach, unless that leaves most of the row empty.
+            match rest[..max].iter().rposition(|c| *c == ' ') {
+                Some(i) if i >= max / 2 => i + 1,
+                _ => max,
+            }
+        };
+        let chunk: String = rest.drain(..take).collect();
+        let head = if lines.is_empty() {
+            format!("  {label:<width$} ")
+        } else {
+            " ".repeat(width + 3)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(head, theme.dim()),
+            Span::raw(chunk.trim_end().to_owned()),
+        ]));
+        if rest.is_empty() {
+            return lines;
+        }
+    }
+}
+
 /// A `label  value` row with the label padded to `width`.
 /// The value is cut with an ellipsis to fit in `room` columns, so a long URL or description
 /// never pushes the rest of the screen out of view.

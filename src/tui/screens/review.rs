@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{field_row, spinner, wrapped};
+use super::{field_row, field_rows, spinner, wrapped};
 use crate::tui::model::State;
 use crate::tui::theme::Theme;
 use ratatui::style::Style;
@@ -46,17 +46,18 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             area.width,
             theme,
         ),
-        field_row("Name", input.name.clone(), w, area.width, theme),
-        field_row(
-            "Description",
-            input.description.clone().unwrap_or_else(|| "(none)".into()),
-            w,
-            area.width,
-            theme,
-        ),
     ];
+    // Review promises every field: long values wrap instead of ending in "…".
+    lines.extend(field_rows("Name", input.name.clone(), w, area.width, theme));
+    lines.extend(field_rows(
+        "Description",
+        input.description.clone().unwrap_or_else(|| "(none)".into()),
+        w,
+        area.width,
+        theme,
+    ));
     if let (Some(spec), Some(v)) = (&app.target, &input.target) {
-        lines.push(field_row(spec.label, v.clone(), w, area.width, theme));
+        lines.extend(field_rows(spec.label, v.clone(), w, area.width, theme));
     }
     lines.push(field_row(
         app.secret.label,

@@ -40,10 +40,13 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             lines.push(Line::default());
         }
         lines.extend(checklist(&state.test.checks, theme, area.width));
-        lines.push(Line::from(Span::styled(
-            format!("  Checked: GET {}", o.url),
-            theme.dim(),
-        )));
+        // No URL when no request was made (the CA file could not be read, say).
+        if !o.url.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!("  Checked: GET {}", o.url),
+                theme.dim(),
+            )));
+        }
         lines.push(Line::default());
         if o.ok {
             lines.push(Line::from(

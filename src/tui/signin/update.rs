@@ -83,7 +83,7 @@ fn server_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     Some("Choose a server to sign in to, or press Ctrl-C to quit.".into())
             }
         },
-        _ if s.on_custom() && s.custom.input(key) => s.error = None,
+        _ if s.on_custom() && crate::tui::line_text::edit(&mut s.custom, key) => s.error = None,
         _ => {}
     }
     Vec::new()
@@ -150,7 +150,7 @@ fn identity_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 IdField::Token => &mut s.token,
                 IdField::Method | IdField::Remember => return Vec::new(),
             };
-            if target.input(key) {
+            if crate::tui::line_text::edit(target, key) {
                 s.error = None;
             }
         }
