@@ -3,11 +3,13 @@
 
 pub(crate) mod bitbucket;
 pub mod checks;
+pub mod destinations;
 pub mod front_end;
 pub mod js_text;
 mod northflank;
 mod octopus_deploy;
 pub mod probe;
+pub mod sync_spec;
 mod teamcity;
 pub mod validate;
 
