@@ -1,13 +1,15 @@
 //! The app catalog: everything kms-connect knows about each app, as data. Adding an app means one
 //! file beside this one, one instructions asset and one line in [`CATALOG`].
 
-mod bitbucket;
+pub(crate) mod bitbucket;
 pub mod checks;
+pub mod destinations;
 pub mod front_end;
 pub mod js_text;
 mod northflank;
 mod octopus_deploy;
 pub mod probe;
+pub mod sync_spec;
 mod teamcity;
 pub mod validate;
 

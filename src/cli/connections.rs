@@ -13,7 +13,7 @@ use super::session::{self, Kms};
 use super::{CliResult, Failure};
 use crate::apps::{self, AppSpec, RawInput};
 use crate::config::Context;
-use crate::kms::{AppConnection, Changes, ConnectionRef};
+use crate::kms::{AppConnection, Changes, ConnectionRef, KmsError};
 use crate::sanitize::clean_line;
 
 #[derive(Debug, Args)]
@@ -93,6 +93,14 @@ async fn find(
     kms.call(|c| async move { c.get_connection(app, which, project).await })
         .await
         .map_err(|e| Failure::from_kms(&e, Some(app)))
+}
+
+/// The text of an ID the server answered 404 for: it may be a name that looks like a UUID.
+fn unknown_id<T>(which: &ConnectionRef, result: &Result<T, KmsError>) -> Option<String> {
+    match (which, result) {
+        (ConnectionRef::Id(id), Err(KmsError::Api(e))) if e.status == 404 => Some(id.clone()),
+        _ => None,
+    }
 }
 
 /// The server's object as it came, with terminal controls escaped (see `sanitize`).
@@ -291,17 +299,29 @@ pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
         if !list.ok() {
             return Err(Failure::from_checklist(&list));
         }
-        if !args.cred.json {
-            for line in checklist_text(&list) {
-                eprintln!("{line}");
-            }
+        // With or without --json: the warnings must not vanish, and stdout stays pure JSON.
+        for line in checklist_text(&list) {
+            eprintln!("{line}");
         }
     }
-    let (id, input) = (&id, &input);
-    let updated = kms
-        .call(|c| async move { c.rotate_connection(id, input).await })
-        .await
-        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
+    let input = &input;
+    let mut id = id;
+    let mut updated = {
+        let id = &id;
+        kms.call(|c| async move { c.rotate_connection(id, input).await })
+            .await
+    };
+    // Not an ID the server knows: it may be a name shaped like a UUID.
+    if let (Some(name), None) = (unknown_id(&which, &updated), &current) {
+        id = find(&mut kms, app, &ConnectionRef::Name(name), ctx)
+            .await?
+            .id;
+        let id = &id;
+        updated = kms
+            .call(|c| async move { c.rotate_connection(id, input).await })
+            .await;
+    }
+    let updated = updated.map_err(|e| Failure::from_kms(&e, Some(app)))?;
     if args.cred.json {
         print_json(&updated.raw);
     } else {
@@ -347,15 +367,28 @@ pub async fn update(args: UpdateArgs, ctx: &Context) -> CliResult {
         ));
     }
     let mut kms = signed_in(ctx).await?;
-    let id = match ConnectionRef::parse(&args.connection) {
-        ConnectionRef::Id(id) => id,
-        name => find(&mut kms, app, &name, ctx).await?.id,
+    let which = ConnectionRef::parse(&args.connection);
+    let mut id = match &which {
+        ConnectionRef::Id(id) => id.clone(),
+        name => find(&mut kms, app, name, ctx).await?.id,
     };
-    let (id, changes) = (&id, &changes);
-    let updated = kms
-        .call(|c| async move { c.update_connection(app, id, changes).await })
-        .await
-        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
+    let changes = &changes;
+    let mut updated = {
+        let id = &id;
+        kms.call(|c| async move { c.update_connection(app, id, changes).await })
+            .await
+    };
+    // Not an ID the server knows: it may be a name shaped like a UUID.
+    if let Some(name) = unknown_id(&which, &updated) {
+        id = find(&mut kms, app, &ConnectionRef::Name(name), ctx)
+            .await?
+            .id;
+        let id = &id;
+        updated = kms
+            .call(|c| async move { c.update_connection(app, id, changes).await })
+            .await;
+    }
+    let updated = updated.map_err(|e| Failure::from_kms(&e, Some(app)))?;
     if args.json {
         print_json(&updated.raw);
     } else {
@@ -386,16 +419,27 @@ pub async fn delete(args: DeleteArgs, ctx: &Context) -> CliResult {
         }
     };
     if !args.yes {
-        let name = name.unwrap_or_default();
+        let name = name.clone().unwrap_or_default();
         if !confirmed(&name)? {
             return Err(Failure::input("Not deleted: the name did not match."));
         }
     }
-    let id = &id;
-    let deleted = kms
-        .call(|c| async move { c.delete_connection(app, id).await })
-        .await
-        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
+    let mut deleted = {
+        let id = &id;
+        kms.call(|c| async move { c.delete_connection(app, id).await })
+            .await
+    };
+    // Not an ID the server knows: it may be a name shaped like a UUID.
+    if let (Some(name), None) = (unknown_id(&which, &deleted), &name) {
+        let id = find(&mut kms, app, &ConnectionRef::Name(name), ctx)
+            .await?
+            .id;
+        let id = &id;
+        deleted = kms
+            .call(|c| async move { c.delete_connection(app, id).await })
+            .await;
+    }
+    let deleted = deleted.map_err(|e| Failure::from_kms(&e, Some(app)))?;
     println!(
         "Deleted {} connection {} ({}).",
         app.name,

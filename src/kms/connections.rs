@@ -169,7 +169,27 @@ impl KmsClient {
     }
 
     /// Gets one connection by ID, or by name in the project (organization level without one).
+    /// A valid name may look like a UUID (the slug rule allows `8-4-4-4-12` hex): an ID that
+    /// the server does not know is then tried as a name.
     pub async fn get_connection(
+        &self,
+        app: &AppSpec,
+        which: &ConnectionRef,
+        project_id: Option<&str>,
+    ) -> Result<AppConnection, KmsError> {
+        let found = self.get_exactly(app, which, project_id).await;
+        match (which, found) {
+            (ConnectionRef::Id(id), Err(KmsError::Api(e))) if e.status == 404 => {
+                let by_name = ConnectionRef::Name(id.clone());
+                self.get_exactly(app, &by_name, project_id)
+                    .await
+                    .map_err(|_| KmsError::Api(e))
+            }
+            (_, found) => found,
+        }
+    }
+
+    async fn get_exactly(
         &self,
         app: &AppSpec,
         which: &ConnectionRef,

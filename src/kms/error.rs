@@ -300,6 +300,24 @@ impl ApiError {
             g.hint = Some("It called the provider from its own network; fix the credential or URL and try again.".into());
             return g;
         }
+        // The server's own lookup of the instance URL's host found no address (its URL
+        // validator, `blockLocalAndPrivateIpAddresses` in backend/src/lib/validator/): the
+        // credential check failed on the URL, not on the secret.
+        if lower.contains("could not resolve hostname to any ip address") {
+            g.trouble = Trouble::Credential;
+            let url_field = app.is_some_and(|a| {
+                a.target
+                    .as_ref()
+                    .is_some_and(|t| t.kind == crate::apps::FieldKind::Url)
+            });
+            if url_field {
+                g.fields.push((FieldId::Target, msg.clone()));
+            }
+            g.headline =
+                format!("The KMS server could not resolve the instance URL's host name: {msg}.");
+            g.hint = Some("Check the host in --instance-url (the Instance URL field in the wizard): the KMS server looks it up from its own network, where internal names may not resolve.".into());
+            return g;
+        }
         if lower.contains("local ips not allowed") || lower.contains("user credentials") {
             g.trouble = Trouble::Input;
             g.fields.push((FieldId::Target, msg.clone()));
@@ -546,5 +564,18 @@ mod tests {
         let body = r#"{"statusCode":400,"message":"Failed to validate credentials: Request failed with status code 401","error":"BadRequest"}"#;
         let g = KmsError::from_response("u", &cap(400, body)).guidance(Some(tc()));
         assert_eq!(g.exit_code(), 3);
+    }
+
+    #[test]
+    fn an_unresolvable_instance_host_points_at_the_url() {
+        let body = r#"{"reqId":"req-1","statusCode":400,"message":"Could not resolve hostname to any IP address","error":"BadRequest"}"#;
+        let g = KmsError::from_response("u", &cap(400, body)).guidance(Some(tc()));
+        assert_eq!(g.exit_code(), 3);
+        assert_eq!(g.fields.first().map(|f| f.0), Some(FieldId::Target));
+        assert!(
+            g.hint.as_deref().unwrap().contains("--instance-url"),
+            "{g:?}"
+        );
+        assert!(!g.headline.contains("answered 400"), "{g:?}");
     }
 }

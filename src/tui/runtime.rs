@@ -102,6 +102,16 @@ fn ending_signals() -> std::io::Result<mpsc::UnboundedReceiver<i32>> {
     Ok(rx)
 }
 
+/// What a session changed on the server, as printed when the wizard ends.
+pub fn summary(changes: &[String]) -> String {
+    let mut out = String::from("kms-connect changed in this session:");
+    for c in changes {
+        out.push_str("\n  ");
+        out.push_str(c);
+    }
+    out
+}
+
 /// Runs the wizard until the user quits or a signal arrives. The terminal is restored on
 /// every way out.
 pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
@@ -171,5 +181,12 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
     }
     worker.cancel_all();
     guard.restore();
+    // On the normal screen, what this session changed: the alternate screen is gone now.
+    if !state.changes.is_empty() {
+        println!("{}", summary(&state.changes));
+    }
+    if state.interrupted {
+        ended = Ended::Signal(2);
+    }
     Ok(ended)
 }

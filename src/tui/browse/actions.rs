@@ -412,6 +412,8 @@ pub fn changed(state: &mut State, id: RequestId, result: Result<AppConnection, G
                     .map(|row| row.conn.credentials_hash.clone());
                 b.rotate = None;
                 b.replace(conn.clone());
+                state.record_change("Rotated the credentials of the", &conn);
+                let b = &mut state.browse;
                 b.result = Some(ChangeResult {
                     headline: format!(
                         "✓ Credentials of {} rotated.",
@@ -441,6 +443,8 @@ pub fn changed(state: &mut State, id: RequestId, result: Result<AppConnection, G
             Ok(conn) => {
                 b.edit = None;
                 b.replace(conn.clone());
+                state.record_change("Saved the details of the", &conn);
+                let b = &mut state.browse;
                 b.result = Some(ChangeResult {
                     headline: format!(
                         "✓ Details of {} saved.",
@@ -479,6 +483,7 @@ pub fn deleted(state: &mut State, id: RequestId, result: Result<AppConnection, G
             b.delete = None;
             b.remove(&conn_id);
             b.view = View::List;
+            state.record_change("Deleted the", &conn);
             state.notice = Some(format!(
                 "Deleted {}.",
                 crate::sanitize::clean_line(&conn.name)
