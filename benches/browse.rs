@@ -73,7 +73,7 @@ fn browsing() -> State {
     let Some(Effect::LoadConnections(id, _)) = effects.first() else {
         panic!("{effects:?}")
     };
-    update(&mut state, Msg::Connections(*id, Ok(connections())));
+    update(&mut state, Msg::Connections(*id, Ok(connections().into())));
     state
 }
 

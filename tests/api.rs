@@ -300,7 +300,7 @@ async fn create_works_for_each_app_with_the_documented_body() {
         }
         let public = Value::Object(public);
         assert_eq!(Value::Object(conn.credentials.clone()), public, "{slug}");
-        assert_eq!(conn.raw["id"], json!(conn.id));
+        assert_eq!(conn.raw.value()["id"], json!(conn.id));
         assert!(
             !conn.raw.to_string().contains(secret),
             "{slug}: secret in response"
@@ -897,7 +897,7 @@ async fn unknown_extra_fields_still_parse() {
     assert_eq!(got.project_id.as_deref(), Some("p1"));
     assert_eq!(got.description, None);
     // --json prints the object as received, unknown fields included.
-    assert_eq!(got.raw, conn);
+    assert_eq!(got.raw.value(), conn);
 
     let projects = client.list_projects().await.expect("projects parse");
     assert_eq!(projects.len(), 1);
@@ -1606,7 +1606,10 @@ async fn list_and_get_against_the_sandbox() {
         .await
         .unwrap();
     assert_eq!(by_id.name, "build-server");
-    assert_eq!(by_id.raw["credentialsHash"], json!(by_id.credentials_hash));
+    assert_eq!(
+        by_id.raw.value()["credentialsHash"],
+        json!(by_id.credentials_hash)
+    );
 }
 
 #[tokio::test]
@@ -1832,7 +1835,7 @@ async fn org_level_list_denied_and_odd_list_entries() {
         1,
         "an unreadable entry is skipped, unknown fields ignored"
     );
-    assert_eq!(list[0].raw["futureField"], json!({"x":1}));
+    assert_eq!(list[0].raw.value()["futureField"], json!({"x":1}));
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use common::*;
 use crossterm::event::KeyCode;
 use kms_connect::apps::{FieldId, OutcomeCode, TestOutcome};
 use kms_connect::kms::error::Trouble;
-use kms_connect::kms::{AppConnection, Guidance};
+use kms_connect::kms::{AppConnection, ConnectionList, Guidance};
 use kms_connect::tui::browse::View;
 use kms_connect::tui::theme::Theme;
 use kms_connect::tui::view::view;
@@ -37,9 +37,7 @@ fn conn(id: &str, name: &str, app: &str, credentials: Value) -> AppConnection {
         "updatedAt": format!("2025-11-{:02}T10:30:00.000Z", 10 + name.len() % 10),
         "credentialsHash": format!("{:0>64}", name.len()),
     });
-    let mut c: AppConnection = serde_json::from_value(raw.clone()).unwrap();
-    c.raw = raw;
-    c
+    AppConnection::from_value(&raw).unwrap()
 }
 
 fn sample() -> Vec<AppConnection> {
@@ -82,7 +80,7 @@ fn browsing() -> State {
         other => panic!("{other:?}"),
     };
     assert_eq!(s.step, Step::Browse);
-    update(&mut s, Msg::Connections(id, Ok(sample())));
+    update(&mut s, Msg::Connections(id, Ok(sample().into())));
     s
 }
 
@@ -213,9 +211,12 @@ fn r_reloads_and_a_late_answer_is_ignored() {
         [Effect::Cancel(old), Effect::LoadConnections(id, _)] if *old == first => *id,
         other => panic!("{other:?}"),
     };
-    update(&mut s, Msg::Connections(first, Ok(Vec::new())));
+    update(&mut s, Msg::Connections(first, Ok(Vec::new().into())));
     assert_eq!(s.browse.rows.len(), 4, "a cancelled load must not apply");
-    update(&mut s, Msg::Connections(second, Ok(sample()[..1].to_vec())));
+    update(
+        &mut s,
+        Msg::Connections(second, Ok(sample()[..1].to_vec().into())),
+    );
     assert_eq!(s.browse.rows.len(), 1);
 }
 
@@ -448,7 +449,7 @@ fn paging_keeps_the_selection_in_view_over_many_rows() {
             )
         })
         .collect();
-    update(&mut s, Msg::Connections(id, Ok(many)));
+    update(&mut s, Msg::Connections(id, Ok(many.into())));
     press(&mut s, KeyCode::PageDown);
     press(&mut s, KeyCode::PageDown);
     let height = kms_connect::tui::browse::list_height(24);
@@ -507,7 +508,9 @@ fn delete_asks_for_the_new_name_after_a_rename() {
 fn renamed(conn: &AppConnection, name: &str) -> AppConnection {
     let mut c = conn.clone();
     c.name = name.into();
-    c.raw["name"] = json!(name);
+    let mut raw = c.raw.value();
+    raw["name"] = json!(name);
+    c.raw = raw.into();
     c.updated_at = "2025-11-22T08:00:00.000Z".into();
     c
 }
@@ -617,7 +620,10 @@ fn p_chooses_another_project_and_comes_back_to_its_list() {
         Some("11111111-2222-4333-8444-555555555555")
     );
     assert!(s.browse.rows.is_empty(), "the old project's rows are gone");
-    update(&mut s, Msg::Connections(id, Ok(sample()[..1].to_vec())));
+    update(
+        &mut s,
+        Msg::Connections(id, Ok(sample()[..1].to_vec().into())),
+    );
     assert_eq!(s.browse.rows.len(), 1);
     // Esc on the project list goes back to the browser without loading anything.
     let mut s = browsing();
@@ -641,7 +647,7 @@ fn esc_while_the_list_loads_cancels_it_and_b_loads_it_again() {
     assert!(matches!(press(&mut s, KeyCode::Esc)[..], [Effect::Cancel(id)] if id == first));
     assert_eq!(s.step, Step::Pick);
     assert!(!s.is_busy());
-    update(&mut s, Msg::Connections(first, Ok(sample())));
+    update(&mut s, Msg::Connections(first, Ok(sample().into())));
     assert!(s.browse.rows.is_empty(), "a cancelled load must not apply");
     let second = match press(&mut s, KeyCode::Char('b')).as_slice() {
         [Effect::LoadConnections(id, _)] => *id,
@@ -708,7 +714,7 @@ fn browse_empty() {
         [Effect::LoadConnections(id, _)] => *id,
         other => panic!("{other:?}"),
     };
-    update(&mut s, Msg::Connections(id, Ok(Vec::new())));
+    update(&mut s, Msg::Connections(id, Ok(Vec::new().into())));
     let text = screen(&s);
     // Only keys that work on an empty list.
     for dead in [
@@ -748,6 +754,65 @@ fn browse_org_level_denied() {
     insta::assert_snapshot!(screen(&s));
 }
 
+/// The browser opened with `list` loaded as `conns` plus `unreadable` entries it could not
+/// read.
+fn browsing_with_unreadable(conns: Vec<AppConnection>, unreadable: usize) -> State {
+    let mut s = wizard();
+    let id = match press(&mut s, KeyCode::Char('b')).as_slice() {
+        [Effect::LoadConnections(id, _)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let list = ConnectionList {
+        rows: conns,
+        unreadable,
+        beyond_cap: 0,
+    };
+    update(&mut s, Msg::Connections(id, Ok(list)));
+    s
+}
+
+#[test]
+fn unreadable_entries_are_said_in_the_list_not_dropped() {
+    let mut s = browsing_with_unreadable(sample(), 3);
+    assert_eq!(
+        s.browse.shortfall.as_deref(),
+        Some("3 entries could not be read.")
+    );
+    assert_eq!(s.browse.rows.len(), 4);
+    // Still said while filtering, and gone once a reload reads every entry.
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "build");
+    assert!(
+        screen(&s).contains("3 entries could not be read"),
+        "{}",
+        screen(&s)
+    );
+    press(&mut s, KeyCode::Enter);
+    let id = press(&mut s, KeyCode::Char('r'))
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadConnections(id, _) => Some(*id),
+            _ => None,
+        })
+        .expect("r reloads");
+    update(&mut s, Msg::Connections(id, Ok(sample().into())));
+    assert_eq!(s.browse.shortfall, None);
+    assert!(!screen(&s).contains("could not be read"));
+}
+
+#[test]
+fn a_list_of_only_unreadable_entries_is_not_called_empty() {
+    let s = browsing_with_unreadable(Vec::new(), 1);
+    let text = screen(&s);
+    assert!(text.contains("1 entry could not be read"), "{text}");
+    assert!(!text.contains("No connections yet"), "{text}");
+}
+
+#[test]
+fn browse_unreadable_entries() {
+    insta::assert_snapshot!(screen(&browsing_with_unreadable(sample(), 3)));
+}
+
 #[test]
 fn browse_details() {
     let mut s = browsing();
@@ -785,8 +850,10 @@ fn browse_org_level_names_projects() {
         .unwrap_or_else(|| panic!("{effects:?}"));
     let mut conns = sample();
     conns[3].project_id = None;
-    conns[3].raw["projectId"] = Value::Null;
-    update(&mut s, Msg::Connections(id, Ok(conns)));
+    let mut raw = conns[3].raw.value();
+    raw["projectId"] = Value::Null;
+    conns[3].raw = raw.into();
+    update(&mut s, Msg::Connections(id, Ok(conns.into())));
     let scopes: Vec<String> = s
         .browse
         .visible
@@ -914,7 +981,7 @@ fn details_show_a_long_description_whole_and_scroll() {
         json!({ "instanceUrl": "https://ci.example.com" }),
     );
     c.description = Some(long);
-    update(&mut s, Msg::Connections(id, Ok(vec![c])));
+    update(&mut s, Msg::Connections(id, Ok(vec![c].into())));
     press(&mut s, KeyCode::Enter);
     let text = screen(&s);
     assert!(!text.contains('…'), "{text}");
@@ -964,7 +1031,7 @@ fn an_id_with_control_characters_is_not_copied_and_the_notice_says_so() {
             other => panic!("{other:?}"),
         };
         let c = conn(hostile, "evil", "northflank", json!({}));
-        update(&mut s, Msg::Connections(id, Ok(vec![c])));
+        update(&mut s, Msg::Connections(id, Ok(vec![c].into())));
         let effects = press(&mut s, KeyCode::Char('y'));
         assert!(
             !effects.iter().any(|e| matches!(e, Effect::Copy(_))),

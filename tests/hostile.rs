@@ -601,6 +601,49 @@ fn a_huge_list_of_empty_objects_is_capped_not_held() {
     );
 }
 
+// 7, in the browser: the worker reads the list with the same counting reader as `list`, so
+// the unreadable entries reach the browse view instead of being dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_gets_the_unreadable_entries_counted() {
+    use kms_connect::apps::ProviderEndpoints;
+    use kms_connect::config::Reach;
+    use kms_connect::kms::auth::Credentials;
+    use kms_connect::tui::worker::Worker;
+    use kms_connect::tui::{Effect, Msg};
+    let good = connection(
+        "good-one",
+        json!({ "instanceUrl": "https://ci.example.com" }),
+    );
+    let list = json!({ "appConnections": [good, {}, { "id": 3 }, "text"] });
+    let server = kms(
+        || issued(json!(3600)),
+        move |_| Answer::json(200, list.clone()),
+    );
+    let (tx, mut results) = tokio::sync::mpsc::unbounded_channel();
+    let reach = Reach {
+        api_base: format!("{}/api", server.url),
+        credentials: Some(Credentials::Token(secrecy::SecretString::from(KMS_TOKEN))),
+        providers: ProviderEndpoints::default(),
+        direct: true,
+    };
+    let mut worker = Worker::new(reach, tx);
+    worker.run(Effect::LoadConnections(1, None));
+    let msg = tokio::time::timeout(std::time::Duration::from_secs(30), results.recv())
+        .await
+        .expect("an answer")
+        .expect("the worker is alive");
+    let Msg::Connections(1, Ok(list)) = msg else {
+        panic!("{msg:?}");
+    };
+    assert_eq!(list.rows.len(), 1, "{list:?}");
+    assert_eq!(list.rows[0].name, "good-one");
+    assert_eq!(list.unreadable, 3, "{list:?}");
+    assert_eq!(
+        list.shortfall().as_deref(),
+        Some("3 entries could not be read.")
+    );
+}
+
 // 1, in the wizard: the same date from TeamCity is a `?` line, not an internal error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_the_wizard_a_multi_byte_teamcity_date_is_a_question_line() {

@@ -104,7 +104,7 @@ fn unknown_id<T>(which: &ConnectionRef, result: &Result<T, KmsError>) -> Option<
 }
 
 /// The server's object as it came, with terminal controls escaped (see `sanitize`).
-fn print_json(v: &Value) {
+fn print_json(v: &impl serde::Serialize) {
     println!("{}", crate::sanitize::json_pretty(v));
 }
 
@@ -116,28 +116,10 @@ pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
         .call(|c| async move { c.list_connections_counted(app, project).await })
         .await
         .map_err(|e| Failure::from_kms(&e, app))?;
+    let missing = list.shortfall();
     let (conns, unreadable, beyond) = (list.rows, list.unreadable, list.beyond_cap);
     // As `ls` does: print what could be read, then say what could not, and exit 1.
-    let shortfall = || {
-        let mut lines = Vec::new();
-        if unreadable > 0 {
-            lines.push(format!(
-                "{unreadable} {} could not be read.",
-                if unreadable == 1 { "entry" } else { "entries" }
-            ));
-        }
-        if beyond > 0 {
-            lines.push(format!(
-                "{beyond} more not shown: kms-connect reads at most {} connections of one list.",
-                crate::kms::connections::MAX_ROWS
-            ));
-        }
-        if lines.is_empty() {
-            Ok(())
-        } else {
-            Err(Failure::runtime(lines.join(" ")))
-        }
-    };
+    let shortfall = || missing.clone().map_or(Ok(()), |m| Err(Failure::runtime(m)));
     if args.json {
         let mut out = std::io::stdout().lock();
         crate::sanitize::write_json_array(&mut out, conns.iter().map(|c| &c.raw))
@@ -186,9 +168,8 @@ fn row(c: &AppConnection) -> [String; 6] {
     let scope = match c.project_id.as_deref() {
         None => "organization".into(),
         Some(id) => c
-            .raw
-            .pointer("/project/name")
-            .and_then(Value::as_str)
+            .project_name
+            .as_deref()
             .map_or_else(|| clean_line(id), clean_line),
     };
     [

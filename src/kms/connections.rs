@@ -69,7 +69,7 @@ impl Changes {
 pub const MAX_ROWS: usize = 10_000;
 
 /// A list as read: the connections that could be read, and what could not be shown.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ConnectionList {
     pub rows: Vec<AppConnection>,
     /// Entries that are not a connection this client can read (counted, never silently
@@ -77,6 +77,42 @@ pub struct ConnectionList {
     pub unreadable: usize,
     /// Entries past [`MAX_ROWS`].
     pub beyond_cap: usize,
+}
+
+impl From<Vec<AppConnection>> for ConnectionList {
+    /// Every entry read.
+    fn from(rows: Vec<AppConnection>) -> ConnectionList {
+        ConnectionList {
+            rows,
+            ..ConnectionList::default()
+        }
+    }
+}
+
+impl ConnectionList {
+    /// What could not be shown, as one sentence (`None` when everything was read): the
+    /// same words `list` prints.
+    pub fn shortfall(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.unreadable > 0 {
+            parts.push(format!(
+                "{} {} could not be read.",
+                self.unreadable,
+                if self.unreadable == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                }
+            ));
+        }
+        if self.beyond_cap > 0 {
+            parts.push(format!(
+                "{} more not shown: kms-connect reads at most {MAX_ROWS} connections of one list.",
+                self.beyond_cap
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,11 +147,9 @@ impl<'de> Deserialize<'de> for Rows {
                     let Some(raw) = seq.next_element::<Value>()? else {
                         break;
                     };
-                    match (AppConnectionEnvelope {
-                        app_connection: raw,
-                    })
-                    .into_connection()
-                    {
+                    // The entry's `Value` lives only while it is read: the row keeps typed
+                    // fields and compact text.
+                    match AppConnection::from_value(&raw) {
                         // Without an ID and an app it is no connection anyone can act on.
                         Ok(c) if !c.id.trim().is_empty() && !c.app.trim().is_empty() => {
                             list.rows.push(c);

@@ -10,6 +10,7 @@ pub mod syncs;
 pub mod types;
 
 pub use client::KmsClient;
+pub use connections::ConnectionList;
 pub use connections::{Changes, ConnectionRef};
 pub use error::{Guidance, KmsError};
-pub use types::{AppConnection, Project};
+pub use types::{AppConnection, Project, RawJson};

@@ -21,9 +21,78 @@ pub struct AppConnection {
     pub created_at: String,
     pub updated_at: String,
     pub credentials_hash: String,
-    /// The object exactly as the server sent it (for `--json`), unknown fields included.
+    /// `project.name`, which newer servers add (anything else there is ignored).
+    #[serde(
+        rename = "project",
+        deserialize_with = "project_name",
+        skip_serializing
+    )]
+    pub project_name: Option<String>,
+    /// The object as the server sent it (for `--json`), unknown fields included: kept as
+    /// compact JSON text and parsed only when printed, so a list of thousands of rows holds
+    /// no `Value` tree per row.
     #[serde(skip)]
-    pub raw: Value,
+    pub raw: RawJson,
+}
+
+/// One JSON value kept as its compact text (what `serde_json::to_string` gives of it, so its
+/// keys are sorted as a `Value` prints them). Prints as the value it holds.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawJson(Box<str>);
+
+impl RawJson {
+    /// The value itself, parsed from the text (`Null` if the text is not JSON, which only a
+    /// bug could make).
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+fn project_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Object(mut o) => match o.remove("name") {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+impl Default for RawJson {
+    fn default() -> RawJson {
+        RawJson("null".into())
+    }
+}
+
+impl From<&Value> for RawJson {
+    fn from(v: &Value) -> RawJson {
+        RawJson(v.to_string().into_boxed_str())
+    }
+}
+
+impl From<Value> for RawJson {
+    fn from(v: Value) -> RawJson {
+        RawJson::from(&v)
+    }
+}
+
+impl std::fmt::Display for RawJson {
+    /// The compact JSON text (not cleaned: for comparisons, never for a terminal).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RawJson({:?})", &*self.0)
+    }
+}
+
+impl Serialize for RawJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value().serialize(s)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,8 +103,15 @@ pub(crate) struct AppConnectionEnvelope {
 
 impl AppConnectionEnvelope {
     pub fn into_connection(self) -> Result<AppConnection, serde_json::Error> {
-        let mut conn: AppConnection = serde_json::from_value(self.app_connection.clone())?;
-        conn.raw = self.app_connection;
+        AppConnection::from_value(&self.app_connection)
+    }
+}
+
+impl AppConnection {
+    /// The typed connection and its compact text, from one entry as the server sent it.
+    pub fn from_value(v: &Value) -> Result<AppConnection, serde_json::Error> {
+        let mut conn = AppConnection::deserialize(v)?;
+        conn.raw = RawJson::from(v);
         Ok(conn)
     }
 }

@@ -6,7 +6,7 @@ use crossterm::event::KeyEvent;
 
 use crate::apps::checks::{CheckInputs, Checklist};
 use crate::apps::{AppSpec, ConnectionInput, TestOutcome};
-use crate::kms::{AppConnection, Changes, Guidance, Project};
+use crate::kms::{AppConnection, Changes, ConnectionList, Guidance, Project};
 
 /// Identifies one request to the worker, so late or cancelled answers can be ignored.
 pub type RequestId = u64;
@@ -82,7 +82,8 @@ pub enum Msg {
     /// The whole checklist (the server's check and the lines after it).
     Checked(RequestId, Checklist),
     Created(RequestId, Result<AppConnection, Guidance>),
-    Connections(RequestId, Result<Vec<AppConnection>, Guidance>),
+    /// A list, with the entries that could not be read counted.
+    Connections(RequestId, Result<ConnectionList, Guidance>),
     /// A rotation or an edit of details finished.
     Changed(RequestId, Result<AppConnection, Guidance>),
     Deleted(RequestId, Result<AppConnection, Guidance>),
@@ -102,7 +103,11 @@ impl std::fmt::Debug for Msg {
             Msg::Checked(id, l) => write!(f, "Checked({id}, {:?})", l.server.code),
             Msg::Created(id, r) => write!(f, "Created({id}, ok: {})", r.is_ok()),
             Msg::Connections(id, r) => {
-                write!(f, "Connections({id}, {:?})", r.as_ref().map(Vec::len))
+                write!(
+                    f,
+                    "Connections({id}, {:?})",
+                    r.as_ref().map(|l| l.rows.len())
+                )
             }
             Msg::Changed(id, r) => write!(f, "Changed({id}, ok: {})", r.is_ok()),
             Msg::Deleted(id, r) => write!(f, "Deleted({id}, ok: {})", r.is_ok()),

@@ -186,10 +186,9 @@ impl Job {
             Job::Connections(project) => {
                 let project = project.as_deref();
                 let result = shared
-                    .with_client(
-                        None,
-                        |c| async move { c.list_connections(None, project).await },
-                    )
+                    .with_client(None, |c| async move {
+                        c.list_connections_counted(None, project).await
+                    })
                     .await;
                 Msg::Connections(id, result)
             }

@@ -7,7 +7,7 @@ use super::{ChangeResult, DeleteState, EditState, RotateState, View};
 use crate::apps::FieldId;
 use crate::apps::checks::Checklist;
 use crate::kms::error::Trouble;
-use crate::kms::{AppConnection, Changes, Guidance};
+use crate::kms::{AppConnection, Changes, ConnectionList, Guidance};
 use crate::tui::form::Form;
 use crate::tui::model::{State, fresh_id};
 use crate::tui::msg::{Effect, RequestId, Scope, Step};
@@ -62,7 +62,7 @@ pub fn load(state: &mut State) -> Vec<Effect> {
 pub fn connections_arrived(
     state: &mut State,
     id: RequestId,
-    result: Result<Vec<AppConnection>, Guidance>,
+    result: Result<ConnectionList, Guidance>,
 ) {
     let b = &mut state.browse;
     if b.loading != Some(id) {
@@ -70,8 +70,10 @@ pub fn connections_arrived(
     }
     b.loading = None;
     match result {
-        Ok(conns) => {
-            b.set_rows(conns);
+        Ok(list) => {
+            // Never dropped silently: the list view says what could not be shown.
+            b.shortfall = list.shortfall();
+            b.set_rows(list.rows);
             b.loaded = true;
         }
         Err(g) => b.error = Some(g),

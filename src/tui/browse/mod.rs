@@ -112,9 +112,8 @@ impl Row {
             (Some(p), Some(s)) if s.project_id() == Some(p) => s.label(),
             (Some(p), _) => self
                 .conn
-                .raw
-                .pointer("/project/name")
-                .and_then(|v| v.as_str())
+                .project_name
+                .as_deref()
                 .or_else(|| known.iter().find(|k| k.id == p).map(|k| k.name.as_str()))
                 .map_or_else(|| format!("project {}", clean_line(p)), clean_line),
         }
@@ -211,6 +210,8 @@ pub struct Browse {
     pub scope: Option<Scope>,
     /// `browse` was asked for before the scope was known: open it once it is.
     pub wanted: bool,
+    /// What the last list could not show ("3 entries could not be read."), if anything.
+    pub shortfall: Option<String>,
 }
 
 impl Browse {

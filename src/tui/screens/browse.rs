@@ -161,6 +161,10 @@ fn summary(state: &State, b: &Browse, width: usize) -> String {
         format!("{} of {} {noun} {scope}", b.visible.len(), b.rows.len())
     };
     let mut filters = Vec::new();
+    // What could not be read stays in view with the filters (the sort gives way first).
+    if let Some(missing) = &b.shortfall {
+        filters.push(missing.trim_end_matches('.').to_owned());
+    }
     if let Some(app) = b.app_filter {
         filters.push(format!("app: {}", app.name));
     }
@@ -231,6 +235,12 @@ fn empty_reason(state: &State, b: &Browse) -> Option<Vec<String>> {
     }
     if !b.loaded || !b.visible.is_empty() {
         return None;
+    }
+    if let (true, Some(missing)) = (b.rows.is_empty(), &b.shortfall) {
+        return Some(vec![
+            format!("No connection here could be read. {missing}"),
+            "Press r to load the list again.".into(),
+        ]);
     }
     if b.rows.is_empty() {
         return Some(vec![
