@@ -165,7 +165,7 @@ pub async fn run_checks(
     reach: &Reach,
     args: &CredentialArgs,
 ) -> Result<Checklist, Failure> {
-    let opts = check_options(args, input.app)?;
+    let opts = check_options(args, input.app)?.for_kms(&reach.api_base);
     Ok(apps::checks::run_checks(http, input, &reach.providers, &opts).await)
 }
 
