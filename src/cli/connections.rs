@@ -112,15 +112,40 @@ pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
     let app = args.app.as_deref().map(app_for).transpose()?;
     let mut kms = signed_in(ctx).await?;
     let project = ctx.project_id.as_deref();
-    let conns = kms
-        .call(|c| async move { c.list_connections(app, project).await })
+    let list = kms
+        .call(|c| async move { c.list_connections_counted(app, project).await })
         .await
         .map_err(|e| Failure::from_kms(&e, app))?;
+    let (conns, unreadable, beyond) = (list.rows, list.unreadable, list.beyond_cap);
+    // As `ls` does: print what could be read, then say what could not, and exit 1.
+    let shortfall = || {
+        let mut lines = Vec::new();
+        if unreadable > 0 {
+            lines.push(format!(
+                "{unreadable} {} could not be read.",
+                if unreadable == 1 { "entry" } else { "entries" }
+            ));
+        }
+        if beyond > 0 {
+            lines.push(format!(
+                "{beyond} more not shown: kms-connect reads at most {} connections of one list.",
+                crate::kms::connections::MAX_ROWS
+            ));
+        }
+        if lines.is_empty() {
+            Ok(())
+        } else {
+            Err(Failure::runtime(lines.join(" ")))
+        }
+    };
     if args.json {
         print_json(&Value::Array(conns.into_iter().map(|c| c.raw).collect()));
-        return Ok(());
+        return shortfall();
     }
-    if conns.is_empty() {
+    if conns.is_empty() && (unreadable > 0 || beyond > 0) {
+        return shortfall();
+    }
+    if conns.is_empty() && unreadable == 0 && beyond == 0 {
         let scope = ctx.project_id.as_deref().map_or_else(
             || "at organization level".into(),
             |p| format!("in project {}", clean_line(p)),
@@ -144,7 +169,7 @@ pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
             .collect();
         println!("{}", line.join("  ").trim_end());
     }
-    Ok(())
+    shortfall()
 }
 
 fn row(c: &AppConnection) -> [String; 6] {
@@ -240,7 +265,8 @@ pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
             (conn.id.clone(), Some(conn))
         }
     };
-    let target = if given_target.is_empty() {
+    let from_kms = given_target.is_empty();
+    let target = if from_kms {
         current
             .as_ref()
             .and_then(|c| app.target.as_ref().and_then(|t| c.credentials.get(t.key)))
@@ -250,7 +276,17 @@ pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
     } else {
         given_target
     };
+    // What the KMS returned is checked as if typed, before the new secret goes anywhere.
     let input = validated(app, &raw(app, &target, secret))?;
+    if let (true, Some(t)) = (from_kms, app.target.as_ref()) {
+        eprintln!(
+            "The new {} will be tested at {} ({} as the KMS has it; give {} to use another).",
+            app.secret.label.to_lowercase(),
+            clean_line(&target),
+            t.label,
+            t.flag
+        );
+    }
     if !args.skip_test {
         let url = apps::probe::probe_url(app, &input, &ctx.reach.providers);
         // Its own client: TLS roots are loaded only when the provider's URL needs them.
@@ -260,10 +296,9 @@ pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
         if !list.ok() {
             return Err(Failure::from_checklist(&list));
         }
-        if !args.cred.json {
-            for line in checklist_text(&list) {
-                eprintln!("{line}");
-            }
+        // With or without --json: the warnings must not vanish, and stdout stays pure JSON.
+        for line in checklist_text(&list) {
+            eprintln!("{line}");
         }
     }
     let input = &input;

@@ -25,7 +25,9 @@ pub enum KmsError {
     /// The server's error envelope.
     Api(ApiError),
     /// A create got no answer in time: the server may still have created the connection.
-    CreateUnconfirmed { url: String },
+    /// Also any failure after the request left (a reset, a body cut short). `name`: the
+    /// connection's, for a create, so the user can be told how to look for it.
+    CreateUnconfirmed { url: String, name: Option<String> },
     /// We answered the server with a 2xx we could not read.
     BadResponse { url: String, why: String },
 }
@@ -96,6 +98,14 @@ pub fn transport_hint(failure: &TransportFailure, otherwise: &'static str) -> &'
 impl KmsError {
     /// Reads a non-2xx answer.
     pub fn from_response(url: &str, r: &Captured) -> KmsError {
+        // A server may echo what it was sent (the token, a client or provider secret) in its
+        // message, reqId or issues: scrubbed before anything is read out of it, as provider
+        // answers are.
+        let scrubbed = Captured {
+            body: crate::sanitize::scrub_held(&String::from_utf8_lossy(&r.body)).into_bytes(),
+            ..r.clone()
+        };
+        let r = &scrubbed;
         let Some(body) = r.json().filter(Value::is_object) else {
             let what = if r.is_html() {
                 "a web page".to_owned()
@@ -163,11 +173,23 @@ impl KmsError {
                     "Check the KMS address (--kms-url or KMS_API_URL) and your network.",
                 )),
             ),
-            KmsError::CreateUnconfirmed { .. } => server(
-                "The KMS server did not confirm the create in time; it may still have made the connection."
-                    .into(),
-                Some("Check the server's App Connections before trying again (a retry may say the name is taken)."),
-            ),
+            KmsError::CreateUnconfirmed { name, .. } => {
+                let check = match (app, name) {
+                    (Some(a), Some(n)) => format!(
+                        "Check with `kms-connect get {} {}` before trying again (a retry may say the name is taken).",
+                        a.slug,
+                        clean_short(n, 60)
+                    ),
+                    _ => "Check the server's App Connections before trying again (a retry may say the name is taken).".into(),
+                };
+                Guidance {
+                    trouble: Trouble::Server,
+                    headline: "The KMS server's answer was lost or came too late; it may still have made the change."
+                        .into(),
+                    hint: Some(check),
+                    fields: Vec::new(),
+                }
+            }
             KmsError::NotKmsApi { url, status, what } => server(
                 format!(
                     "{} answered {what} ({status}), not the KMS API.",

@@ -8,10 +8,12 @@
 mod app_specs;
 mod auth;
 pub mod demo_context;
+mod destinations;
 mod envelope;
 mod fixtures;
 mod kms;
 mod kms_changes;
+mod kms_syncs;
 mod providers;
 mod record;
 mod reply;
@@ -79,6 +81,14 @@ pub mod demo {
     pub const NO_PROJECTS_CLIENT_ID: &str = "demo-no-projects";
     /// Refused: "Access denied due to expired client secret".
     pub const EXPIRED_SECRET_CLIENT_ID: &str = "demo-expired-secret";
+    /// Secret Sync runs to these destinations fail, each with the server's nested message
+    /// (a TeamCity project other than `Backend` fails with 404 too).
+    pub const SYNC_FAIL_TEAMCITY_BUILD: &str = "Backend_Locked";
+    pub const SYNC_FAIL_OCTOPUS_PROJECT: &str = "Projects-2";
+    pub const SYNC_FAIL_BITBUCKET_REPO: &str = "locked-repo";
+    pub const SYNC_FAIL_NORTHFLANK_GROUP: &str = "locked";
+    /// Northflank: accepted, but its API role lacks Secret Groups › Update.
+    pub const NORTHFLANK_TOKEN_NO_UPDATE: &str = "demo-noupdate-token";
 }
 
 /// One request as received by one of the five sandbox servers.
@@ -159,12 +169,15 @@ impl Sandbox {
             (
                 bitbucket_listener,
                 "bitbucket",
-                providers::router(providers::bitbucket()),
+                destinations::bitbucket(providers::router(providers::bitbucket())),
             ),
             (
                 northflank_listener,
                 "northflank",
-                providers::router(providers::northflank()),
+                destinations::northflank(
+                    providers::northflank(),
+                    providers::router(providers::northflank()),
+                ),
             ),
         ];
         let tasks = servers

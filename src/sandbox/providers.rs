@@ -406,6 +406,22 @@ pub(crate) fn octopus() -> Provider {
         StatusCode::OK,
         json!([{ "Id": "Spaces-1", "Name": "Default", "Slug": "default", "IsDefault": true }]),
     );
+    let octo_projects = Reply::json(
+        StatusCode::OK,
+        json!([{ "Id": "Projects-1", "Name": "Web shop", "Slug": "web-shop" },
+               { "Id": "Projects-2", "Name": "Locked", "Slug": "locked" }]),
+    );
+    let octo_vars = Reply::json(
+        StatusCode::OK,
+        json!({ "Id": "variableset-Projects-1", "OwnerId": "Projects-1", "Version": 3, "SpaceId": "Spaces-1",
+            "Variables": [
+                { "Id": "v1", "Name": "KMS_OLD", "Value": null, "Type": "Sensitive", "IsSensitive": true },
+                { "Id": "v2", "Name": "HAND_MADE", "Value": null, "Type": "Sensitive", "IsSensitive": true },
+                { "Id": "v3", "Name": "Region", "Value": "eu", "Type": "String", "IsSensitive": false } ],
+            "ScopeValues": { "Environments": [{ "Id": "Environments-1", "Name": "Production" }],
+                "Roles": [], "Machines": [], "Processes": [], "Actions": [],
+                "Channels": [{ "Id": "Channels-1", "Name": "Default" }] } }),
+    );
     let mut rows = good_rows(Row::secret(demo::OCTOPUS_API_KEY, me.clone()));
     rows.push(Row::secret(demo::EXPIRING_TOKEN, me.clone()));
     rows.push(Row::secret(demo::OCTOPUS_READONLY_KEY, me.clone()));
@@ -444,6 +460,22 @@ pub(crate) fn octopus() -> Provider {
                     (demo::OCTOPUS_READONLY_KEY, permissions.clone()),
                     (demo::OCTOPUS_CUSTOM_KEY, permissions.clone()),
                     (demo::OCTOPUS_UNTRACKED_KEY, permissions),
+                ],
+            ),
+            route(
+                "/api/Spaces-1/projects/all",
+                (demo::OCTOPUS_API_KEY, octo_projects.clone()),
+                vec![
+                    (demo::EXPIRING_TOKEN, octo_projects.clone()),
+                    (demo::OCTOPUS_READONLY_KEY, octo_projects),
+                ],
+            ),
+            route(
+                "/api/Spaces-1/projects/Projects-1/variables",
+                (demo::OCTOPUS_API_KEY, octo_vars.clone()),
+                vec![
+                    (demo::EXPIRING_TOKEN, octo_vars.clone()),
+                    (demo::OCTOPUS_READONLY_KEY, octo_vars),
                 ],
             ),
             route(
@@ -591,6 +623,18 @@ pub(crate) fn northflank() -> Provider {
     let sync_permissions = json!({ "orgScope": [], "teamScope": [], "projectScope": [
         "Project:Manage:Read", "Project:Secrets:SecretGroups:List",
         "Project:Secrets:SecretGroups:ReadValues", "Project:Secrets:SecretGroups:Update" ] });
+    let no_update = json!({ "orgScope": [], "teamScope": [], "projectScope": [
+        "Project:Manage:Read", "Project:Secrets:SecretGroups:List",
+        "Project:Secrets:SecretGroups:ReadValues" ] });
+    let auth_with = |permissions: serde_json::Value| {
+        Reply::json(
+            StatusCode::OK,
+            json!({ "data": {
+                "tokenKind": "api", "id": "kms-sync", "name": "KMS sync", "entityType": "team",
+                "entityId": "acme", "role": { "name": "KMS read", "roleId": "kms-read", "roleType": "team", "entityType": "team" },
+                "permissions": permissions, "createdAt": in_days(-30), "expiresAt": null } }),
+        )
+    };
     let auth = |entity: &str, expires: Option<String>| {
         Reply::json(
             StatusCode::OK,
@@ -602,7 +646,8 @@ pub(crate) fn northflank() -> Provider {
     };
     let mut rows = good_rows(Row::secret(demo::NORTHFLANK_TOKEN, projects.clone()));
     rows.push(Row::secret(demo::EXPIRING_TOKEN, projects.clone()));
-    rows.push(Row::secret(demo::NORTHFLANK_ORG_TOKEN, projects));
+    rows.push(Row::secret(demo::NORTHFLANK_ORG_TOKEN, projects.clone()));
+    rows.push(Row::secret(demo::NORTHFLANK_TOKEN_NO_UPDATE, projects));
     rows.push(rate_limited(
         error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -636,6 +681,7 @@ pub(crate) fn northflank() -> Provider {
                     (demo::EXPIRING_TOKEN, auth("team", Some(in_days(5)))),
                     (demo::EXPIRED_TOKEN, auth("team", Some(in_days(-3)))),
                     (demo::NORTHFLANK_ORG_TOKEN, auth("org", None)),
+                    (demo::NORTHFLANK_TOKEN_NO_UPDATE, auth_with(no_update)),
                 ],
             ),
             route(
@@ -645,8 +691,8 @@ pub(crate) fn northflank() -> Provider {
             ),
             route(
                 "/v1/projects/web/secrets/app-env/details",
-                (demo::NORTHFLANK_TOKEN, details),
-                Vec::new(),
+                (demo::NORTHFLANK_TOKEN, details.clone()),
+                vec![(demo::NORTHFLANK_TOKEN_NO_UPDATE, details)],
             ),
         ],
         rejected: error(
