@@ -251,6 +251,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn create_waits_out_the_servers_retries() {
+        // Four attempts of up to 35 s each and three waits of up to 30 s (Retry-After).
+        let attempt = crate::apps::probe::PROBE_TIMEOUT.as_secs();
+        assert!(CREATE_TIMEOUT.as_secs() >= 4 * attempt + 3 * 30);
+    }
+
+    #[test]
     fn only_plain_http_to_another_machine_is_in_clear() {
         assert!(sends_in_clear("http://kms.example.com/api"));
         assert!(sends_in_clear("http://10.0.0.5:8080/api"));
