@@ -8,6 +8,9 @@ use reqwest::header::HeaderMap;
 /// Longest response body we read; anything after it is dropped.
 pub const BODY_CAP: usize = 1024 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// A client's default, for provider calls: longer than the KMS server's own check may wait
+/// (it has no limit of its own; 30 s in some TeamCity versions). KMS calls set their own.
+pub const PROVIDER_TIMEOUT: Duration = Duration::from_secs(35);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// Builds the client. `needs_tls` is false when every URL this process will call is plain
@@ -44,7 +47,7 @@ pub fn client_with_ca_file(direct: bool, path: &str) -> Result<reqwest::Client, 
 fn builder(needs_tls: bool, direct: bool) -> reqwest::ClientBuilder {
     let mut b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(REQUEST_TIMEOUT)
+        .timeout(PROVIDER_TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT)
         .user_agent(concat!("kms-connect/", env!("CARGO_PKG_VERSION")));
     if !needs_tls {

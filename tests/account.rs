@@ -555,3 +555,23 @@ fn login_to_a_plain_http_server_elsewhere_warns_before_anything_is_sent() {
     let run = h.login(&h.sb.client_id, demo_secret(), &[]);
     assert!(!run.stderr.contains("Warning"), "{run:?}");
 }
+
+#[test]
+fn status_with_a_user_session_token_shows_the_session_and_its_organization() {
+    // /api/v1/identities/details answers 403 to a user's session token (it accepts only
+    // machine-identity tokens); the app-connection routes accept it: status must not fail.
+    let h = Harness::new();
+    let env = [
+        ("KMS_API_URL", h.sb.kms_url.as_str()),
+        ("KMS_TOKEN", demo::USER_SESSION_TOKEN),
+    ];
+    let run = h.run(&["status"], &env, None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("user session, organization 6f03caa1-a5de-43ce-b127-95a145d3464c"),
+        "{run:?}"
+    );
+    let v = h.run(&["status", "--json"], &env, None).json();
+    assert_eq!(v["identity"]["ok"], true, "{v}");
+}

@@ -117,6 +117,7 @@ fn tested(ok: bool) -> TestOutcome {
         learned: Vec::new(),
         retry_after_secs: None,
         url: "https://ci.example.com/app/rest/server".into(),
+        cautions: Vec::new(),
     }
 }
 

@@ -564,6 +564,7 @@ fn fixed(inputs: CheckInputs) -> CheckOptions {
         now: 1_771_545_600,
         timeout: Duration::from_secs(5),
         front_end: &WIZARD,
+        kms_api: None,
     }
 }
 
@@ -1402,4 +1403,28 @@ async fn a_bitbucket_account_without_a_nickname_is_named_by_its_account_id() {
         line(&list, CheckKind::Who).message,
         "The token belongs to Bitbucket account CI Bot (557058:abc)."
     );
+}
+
+#[tokio::test]
+async fn an_instance_on_an_internal_address_is_a_warning_on_the_server_line_for_a_hosted_kms() {
+    // The sandbox TeamCity is on 127.0.0.1: a hosted KMS server would refuse it.
+    let sb = Sandbox::start().await.unwrap();
+    let inp = input("teamcity", &sb.teamcity_url, demo::TEAMCITY_TOKEN);
+    let hosted = options(Default::default()).for_kms("https://app.kms.hanzo.ai/api");
+    let list = run(&inp, &endpoints(&sb), &hosted).await;
+    assert!(list.ok(), "a warning, not a failure: {list:#?}");
+    let server = &list.lines()[0];
+    assert_eq!(
+        (server.check, server.status),
+        (CheckKind::Server, Status::Warn)
+    );
+    assert!(
+        server.message.contains("127.0.0.1 is an internal address")
+            && server.message.contains("Local IPs not allowed as URL"),
+        "{server:?}"
+    );
+    // The same instance with the KMS itself on loopback (the sandbox): nothing to say.
+    let local = options(Default::default()).for_kms(&format!("{}/api", sb.kms_url));
+    let list = run(&inp, &endpoints(&sb), &local).await;
+    assert_eq!(list.lines()[0].status, Status::Ok, "{list:#?}");
 }

@@ -30,6 +30,7 @@ fn outcome(ok: bool) -> TestOutcome {
         learned: Vec::new(),
         retry_after_secs: None,
         url: "https://ci.example.com/app/rest/server".into(),
+        cautions: Vec::new(),
     }
 }
 

@@ -15,8 +15,11 @@ use crate::http::{self, TransportFailure};
 
 pub const DEFAULT_KMS_URL: &str = "https://app.kms.hanzo.ai";
 
-/// A create waits for the server's own check of the provider, which may retry for a while.
-pub const CREATE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+/// A create waits for the server's own check of the provider, which has no time limit of
+/// its own and retries 3 times on 429, 5xx and network errors, honouring `Retry-After`
+/// (backend/src/lib/config/request.ts): four slow attempts (4 × 35 s) plus three waits of
+/// up to 30 s fit in 240 s.
+pub const CREATE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(240);
 
 /// Turns what a user typed into the API base: trimmed, no trailing `/`, ending in `/api`.
 /// Accepts the value with or without `/api`.
@@ -246,6 +249,13 @@ impl KmsClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn create_waits_out_the_servers_retries() {
+        // Four attempts of up to 35 s each and three waits of up to 30 s (Retry-After).
+        let attempt = crate::apps::probe::PROBE_TIMEOUT.as_secs();
+        assert!(CREATE_TIMEOUT.as_secs() >= 4 * attempt + 3 * 30);
+    }
 
     #[test]
     fn only_plain_http_to_another_machine_is_in_clear() {

@@ -67,6 +67,22 @@ pub fn token_expiry(token: &str) -> Option<u64> {
     claims.get("exp")?.as_u64()
 }
 
+/// The organization id in a user's session token (a JWT whose `authTokenType` is
+/// `accessToken`), read without checking the signature; `None` for any other token (a
+/// machine identity's is `identityAccessToken`). `/api/v1/identities/details` refuses such a
+/// token with 403 while every app-connection route accepts it.
+pub fn user_session_organization(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    if claims.get("authTokenType")?.as_str()? != "accessToken" {
+        return None;
+    }
+    Some(clean_short(claims.get("organizationId")?.as_str()?, 64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

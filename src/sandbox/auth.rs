@@ -159,6 +159,21 @@ pub(crate) async fn resolve_tokens(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.as_bytes().get(7..));
+    if presented == Some(super::demo::USER_SESSION_TOKEN.as_bytes()) {
+        // A user session: accepted by the app-connection routes, refused (wrong auth mode,
+        // `ForbiddenRequestError`) by the identity-only route.
+        if request.uri().path().trim_end_matches('/') == "/api/v1/identities/details" {
+            return Failure::identity_route_refused().into_response();
+        }
+        if let Ok(v) = HeaderValue::from_str(&format!("Bearer {ACCESS_TOKEN}")) {
+            request.headers_mut().insert(header::AUTHORIZATION, v);
+        }
+        return next.run(request).await;
+    }
     let checked = request
         .headers()
         .get(header::AUTHORIZATION)

@@ -49,6 +49,17 @@ impl Failure {
         )
     }
 
+    /// A user session on the identity-only route: `ForbiddenRequestError`, whose name is set
+    /// to "Forbidden access to <url>".
+    pub(crate) fn identity_route_refused() -> Self {
+        Self::Envelope {
+            status: StatusCode::FORBIDDEN,
+            error: "Forbidden access to /api/v1/identities/details",
+            message: Value::String("You are not allowed to access this resource".into()),
+            details: None,
+        }
+    }
+
     pub(crate) fn unauthorized(message: impl Into<String>) -> Self {
         Self::text(StatusCode::UNAUTHORIZED, "UnauthorizedError", message)
     }

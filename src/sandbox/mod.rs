@@ -70,6 +70,10 @@ pub mod demo {
     pub const LEGACY_TEAMCITY_PATH: &str = "/legacy";
     /// Appended to the TeamCity or Octopus Deploy URL: a web page, not the API.
     pub const WEB_PAGE_PATH: &str = "/web";
+    /// KMS: a user's session token (a JWT with `authTokenType: "accessToken"` and the demo
+    /// organization's id). Every app-connection route accepts it; `/api/v1/identities/details`
+    /// answers 403, as it accepts only machine-identity tokens.
+    pub const USER_SESSION_TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdXRoVG9rZW5UeXBlIjoiYWNjZXNzVG9rZW4iLCJ1c2VySWQiOiIwZDJjNWE0ZS03YjFmLTRjOGUtOWEzZC01ZTZmN2E4YjljMGQiLCJ0b2tlblZlcnNpb25JZCI6IjEiLCJhY2Nlc3NWZXJzaW9uIjoxLCJvcmdhbml6YXRpb25JZCI6IjZmMDNjYWExLWE1ZGUtNDNjZS1iMTI3LTk1YTE0NWQzNDY0YyIsImV4cCI6NDEwMjQ0NDgwMH0.demo-signature";
     /// KMS universal auth, with the demo client secret: tokens that last 30 seconds.
     pub const SHORT_LIVED_CLIENT_ID: &str = "demo-short-lived";
     /// Signs in, but is a member of no project; listing organization-level connections is

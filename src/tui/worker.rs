@@ -170,7 +170,8 @@ impl Job {
                     inputs,
                     std::time::SystemTime::now(),
                     &crate::apps::front_end::WIZARD,
-                );
+                )
+                .for_kms(&shared.reach.api_base);
                 let list = checks::run_checks(http, &input, &shared.reach.providers, &opts).await;
                 Msg::Checked(id, list)
             }

@@ -8,6 +8,7 @@
 mod bitbucket;
 mod northflank;
 mod octopus;
+mod private_address;
 mod teamcity;
 pub mod when;
 
@@ -18,7 +19,7 @@ use serde_json::Value;
 
 use super::front_end::FrontEnd;
 use super::probe::{self, Advice, TestOutcome};
-use super::{AppSpec, ConnectionInput, FieldId, ProviderEndpoints};
+use super::{ApiBase, AppSpec, ConnectionInput, FieldId, ProviderEndpoints};
 use crate::http::{self, Captured, TransportFailure};
 use crate::sanitize::clean_short;
 
@@ -105,11 +106,19 @@ impl CheckLine {
 
     /// The line for the server's own check.
     pub fn server(o: &TestOutcome) -> Self {
-        let status = if o.ok { Status::Ok } else { Status::Fail };
+        let status = match (o.ok, o.cautions.is_empty()) {
+            (true, true) => Status::Ok,
+            (true, false) => Status::Warn,
+            (false, _) => Status::Fail,
+        };
+        let message = std::iter::once(o.message.as_str())
+            .chain(o.cautions.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
         CheckLine {
             hint: o.hint.clone(),
             missing: o.missing.clone(),
-            ..CheckLine::new(CheckKind::Server, status, o.message.clone())
+            ..CheckLine::new(CheckKind::Server, status, message)
         }
     }
 }
@@ -153,6 +162,9 @@ pub struct CheckOptions {
     pub timeout: Duration,
     /// The front end's words for the actions hints point at.
     pub front_end: &'static FrontEnd,
+    /// The KMS server's API base, to judge the instance URL as it will: a ⚠ when it would
+    /// refuse an internal address. None: not judged.
+    pub kms_api: Option<String>,
 }
 
 impl CheckOptions {
@@ -165,7 +177,14 @@ impl CheckOptions {
             now,
             timeout: CHECK_TIMEOUT,
             front_end,
+            kms_api: None,
         }
+    }
+
+    /// The same options, judging the instance URL as the KMS server at `api_base` will.
+    pub fn for_kms(mut self, api_base: &str) -> Self {
+        self.kms_api = Some(api_base.to_owned());
+        self
     }
 
     fn advice(&self) -> Advice<'_> {
@@ -319,6 +338,16 @@ pub async fn run_checks(
         }
         _ => (probe.await.0, Vec::new()),
     };
+    let mut server = server;
+    if let (true, Some(kms), ApiBase::Instance, Some(target)) = (
+        server.ok,
+        opts.kms_api.as_deref(),
+        input.app.api_base,
+        input.target.as_deref(),
+    ) && let Some(caution) = private_address::caution(kms, target).await
+    {
+        server.cautions.push(caution);
+    }
     if let Some(line) = ca_line(&ctx, &server) {
         extra.push(line);
     }
@@ -376,6 +405,7 @@ pub fn ca_unusable(why: String) -> TestOutcome {
         learned: Vec::new(),
         retry_after_secs: None,
         url: String::new(),
+        cautions: Vec::new(),
     }
 }
 
@@ -673,6 +703,7 @@ mod tests {
             learned: Vec::new(),
             retry_after_secs: None,
             url: "u".into(),
+            cautions: Vec::new(),
         };
         let list = Checklist {
             server,

@@ -5,8 +5,10 @@
 mod request;
 mod verdict;
 
+pub use request::{
+    PROBE_TIMEOUT, SLOW_PROVIDER, probe_url, run, run_captured, setup_failed, with_server_notes,
+};
 pub(crate) use request::{authorized, scrub, scrub_captured, secret_forms};
-pub use request::{probe_url, run, run_captured, setup_failed};
 pub use verdict::classify;
 pub(crate) use verdict::provider_text;
 
@@ -109,6 +111,10 @@ pub struct TestOutcome {
     pub retry_after_secs: Option<u64>,
     /// The URL that was called (never holds the secret).
     pub url: String,
+    /// Said with a pass (a ⚠ on the server-check line): the provider was slow, or the
+    /// instance resolves to an address the KMS server refuses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cautions: Vec<String>,
 }
 
 impl TestOutcome {
@@ -127,6 +133,7 @@ impl TestOutcome {
             learned: Vec::new(),
             retry_after_secs: None,
             url: url.to_owned(),
+            cautions: Vec::new(),
         }
     }
 }

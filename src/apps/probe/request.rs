@@ -1,6 +1,8 @@
 //! The request: the provider's URL, the credential in the headers the provider expects, and
 //! the secret taken out of everything that comes back.
 
+use std::time::Duration;
+
 use base64::Engine as _;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use secrecy::ExposeSecret;
@@ -45,6 +47,7 @@ pub async fn run_captured(
         Ok(req) => req,
         Err(o) => return (*o, None),
     };
+    let started = std::time::Instant::now();
     let (outcome, captured) = match req.send().await {
         Err(e) => (
             transport_outcome(app, &url, &TransportFailure::classify(&e), advice),
@@ -61,7 +64,46 @@ pub async fn run_captured(
             ),
         },
     };
+    let outcome = with_server_notes(outcome, app, started.elapsed());
     (redact(outcome, &secret_forms(input)), captured)
+}
+
+/// The KMS server's own check has no time limit of its own (30 s in some TeamCity
+/// versions): the test waits longer than that before calling the provider unreachable (the
+/// provider clients' default, [`http::PROVIDER_TIMEOUT`]).
+pub const PROBE_TIMEOUT: Duration = http::PROVIDER_TIMEOUT;
+
+/// Beyond this, a pass gets a ⚠: the KMS server may give up on a provider this slow.
+pub const SLOW_PROVIDER: Duration = Duration::from_secs(10);
+
+/// What the KMS server will do differently from this test. A slow pass: it may give up. A
+/// 429, a 5xx or no answer: it retries its check 3 times with an exponential delay,
+/// honouring `Retry-After` (the server's request helper, backend/src/lib/config/request.ts,
+/// axios-retry), so `create` may still pass, slowly.
+pub fn with_server_notes(mut o: TestOutcome, app: &AppSpec, took: Duration) -> TestOutcome {
+    if o.ok && took > SLOW_PROVIDER {
+        o.cautions.push(format!(
+            "{} took {} s to answer: the KMS server may give up.",
+            app.name,
+            took.as_secs()
+        ));
+    }
+    let retried = matches!(
+        o.code,
+        OutcomeCode::RateLimited
+            | OutcomeCode::Unavailable
+            | OutcomeCode::Timeout
+            | OutcomeCode::Refused
+            | OutcomeCode::Unreachable
+    );
+    if retried {
+        let note = "The KMS server retries its own check 3 times on 429, 5xx and network errors (waiting longer each time, honouring Retry-After), so create may still pass, slowly.";
+        o.hint = Some(match o.hint.take() {
+            Some(h) => format!("{h} {note}"),
+            None => note.to_owned(),
+        });
+    }
+    o
 }
 
 /// Adds `Accept: application/json` and the app's credential headers (marked sensitive) to a

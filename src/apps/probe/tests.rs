@@ -279,3 +279,57 @@ fn teamcity_errors_are_read_from_json_xml_or_old_plain_text() {
     );
     assert!(odd.message.ends_with(": Teapot"), "{odd:?}");
 }
+
+#[test]
+fn the_test_waits_as_long_as_the_kms_server_and_warns_when_the_provider_is_slow() {
+    use std::time::Duration;
+    // The server's check has no limit of its own (30 s in some TeamCity versions).
+    assert!(PROBE_TIMEOUT >= Duration::from_secs(30));
+    let pass = classify(tc(), "u", &cap(200, &[], r#"{"version":"2025.07"}"#));
+    let quick = with_server_notes(pass.clone(), tc(), Duration::from_secs(3));
+    assert!(quick.cautions.is_empty());
+    let slow = with_server_notes(pass, tc(), Duration::from_secs(12));
+    assert!(slow.ok);
+    assert_eq!(
+        slow.cautions,
+        ["TeamCity took 12 s to answer: the KMS server may give up."]
+    );
+    let line = crate::apps::checks::CheckLine::server(&slow);
+    assert_eq!(line.status, crate::apps::checks::Status::Warn);
+    assert!(
+        line.message.ends_with("the KMS server may give up."),
+        "{line:?}"
+    );
+}
+
+#[test]
+fn a_429_5xx_or_network_error_says_the_kms_server_retries() {
+    use std::time::Duration;
+    let limited = classify(tc(), "u", &cap(429, &[("retry-after", "30")], ""));
+    let limited = with_server_notes(limited, tc(), Duration::from_secs(1));
+    assert!(
+        limited
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("retries its own check 3 times"),
+        "{limited:?}"
+    );
+    let down = with_server_notes(
+        classify(tc(), "u", &cap(503, &[], "")),
+        tc(),
+        Duration::from_secs(1),
+    );
+    assert!(
+        down.hint
+            .as_deref()
+            .unwrap()
+            .contains("honouring Retry-After")
+    );
+    let rejected = with_server_notes(
+        classify(tc(), "u", &cap(401, &[("teamcity-node-id", "M")], "")),
+        tc(),
+        Duration::from_secs(1),
+    );
+    assert!(!rejected.hint.unwrap_or_default().contains("retries"));
+}

@@ -84,6 +84,7 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> T
                     learned,
                     retry_after_secs: None,
                     url: url.to_owned(),
+                    cautions: Vec::new(),
                 }
             }
             None => not_provider(app, url, r, "something that is not JSON", advice),
