@@ -11,9 +11,20 @@ use kms_connect::sandbox::{Sandbox, demo_context};
 use kms_connect::tui::{self, Opening};
 
 fn main() {
+    // Before anything can panic: a panic restores the terminal and prints one clean line.
+    tui::terminal::install_panic_hook();
     let matches = Cli::command().get_matches();
     let given = GivenFlags::from(&matches);
     let args = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // Completions and the man page need nothing but the clap definition.
+    if let Some(cmd) = &args.command
+        && let Some(written) = cli::generated(cmd, &mut std::io::stdout().lock())
+    {
+        if let Err(e) = written {
+            fail(&format!("Could not write: {e}"), EXIT_RUNTIME);
+        }
+        std::process::exit(0);
+    }
     // The CLI does one request at a time; the wizard and the sandbox want a second thread.
     // Whatever draws the wizard (browse, an interactive login) must not share its thread with
     // the worker: the panic hook tells the two apart by the thread's name.
@@ -59,6 +70,11 @@ async fn run(args: Cli, given: GivenFlags) -> i32 {
             Err(e) => fail(&e, EXIT_INPUT),
         }
     };
+    // Debug builds only: a panic on demand, so tests can check what a bug looks like.
+    #[cfg(debug_assertions)]
+    if let Ok(message) = std::env::var("KMS_CONNECT_DEBUG_PANIC") {
+        panic!("{message}");
+    }
     // No identity anywhere: the sign-in comes first.
     let not_signed_in = ctx.reach.credentials.is_none();
     match args.command {
@@ -100,6 +116,15 @@ fn need_terminal(message: &str) {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         fail(message, EXIT_INPUT);
+    }
+    // A terminal that cannot draw the screens (no cursor movement, no alternate screen) would
+    // show a broken layout: say so, and point at the subcommands that need none.
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        fail(
+            "This terminal (TERM=dumb) cannot show the wizard. Use the subcommands instead: \
+             kms-connect --help (e.g. kms-connect create, kms-connect list).",
+            EXIT_INPUT,
+        );
     }
 }
 

@@ -138,29 +138,38 @@ fn mode(path: &Path) -> u32 {
 }
 
 #[test]
-fn login_without_remember_saves_the_profile_and_no_secret() {
+fn login_without_remember_caches_the_token_and_no_secret() {
     let h = Harness::new();
     let run = h.login(&h.sb.client_id, demo_secret(), &[]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("✓ Signed in to 127.0.0.1"), "{run:?}");
     assert!(run.stdout.contains("(Demo org)"), "{run:?}");
-    assert!(run.stdout.contains("Nothing secret was stored"), "{run:?}");
+    assert!(run.stdout.contains("The access token is cached"), "{run:?}");
+    assert!(
+        run.stdout.contains("client secret is not stored"),
+        "{run:?}"
+    );
     let profiles = h.read("profiles.toml");
     assert!(profiles.contains("[profiles.default]"), "{profiles}");
     assert!(profiles.contains(&format!("server = \"{}\"", h.sb.kms_url)));
     assert!(profiles.contains("client_id = \"demo-client-id\""));
     assert_eq!(mode(&h.file("profiles.toml")), 0o600);
-    assert!(!h.file("secrets.toml").exists() && !h.file("tokens.toml").exists());
+    // The short-lived token, 0600 with its expiry; never the client secret.
+    assert!(!h.file("secrets.toml").exists());
+    assert!(h.read("tokens.toml").contains("expires_at = "));
+    assert_eq!(mode(&h.file("tokens.toml")), 0o600);
     assert!(!h.all_files().contains(demo_secret()));
-    assert!(!h.all_files().contains(&h.sb.token));
-    // Nothing remembered: the next run has no identity and says what to do.
+    // The next command works with the cached token, and status says so.
+    let run = h.run(&["status"], &[], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("cached token"), "{run:?}");
+    let run = h.run(&["projects"], &[], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    // logout removes it.
+    assert_eq!(h.run(&["logout"], &[], None).code, 0);
+    assert!(!h.file("tokens.toml").exists());
     let run = h.run(&["status"], &[], None);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(
-        run.stdout
-            .contains(&format!("Server    {}  [profile]", h.sb.kms_url)),
-        "{run:?}"
-    );
     assert!(run.stderr.contains("kms-connect login"), "{run:?}");
 }
 

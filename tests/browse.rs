@@ -947,3 +947,29 @@ fn the_filter_edits_like_a_shell_line() {
     assert_eq!(s.browse.filter, "xbuild ");
     assert!(screen(&s).contains("filter: x▏build"), "{}", screen(&s));
 }
+
+// ---- hostile IDs ----
+
+#[test]
+fn an_id_with_control_characters_is_not_copied_and_the_notice_says_so() {
+    for hostile in [
+        "id\u{1b}]52;c;\u{1b}]52;c;eA==\u{7}\u{7}",
+        "id\u{7}",
+        "id\nnext",
+        "id\u{9b}31m",
+    ] {
+        let mut s = wizard();
+        let id = match press(&mut s, KeyCode::Char('b')).as_slice() {
+            [Effect::LoadConnections(id, _)] => *id,
+            other => panic!("{other:?}"),
+        };
+        let c = conn(hostile, "evil", "northflank", json!({}));
+        update(&mut s, Msg::Connections(id, Ok(vec![c])));
+        let effects = press(&mut s, KeyCode::Char('y'));
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Copy(_))),
+            "{hostile:?}: {effects:?}"
+        );
+        assert!(screen(&s).contains("Not copied"), "{hostile:?}");
+    }
+}

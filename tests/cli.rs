@@ -785,7 +785,8 @@ fn create_json_for_each_app() {
             .secret_stdin(secret)
             .run();
         assert_eq!(run.code, 0, "{slug}: {run:?}");
-        assert_eq!(run.stderr, "", "--json keeps stderr quiet on success");
+        // The check lines go to stderr with --json too; stdout stays the object.
+        assert!(run.stderr.contains("✓"), "{slug}: {}", run.stderr);
         let v = run.json();
         assert!(v.is_object(), "{v}");
         assert_eq!(v["name"], json!(name));
@@ -1431,6 +1432,28 @@ fn rotate_tests_then_patches_the_complete_credentials() {
 }
 
 #[test]
+fn json_keeps_the_warnings_on_stderr_for_create_and_rotate() {
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["create", "northflank", "--json", "--name", "nf-expiring"])
+        .secret_stdin(demo::EXPIRING_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("⚠"), "{}", run.stderr);
+    let v = run.json();
+    let id = v["id"].as_str().unwrap().to_owned();
+    let run = h
+        .cli()
+        .args(["rotate", "northflank", &id, "--json"])
+        .secret_stdin(demo::EXPIRING_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("⚠"), "{}", run.stderr);
+    assert_eq!(run.json()["id"], json!(id), "stdout is still pure JSON");
+}
+
+#[test]
 fn rotate_by_id_with_everything_given_needs_no_lookup() {
     let h = Harness::new();
     let [_, nf, _] = h.seeded();
@@ -1601,4 +1624,73 @@ fn browse_commands_with_a_rejected_token_exit_1() {
         .run();
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("rejected or has expired"), "{run:?}");
+}
+
+#[test]
+fn create_on_an_instance_host_the_kms_server_cannot_resolve_exits_3_pointing_at_the_url() {
+    // The server looks the host up first ("Could not resolve hostname to any IP address").
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["create", "teamcity", "--skip-test", "--name", "ci"])
+        .args(["--instance-url", "http://ci.does-not-exist.invalid"])
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("could not resolve the instance URL's host name")
+            && run.stderr.contains("--instance-url")
+            && !run.stderr.contains("answered 400"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn a_name_shaped_like_a_uuid_is_found_by_get_update_and_delete() {
+    // The slug rule allows it; the server takes it for an ID, which 404s: try the name next.
+    let h = Harness::new();
+    let name = "0b1c2d3e-1111-4222-8333-444455556666";
+    let run = h
+        .cli()
+        .args(["create", "teamcity", "--name", name])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = h.cli().args(["get", "teamcity", name]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains(name), "{run:?}");
+    let run = h
+        .cli()
+        .args(["update", "teamcity", name, "--description", "uuid-like"])
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = h.cli().args(["delete", "teamcity", name, "--yes"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(h.sb.connections().is_empty());
+    // A UUID that is neither an ID nor a name is still "not found".
+    let run = h.cli().args(["get", "teamcity", name]).run();
+    assert_ne!(run.code, 0, "{run:?}");
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_clap_definition() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = Cli::bare().args(["completions", shell]).run();
+        assert_eq!(run.code, 0, "{shell}: {run:?}");
+        assert!(run.stdout.contains("kms-connect"), "{shell}");
+        assert!(
+            run.stdout.contains("rotate"),
+            "{shell}: every subcommand is completed"
+        );
+    }
+    let run = Cli::bare().args(["man"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with(".ie") || run.stdout.contains(".TH"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("kms\\-connect"), "{}", run.stdout);
 }

@@ -356,6 +356,20 @@ fn creates_one_connection_per_app_through_the_keys() {
     t.wait_for("Step 1/5");
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
+    // What was created is left on the normal screen, with the IDs.
+    let after = t.screen();
+    assert!(
+        after.contains("kms-connect changed in this session:"),
+        "{after}"
+    );
+    for line in [
+        "Created TeamCity connection e2e-teamcity (ID ",
+        "Created Octopus Deploy connection e2e-octopus (ID ",
+        "Created Bitbucket connection e2e-bitbucket (ID ",
+        "Created Northflank connection e2e-northflank (ID ",
+    ] {
+        assert!(after.contains(line), "{line}:\n{after}");
+    }
 }
 
 #[test]
@@ -382,7 +396,7 @@ fn a_duplicate_name_returns_to_the_name_field_with_everything_kept() {
     assert!(s.contains("Step 3/5"), "back on the form:\n{s}");
     assert!(s.contains("▸ Name") && s.contains("dup-name"), "{s}");
     t.send("\x03");
-    assert_eq!(t.wait_exit(), 0);
+    assert_eq!(t.wait_exit(), 130, "Ctrl-C exits as an interrupt does");
 }
 
 #[test]
@@ -413,7 +427,7 @@ fn esc_cancels_a_slow_test_and_the_late_answer_never_shows() {
     let s = t.screen();
     assert!(s.contains("Step 3/5") && !s.contains("accepted"), "{s}");
     t.send("\x03");
-    assert_eq!(t.wait_exit(), 0);
+    assert_eq!(t.wait_exit(), 130, "Ctrl-C exits as an interrupt does");
 }
 
 #[test]
@@ -423,7 +437,7 @@ fn ctrl_c_restores_the_terminal() {
     t.wait_for("Step 1/5");
     assert!(t.parser.lock().unwrap().screen().alternate_screen());
     t.send("\x03");
-    assert_eq!(t.wait_exit(), 0);
+    assert_eq!(t.wait_exit(), 130, "Ctrl-C exits as an interrupt does");
     t.assert_restored("Ctrl-C");
 }
 
@@ -449,9 +463,18 @@ fn a_panic_restores_the_terminal_and_leaves_its_message_readable() {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
+fn every_signal_that_ends_the_process_restores_the_terminal_and_exits_128_plus_n() {
     let (_rt, sandbox) = runtime_and_sandbox();
-    for (sig, number) in [("TERM", 15), ("HUP", 1), ("INT", 2)] {
+    for (sig, number) in [
+        ("TERM", 15),
+        ("HUP", 1),
+        ("INT", 2),
+        ("QUIT", 3),
+        ("USR1", 10),
+        ("USR2", 12),
+        ("PIPE", 13),
+        ("ALRM", 14),
+    ] {
         let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
         t.wait_for("Step 1/5");
         t.signal(sig);
@@ -762,7 +785,7 @@ fn the_test_step_warns_about_expiry_and_a_missing_permission() {
     );
     assert!(screen.contains("Press Enter to review"), "{screen}");
     t.send("\x03");
-    assert_eq!(t.wait_exit(), 0);
+    assert_eq!(t.wait_exit(), 130, "Ctrl-C exits as an interrupt does");
 
     let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
     let screen = test_teamcity(
@@ -780,7 +803,7 @@ fn the_test_step_warns_about_expiry_and_a_missing_permission() {
     t.send(ENTER);
     t.wait_for("Step 5/5");
     t.send("\x03");
-    assert_eq!(t.wait_exit(), 0);
+    assert_eq!(t.wait_exit(), 130, "Ctrl-C exits as an interrupt does");
     let checked_edit = sandbox
         .requests()
         .iter()
@@ -971,4 +994,15 @@ fn a_refused_cached_token_is_replaced_by_a_fresh_login_without_asking() {
     assert_eq!(logins(), before + 1, "one fresh login, no question asked");
     again.send("q");
     assert_eq!(again.wait_exit(), 0);
+}
+
+#[test]
+fn a_dumb_terminal_gets_a_message_pointing_at_the_subcommands() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &[], &[("TERM", "dumb")], 80, 24);
+    assert_eq!(t.wait_exit(), 2);
+    let screen = t.screen();
+    assert!(screen.contains("cannot show the wizard"), "{screen}");
+    assert!(screen.contains("kms-connect --help"), "{screen}");
+    assert!(!t.parser.lock().unwrap().screen().alternate_screen());
 }

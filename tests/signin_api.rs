@@ -101,7 +101,11 @@ async fn a_log_in_learns_the_organization_and_writes_only_what_it_may() {
     assert_eq!(done.identity, "universal auth demo-client-id");
     assert!(done.save_problem.is_none());
     assert!(store.stored_secret("default").is_none());
-    assert!(store.cached_token("default").is_none());
+    // The short-lived access token is cached even without "remember", as `gh auth login` does.
+    assert_eq!(
+        store.cached_token("default").unwrap().expires_at,
+        done.expires_at
+    );
     // Remembered: the secret and a token that expires in 30 days.
     let done = signin::log_in(&client(), &attempt(&sb, &sb.client_id, true), Some(&store))
         .await

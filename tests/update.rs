@@ -230,6 +230,8 @@ fn q_is_a_letter_in_the_form_and_quits_elsewhere() {
     assert_eq!(s.form.as_ref().unwrap().raw().name, "q");
     press(&mut s, KeyCode::Esc);
     press(&mut s, KeyCode::Char('q'));
+    assert!(!s.quit, "something is typed: q asks first");
+    press(&mut s, KeyCode::Char('q'));
     assert!(s.quit);
 }
 
@@ -425,7 +427,70 @@ fn ctrl_c_quits_from_anywhere_and_cancels_work() {
     let id = submitted(&mut s);
     let effects = update(&mut s, ctrl('c'));
     assert!(s.quit);
+    assert!(s.interrupted, "Ctrl-C ends as an interrupt (exit 130)");
     assert!(matches!(effects.as_slice(), [Effect::Cancel(c)] if *c == id));
+}
+
+fn created_teamcity(s: &mut State) {
+    let id = at_review(s);
+    let conn = AppConnection {
+        id: "c1".into(),
+        name: "ci-teamcity".into(),
+        app: "teamcity".into(),
+        ..Default::default()
+    };
+    update(s, Msg::Created(id, Ok(conn)));
+    assert_eq!(s.step, Step::Done);
+}
+
+#[test]
+fn done_offers_copy_browse_and_another() {
+    let mut s = wizard();
+    created_teamcity(&mut s);
+    assert_eq!(
+        s.changes,
+        ["Created TeamCity connection ci-teamcity (ID c1)"],
+        "kept for the summary printed on exit"
+    );
+    let effects = press(&mut s, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Copy(id)] if id == "c1"),
+        "{effects:?}"
+    );
+    assert!(s.notice.as_deref().unwrap().contains("Copied ID c1"));
+    let effects = press(&mut s, KeyCode::Char('b'));
+    assert_eq!(s.step, Step::Browse);
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadConnections(..)]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn q_with_typed_work_asks_first() {
+    let mut s = wizard();
+    press(&mut s, KeyCode::Char('q'));
+    assert!(s.quit, "nothing typed: q quits at once");
+
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    type_text(&mut s, "ci");
+    press(&mut s, KeyCode::Esc); // to the instructions, where q is a command
+    press(&mut s, KeyCode::Char('q'));
+    assert!(!s.quit);
+    assert!(s.notice.as_deref().unwrap().contains("lose what you typed"));
+    press(&mut s, KeyCode::Char('x'));
+    assert!(!s.quit, "any other key stays");
+    assert_eq!(s.step, Step::Instructions);
+    press(&mut s, KeyCode::Char('q'));
+    press(&mut s, KeyCode::Char('y'));
+    assert!(s.quit);
+
+    // After the create, the form's work is saved: q quits at once.
+    let mut s = wizard();
+    created_teamcity(&mut s);
+    press(&mut s, KeyCode::Char('q'));
+    assert!(s.quit);
 }
 
 #[test]

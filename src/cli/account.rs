@@ -182,7 +182,11 @@ async fn login(args: LoginArgs, ctx: &Context) -> CliResult {
         );
     } else {
         println!(
-            "Nothing secret was stored: next time set the secret in the environment, or log in with --remember."
+            "The access token is cached on this machine (mode 0600) until it expires; the client secret is not stored (log in with --remember to renew the token without asking)."
+        );
+        println!(
+            "Token expires: {}.",
+            describe_token_expiry(signed.expires_at, args.token_stdin, now_secs())
         );
     }
     Ok(())
@@ -197,8 +201,13 @@ fn logout(ctx: &Context) -> CliResult {
         }
         return Ok(());
     };
-    let removed = store.forget(&ctx.profile_name).map_err(Failure::runtime)?;
-    if removed {
+    let (removed, notes) = store
+        .forget_reporting(&ctx.profile_name)
+        .map_err(Failure::runtime)?;
+    for note in &notes {
+        println!("{}", clean_line(note));
+    }
+    if removed || !notes.is_empty() {
         println!(
             "Removed the stored secret and cached token of profile \"{}\".",
             ctx.profile_name

@@ -125,9 +125,8 @@ pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
         if !list.ok() {
             return Err(Failure::from_checklist(&list));
         }
-        if !args.cred.json {
-            report = checklist_text(&list);
-        }
+        // With or without --json: the warnings must not vanish, and stdout stays pure JSON.
+        report = checklist_text(&list);
     }
     let mut kms = Kms::sign_in(ctx, creds, &http)
         .await

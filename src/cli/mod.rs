@@ -38,10 +38,10 @@ pub const EXIT_TEST_FAILED: i32 = 3;
 )]
 pub struct Cli {
     /// KMS server URL, with or without /api [default: https://app.kms.hanzo.ai]
-    #[arg(long, env = "KMS_API_URL", global = true)]
+    #[arg(long, env = "KMS_API_URL", hide_env_values = true, global = true)]
     pub kms_url: Option<String>,
     /// Project ID for new connections (without it the wizard asks)
-    #[arg(long, env = "KMS_PROJECT_ID", global = true)]
+    #[arg(long, env = "KMS_PROJECT_ID", hide_env_values = true, global = true)]
     pub project: Option<String>,
     /// Run against a built-in sandbox KMS and providers on 127.0.0.1 (nothing leaves this machine)
     #[arg(long, global = true)]
@@ -97,6 +97,28 @@ pub enum Command {
     Sync(sync::SyncCommand),
     #[command(flatten)]
     Account(account::AccountCommand),
+    /// Print a shell completion script (e.g. kms-connect completions bash > /etc/bash_completion.d/kms-connect).
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page in roff (e.g. kms-connect man > kms-connect.1).
+    Man,
+}
+
+/// `completions` and `man`: generated from the one clap definition, printed on `out`; None for
+/// any other command. Neither needs a server, a profile or a terminal.
+pub fn generated(cmd: &Command, out: &mut dyn std::io::Write) -> Option<std::io::Result<()>> {
+    use clap::CommandFactory;
+    let mut tree = Cli::command();
+    match cmd {
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut tree, "kms-connect", out);
+            Some(Ok(()))
+        }
+        Command::Man => Some(clap_mangen::Man::new(tree).render(out)),
+        _ => None,
+    }
 }
 
 /// `--kms-url` and `--project` as given, and whether each came from the command line or the
@@ -234,6 +256,12 @@ pub async fn run(cmd: Command, ctx: &Context) -> CliResult {
         Command::Delete(args) => connections::delete(args, ctx).await,
         Command::Sync(cmd) => sync::run(cmd, ctx).await,
         Command::Account(cmd) => account::run(cmd, ctx).await,
+        Command::Completions { .. } | Command::Man => {
+            match generated(&cmd, &mut std::io::stdout().lock()) {
+                Some(Err(e)) => Err(Failure::runtime(format!("Could not write: {e}"))),
+                _ => Ok(()),
+            }
+        }
     }
 }
 

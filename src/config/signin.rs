@@ -16,7 +16,7 @@ pub struct Attempt {
     pub server: String,
     pub api_base: String,
     pub credentials: Credentials,
-    /// Keep the secret and the access token on this machine (0600 files).
+    /// Keep the client secret on this machine too (0600); the access token always is.
     pub remember: bool,
     pub profile: String,
 }
@@ -51,7 +51,7 @@ pub async fn probe(http: &reqwest::Client, api_base: &str) -> Result<(), Guidanc
 }
 
 /// Logs in, reads the organization (quietly skipped where the server cannot say), and
-/// writes the profile; the secret and token only when `remember` is set.
+/// writes the profile and the access token; the client secret only when `remember` is set.
 pub async fn log_in(
     http: &reqwest::Client,
     attempt: &Attempt,
@@ -145,6 +145,18 @@ fn remember(
     expires_at: Option<u64>,
     organization: Option<&str>,
 ) -> Result<(), String> {
+    // One lock around the whole change: another login at the same time never leaves this
+    // profile with its client ID and that one's secret.
+    store.locked(|| remember_locked(store, attempt, token, expires_at, organization))
+}
+
+fn remember_locked(
+    store: &Store,
+    attempt: &Attempt,
+    token: &SecretString,
+    expires_at: Option<u64>,
+    organization: Option<&str>,
+) -> Result<(), String> {
     let (method, client_id) = match &attempt.credentials {
         Credentials::UniversalAuth { client_id, .. } => {
             (AuthMethod::UniversalAuth, Some(client_id.trim().to_owned()))
@@ -166,10 +178,12 @@ fn remember(
     })?;
     // Whatever was remembered before goes: a new sign-in replaces it.
     store.forget(&attempt.profile)?;
-    if !attempt.remember {
-        return Ok(());
-    }
-    if let Credentials::UniversalAuth { client_secret, .. } = &attempt.credentials {
+    // As `gh auth login` and `aws sso login` do, the short-lived access token is always cached
+    // (0600, with its expiry) so that later commands work; the client secret only when asked,
+    // so that an expired token is renewed without asking.
+    if attempt.remember
+        && let Credentials::UniversalAuth { client_secret, .. } = &attempt.credentials
+    {
         store.remember_secret(&attempt.profile, client_secret)?;
     }
     store.cache_token(

@@ -53,6 +53,11 @@ pub mod demo {
     pub const TEAMCITY_PROJECT: &str = "Backend";
     /// Octopus Deploy: a read-only API key.
     pub const OCTOPUS_READONLY_KEY: &str = "API-DEMOREADONLY";
+    /// Octopus Deploy: a `Custom` key (limited to chosen spaces, projects, environments).
+    pub const OCTOPUS_CUSTOM_KEY: &str = "API-DEMOCUSTOM";
+    /// Octopus Deploy: an older server that records no `LastUsedTimeStamp`; the account has
+    /// two keys, the older one expired, so which one is in use cannot be told.
+    pub const OCTOPUS_UNTRACKED_KEY: &str = "API-DEMOUNTRACKED";
     /// Bitbucket: accepted, but without the pipeline scopes Secret Sync needs.
     pub const BITBUCKET_TOKEN_NO_PIPELINE: &str = "demo-nopipeline-token";
     /// Northflank: an org-level token instead of a team token.
@@ -61,6 +66,8 @@ pub mod demo {
     pub const RATE_LIMITED_TOKEN: &str = "demo-ratelimited-token";
     /// Appended to the TeamCity or Octopus Deploy URL: the server redirects from there.
     pub const REDIRECTING_PATH: &str = "/old";
+    /// Appended to the TeamCity URL: a TeamCity older than 2020.2, whose errors are text/plain.
+    pub const LEGACY_TEAMCITY_PATH: &str = "/legacy";
     /// Appended to the TeamCity or Octopus Deploy URL: a web page, not the API.
     pub const WEB_PAGE_PATH: &str = "/web";
     /// KMS universal auth, with the demo client secret: tokens that last 30 seconds.

@@ -394,6 +394,21 @@ fn review_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn done_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match key.code {
+        KeyCode::Char('y') => {
+            let Some(id) = state.created.as_ref().map(|c| c.id.clone()) else {
+                return Vec::new();
+            };
+            state.notice = Some(format!(
+                "Copied ID {} (if your terminal allows it).",
+                crate::sanitize::clean_short(&id, 36)
+            ));
+            return vec![Effect::Copy(id)];
+        }
+        KeyCode::Char('b') => {
+            // The new connection is on the list: it is loaded afresh.
+            state.browse.scope = None;
+            return super::browse::actions::open(state);
+        }
         KeyCode::Char('n') => {
             state.app = None;
             state.form = None;
@@ -452,6 +467,7 @@ pub(super) fn create_finished(
     state.create.running = None;
     match result {
         Ok(conn) => {
+            state.record_change("Created", &conn);
             state.created_names.push(conn.name.clone());
             state.created = Some(conn);
             state.step = Step::Done;

@@ -76,7 +76,12 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         ],
         Step::Review if state.create.running.is_some() => vec![hint("Esc", "stop waiting")],
         Step::Review => vec![hint("Enter", "create"), hint("e/Esc", "edit")],
-        Step::Done => vec![hint("n", "create another"), hint("Enter/q", "quit")],
+        Step::Done => vec![
+            hint("y", "copy ID"),
+            hint("b", "browse"),
+            hint("n", "create another"),
+            hint("Enter/q", "quit"),
+        ],
         Step::Browse => super::browse::hints::hints(state),
     };
     if state.text_focus() {

@@ -127,6 +127,13 @@ pub struct State {
     pub created: Option<AppConnection>,
     /// Names created in this session, so the next form does not suggest one of them.
     pub created_names: Vec<String>,
+    /// What this session changed on the server, one line each with the ID: printed on the
+    /// normal screen when the wizard ends, so nothing is lost with the alternate screen.
+    pub changes: Vec<String>,
+    /// `q` was pressed with typed work that quitting would lose: the next `q` or `y` quits.
+    pub confirm_quit: bool,
+    /// Ctrl-C ended the session (the exit status is then 130, as for SIGINT).
+    pub interrupted: bool,
     pub help: bool,
     pub browse: Browse,
     pub signin: SignIn,
@@ -163,6 +170,9 @@ impl State {
             create: CreateState::default(),
             created: None,
             created_names: Vec::new(),
+            changes: Vec::new(),
+            confirm_quit: false,
+            interrupted: false,
             help: false,
             browse: Default::default(),
             signin: Default::default(),
@@ -206,6 +216,31 @@ impl State {
             Step::SignIn => self.signin.text_focus(),
             _ => false,
         }
+    }
+
+    /// Notes one change made on the server, for the summary printed at the end.
+    pub(crate) fn record_change(&mut self, verb: &str, conn: &AppConnection) {
+        use crate::sanitize::clean_line;
+        self.changes.push(format!(
+            "{verb} {} connection {} (ID {})",
+            AppSpec::by_slug(&conn.app).map_or_else(|| clean_line(&conn.app), |a| a.name.into()),
+            clean_line(&conn.name),
+            clean_line(&conn.id)
+        ));
+    }
+
+    /// True when quitting now would throw away something typed: a form with any field filled
+    /// (this app's or another's draft), or a dialog in the browser.
+    pub fn has_unsaved_work(&self) -> bool {
+        let filled = |f: &Form| f.fields.iter().any(|&id| !f.is_empty(id));
+        (self.step != Step::Done && self.form.as_ref().is_some_and(filled))
+            || self.drafts.iter().any(filled)
+            || self
+                .browse
+                .rotate
+                .as_ref()
+                .is_some_and(|r| r.form.secret_len() > 0)
+            || self.browse.edit.is_some()
     }
 
     pub(crate) fn fresh_id(&mut self) -> RequestId {

@@ -68,8 +68,20 @@ fn on_checked(state: &mut State, id: RequestId, list: Checklist) {
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == KeyCode::Char('c') {
+        // As in a shell: interrupted, exit status 130.
         state.quit = true;
+        state.interrupted = true;
         return cancel_running(state);
+    }
+    if state.confirm_quit {
+        // The question asked on `q`: q or y quits, any other key stays (and does nothing).
+        state.confirm_quit = false;
+        state.notice = None;
+        if matches!(key.code, KeyCode::Char('q' | 'y')) && !ctrl {
+            state.quit = true;
+            return cancel_running(state);
+        }
+        return Vec::new();
     }
     if state.too_small() {
         // The user cannot see the screen: no key may create, delete or move on unseen.
@@ -85,6 +97,12 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     if key.code == KeyCode::Char('q') && !ctrl && !state.text_focus() {
+        if state.has_unsaved_work() {
+            state.confirm_quit = true;
+            state.notice =
+                Some("Quit and lose what you typed? y or q quits, any other key stays.".into());
+            return Vec::new();
+        }
         state.quit = true;
         return cancel_running(state);
     }

@@ -83,6 +83,13 @@ pub fn copy_id(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let id = row.conn.id.clone();
+    // Only what is shown is copied: an ID holding control characters (ESC, BEL, a nested
+    // OSC 52) is not the text on screen, and would end up raw in the escape sequence.
+    if crate::sanitize::has_controls(&id) {
+        state.notice =
+            Some("Not copied: this ID holds control characters (see kms-connect get).".into());
+        return Vec::new();
+    }
     // One line at 80 columns: a uuid leaves room for the caveat; a longer ID is shortened on
     // screen only (the whole ID is copied).
     state.notice = Some(format!(
@@ -405,6 +412,8 @@ pub fn changed(state: &mut State, id: RequestId, result: Result<AppConnection, G
                     .map(|row| row.conn.credentials_hash.clone());
                 b.rotate = None;
                 b.replace(conn.clone());
+                state.record_change("Rotated the credentials of the", &conn);
+                let b = &mut state.browse;
                 b.result = Some(ChangeResult {
                     headline: format!(
                         "✓ Credentials of {} rotated.",
@@ -434,6 +443,8 @@ pub fn changed(state: &mut State, id: RequestId, result: Result<AppConnection, G
             Ok(conn) => {
                 b.edit = None;
                 b.replace(conn.clone());
+                state.record_change("Saved the details of the", &conn);
+                let b = &mut state.browse;
                 b.result = Some(ChangeResult {
                     headline: format!(
                         "✓ Details of {} saved.",
@@ -472,6 +483,7 @@ pub fn deleted(state: &mut State, id: RequestId, result: Result<AppConnection, G
             b.delete = None;
             b.remove(&conn_id);
             b.view = View::List;
+            state.record_change("Deleted the", &conn);
             state.notice = Some(format!(
                 "Deleted {}.",
                 crate::sanitize::clean_line(&conn.name)

@@ -65,7 +65,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     lines.extend(markdown::render(&steps, theme, area.width));
     lines.push(Line::default());
     lines.push(Line::from(
-        "Press n to create another connection, or q to quit.",
+        "y copies the ID · b browses the connections · n creates another · q quits.",
     ));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
