@@ -236,7 +236,12 @@ async fn nf_groups(
     raw: RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    if q(&raw, "per_page").is_none() || !nf_ok(&headers) {
+    let known = project == "web"
+        || project
+            .strip_prefix("svc-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .is_some_and(|n| (1..=NORTHFLANK_EXTRA_PROJECTS).contains(&n));
+    if q(&raw, "per_page").is_none() || !nf_ok(&headers) || !known {
         return table.answer(uri.path(), &headers).send().await;
     }
     let groups: Vec<Value> =
