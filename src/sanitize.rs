@@ -61,6 +61,29 @@ pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
 
 /// Control characters and every `Bidi_Control` character of Unicode's PropList.txt
 /// (U+061C, U+200E-F, U+202A-E, U+2066-9).
+/// As [`json_pretty`] of the whole array, written element by element: a list of thousands of
+/// connections never becomes one serialized string (twice: raw, then escaped). The output is
+/// byte for byte what [`json_pretty`] gives for the array.
+pub fn write_json_array<T: serde::Serialize>(
+    out: &mut impl std::io::Write,
+    items: impl IntoIterator<Item = T>,
+) -> std::io::Result<()> {
+    let mut first = true;
+    for item in items {
+        out.write_all(if first { b"[\n" } else { b",\n" })?;
+        first = false;
+        let text = json_pretty(&item);
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(b"  ")?;
+            out.write_all(line.as_bytes())?;
+        }
+    }
+    out.write_all(if first { b"[]\n" } else { b"\n]\n" })
+}
+
 fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(
@@ -170,6 +193,24 @@ mod tests {
         hold_secret("  held-secret-77  ");
         hold_secret("ab");
         assert_eq!(scrub_held("x held-secret-77 y ab"), "x [secret] y ab");
+    }
+
+    #[test]
+    fn a_json_array_written_piece_by_piece_is_json_pretty_of_the_whole() {
+        for items in [
+            vec![],
+            vec![serde_json::json!({ "a": [1, { "b": "\u{9b}x" }], "c": {} })],
+            vec![
+                serde_json::json!({ "a": 1 }),
+                serde_json::json!("s"),
+                serde_json::json!([]),
+            ],
+        ] {
+            let mut out = Vec::new();
+            write_json_array(&mut out, &items).unwrap();
+            let whole = format!("{}\n", json_pretty(&items));
+            assert_eq!(String::from_utf8(out).unwrap(), whole);
+        }
     }
 
     #[test]

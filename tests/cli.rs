@@ -1408,7 +1408,16 @@ fn rotate_tests_then_patches_the_complete_credentials() {
         .secret_env("NEW_TOKEN", demo::TEAMCITY_TOKEN)
         .run();
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stderr.starts_with("✓ TeamCity accepted"), "{run:?}");
+    // First where the new secret is tested (the KMS's instance URL), then the checks.
+    let lines = run.stderr_lines();
+    assert!(
+        lines[0].starts_with(&format!(
+            "The new access token will be tested at {} ",
+            h.sb.teamcity_url
+        )),
+        "{run:?}"
+    );
+    assert!(lines[1].starts_with("✓ TeamCity accepted"), "{run:?}");
     let after = h.hash_of(&tc);
     assert_ne!(before, after);
     assert!(

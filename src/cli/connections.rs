@@ -139,7 +139,10 @@ pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
         }
     };
     if args.json {
-        print_json(&Value::Array(conns.into_iter().map(|c| c.raw).collect()));
+        let mut out = std::io::stdout().lock();
+        crate::sanitize::write_json_array(&mut out, conns.iter().map(|c| &c.raw))
+            .map_err(|e| Failure::runtime(format!("Could not write the list: {e}.")))?;
+        drop(out);
         return shortfall();
     }
     if conns.is_empty() && (unreadable > 0 || beyond > 0) {

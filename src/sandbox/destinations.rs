@@ -236,6 +236,7 @@ async fn nf_groups(
     raw: RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    // A project the listing does not hold is the table's 404, as for the credential check.
     let known = project == "web"
         || project
             .strip_prefix("svc-")
