@@ -237,7 +237,11 @@ async fn nf_groups(
     headers: HeaderMap,
 ) -> Response {
     // A project the listing does not hold is the table's 404, as for the credential check.
-    let known = project == "web" || project.starts_with("svc-");
+    let known = project == "web"
+        || project
+            .strip_prefix("svc-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .is_some_and(|n| (1..=NORTHFLANK_EXTRA_PROJECTS).contains(&n));
     if q(&raw, "per_page").is_none() || !nf_ok(&headers) || !known {
         return table.answer(uri.path(), &headers).send().await;
     }

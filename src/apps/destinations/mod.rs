@@ -148,14 +148,7 @@ pub async fn check(
         }
         None => (Vec::new(), None),
     };
-    let secrets = probe::secret_forms(input);
-    let lines = lines
-        .into_iter()
-        .map(|mut l| {
-            probe::scrub(&mut l.message, &secrets);
-            l
-        })
-        .collect();
+    // The provider's answers were scrubbed of the secret as they arrived (Api::get).
     let matching = keys
         .as_ref()
         .map(|k| matching_keys(k, environment, key_schema))
@@ -275,11 +268,9 @@ impl<'a> Api<'a> {
             message.push_str(": ");
             message.push_str(&said);
         }
-        let mut secret = message.clone();
-        probe::scrub(&mut secret, &probe::secret_forms(self.input));
         ListError {
             status: Some(c.status),
-            message: secret,
+            message,
         }
     }
 }

@@ -8,7 +8,7 @@ mod verdict;
 pub use request::{
     PROBE_TIMEOUT, SLOW_PROVIDER, probe_url, run, run_captured, setup_failed, with_server_notes,
 };
-pub(crate) use request::{authorized, scrub, scrub_captured, secret_forms};
+pub(crate) use request::{authorized, scrub_captured, secret_forms};
 pub use verdict::classify;
 pub(crate) use verdict::provider_text;
 

@@ -1,0 +1,557 @@
+//! The sandbox's Secret Sync routes and provider listings, driven through the library client
+//! (`kms::syncs`, `apps::destinations`): each route, each documented failure, the job's
+//! lifecycle with the nested `lastSyncMessage`, paging, and the failing fixtures.
+
+use kms_connect::apps::destinations::{self, DestinationCheck};
+use kms_connect::apps::sync_spec::{Destination, InitialSync, SyncDraft, config_from_pairs};
+use kms_connect::apps::{AppSpec, ConnectionInput, ProviderEndpoints, RawInput, validate};
+use kms_connect::kms::syncs::{SecretSync, SyncRef, SyncStatus};
+use kms_connect::kms::{KmsClient, KmsError};
+use kms_connect::sandbox::{Sandbox, demo};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+fn http() -> reqwest::Client {
+    kms_connect::http::client(false, true).unwrap()
+}
+
+fn kms(sb: &Sandbox) -> KmsClient {
+    KmsClient::new(http(), format!("{}/api", sb.kms_url))
+        .with_token(SecretString::from(sb.token.clone()))
+}
+
+fn endpoints(sb: &Sandbox) -> ProviderEndpoints {
+    ProviderEndpoints::default()
+        .with_app("bitbucket", &sb.bitbucket_api)
+        .with_app("northflank", &sb.northflank_api)
+}
+
+fn input(sb: &Sandbox, dest: Destination, secret: &str) -> ConnectionInput {
+    let app = AppSpec::by_slug(dest.slug()).unwrap();
+    let target = match dest {
+        Destination::TeamCity => sb.teamcity_url.clone(),
+        Destination::OctopusDeploy => sb.octopus_url.clone(),
+        Destination::Bitbucket => demo::BITBUCKET_EMAIL.into(),
+        Destination::Northflank => String::new(),
+    };
+    let raw = RawInput {
+        name: format!("{}-conn", dest.slug()),
+        description: String::new(),
+        target,
+        secret: SecretString::from(secret.to_owned()),
+    };
+    validate::connection(app, &raw).unwrap()
+}
+
+fn good(dest: Destination) -> &'static str {
+    match dest {
+        Destination::TeamCity => demo::TEAMCITY_TOKEN,
+        Destination::OctopusDeploy => demo::OCTOPUS_API_KEY,
+        Destination::Bitbucket => demo::BITBUCKET_TOKEN,
+        Destination::Northflank => demo::NORTHFLANK_TOKEN,
+    }
+}
+
+async fn connection(sb: &Sandbox, dest: Destination) -> String {
+    kms(sb)
+        .create_connection(&input(sb, dest, good(dest)), Some(&sb.project_id))
+        .await
+        .unwrap()
+        .id
+}
+
+fn draft(sb: &Sandbox, dest: Destination, conn: &str, name: &str, pairs: &[&str]) -> SyncDraft {
+    let pairs: Vec<String> = pairs.iter().map(|s| s.to_string()).collect();
+    SyncDraft {
+        name: name.into(),
+        project_id: sb.project_id.clone(),
+        connection_id: conn.into(),
+        environment: "prod".into(),
+        initial: Some(InitialSync::OverwriteDestination),
+        config: config_from_pairs(dest, &pairs).unwrap(),
+        ..SyncDraft::new(dest)
+    }
+}
+
+async fn until_done(k: &KmsClient, dest: Destination, id: &str) -> (SecretSync, Vec<SyncStatus>) {
+    let mut seen = Vec::new();
+    for _ in 0..200 {
+        let s = k.get_sync(dest, &SyncRef::Id(id.into()), "").await.unwrap();
+        let st = s.sync_status.unwrap();
+        if seen.last() != Some(&st) {
+            seen.push(st);
+        }
+        if st.is_done() {
+            return (s, seen);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("never finished: {seen:?}");
+}
+
+fn api_message(e: KmsError) -> (u16, String) {
+    match e {
+        KmsError::Api(a) => (a.status, a.message),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_sync_moves_pending_running_succeeded() {
+    let sb = Sandbox::start().await.unwrap();
+    let k = kms(&sb);
+    let conn = connection(&sb, Destination::TeamCity).await;
+    let body = draft(
+        &sb,
+        Destination::TeamCity,
+        &conn,
+        "tc",
+        &["project=Backend"],
+    )
+    .body()
+    .unwrap();
+    let created = k.create_sync(Destination::TeamCity, &body).await.unwrap();
+    assert_eq!(created.sync_status, Some(SyncStatus::Pending));
+    let (done, seen) = until_done(&k, Destination::TeamCity, &created.id).await;
+    assert_eq!(seen.last(), Some(&SyncStatus::Succeeded), "{seen:?}");
+    assert!(done.last_synced_at.is_some());
+    // Run again, get by name, list per destination and for all.
+    let again = k
+        .trigger_sync(Destination::TeamCity, &done.id)
+        .await
+        .unwrap();
+    assert_eq!(again.sync_status, Some(SyncStatus::Pending));
+    let by_name = k
+        .get_sync(
+            Destination::TeamCity,
+            &SyncRef::Name("tc".into()),
+            &sb.project_id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_name.id, done.id);
+    assert_eq!(
+        k.list_syncs(Some(Destination::TeamCity), &sb.project_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        k.list_syncs(Some(Destination::Northflank), &sb.project_id)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(k.list_syncs(None, &sb.project_id).await.unwrap().len(), 1);
+    let dup = k
+        .check_sync_destination(
+            Destination::TeamCity,
+            &sb.project_id,
+            &body["destinationConfig"],
+        )
+        .await
+        .unwrap();
+    assert!(dup.has_duplicate);
+    let envs = k.project_environments(&sb.project_id).await.unwrap();
+    assert_eq!(
+        envs.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(),
+        ["dev", "staging", "prod"]
+    );
+    // Delete with removeSecrets: the row answers removeStatus pending, then goes.
+    until_done(&k, Destination::TeamCity, &done.id).await;
+    let gone = k
+        .delete_sync(Destination::TeamCity, &done.id, true)
+        .await
+        .unwrap();
+    assert_eq!(gone.remove_status, Some(SyncStatus::Pending));
+    for _ in 0..50 {
+        if k.list_syncs(None, &sb.project_id).await.unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (status, msg) = api_message(
+        k.get_sync(Destination::TeamCity, &SyncRef::Id(done.id.clone()), "")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 404);
+    assert_eq!(
+        msg,
+        format!("Could not find TeamCity Sync with ID \"{}\"", done.id)
+    );
+}
+
+#[tokio::test]
+async fn each_failing_fixture_fails_with_the_nested_message_decoded() {
+    let sb = Sandbox::start().await.unwrap();
+    let k = kms(&sb);
+    let cases = [
+        (
+            Destination::TeamCity,
+            vec!["project=Backend", "buildConfig=Backend_Locked"],
+            "Edit project",
+        ),
+        (
+            Destination::OctopusDeploy,
+            vec!["spaceId=Spaces-1", "projectId=Projects-2"],
+            "Project Contributor (VariableEdit)",
+        ),
+        (
+            Destination::Bitbucket,
+            vec!["workspaceSlug=kms-demo", "repositorySlug=locked-repo"],
+            "admin:pipeline:bitbucket",
+        ),
+        (
+            Destination::Northflank,
+            vec!["projectId=web", "secretGroupId=locked"],
+            "Secret Groups › Update",
+        ),
+    ];
+    for (dest, pairs, points) in cases {
+        let conn = connection(&sb, dest).await;
+        let body = draft(&sb, dest, &conn, &format!("{}-fail", dest.slug()), &pairs)
+            .body()
+            .unwrap();
+        let s = k.create_sync(dest, &body).await.unwrap();
+        let (done, _) = until_done(&k, dest, &s.id).await;
+        assert_eq!(done.sync_status, Some(SyncStatus::Failed), "{dest}");
+        let raw = done.last_sync_message.clone().unwrap();
+        assert!(raw.starts_with('{'), "{raw}");
+        let d = done.last_message().unwrap();
+        assert!(
+            !d.text.contains("\\\"") && !d.text.contains('{'),
+            "{dest}: {}",
+            d.text
+        );
+        assert_eq!(d.points_at.unwrap().what, points, "{dest}");
+    }
+}
+
+async fn raw_post(sb: &Sandbox, dest: &str, body: Value) -> (u16, Value) {
+    let r = http()
+        .post(format!("{}/api/v1/secret-syncs/{dest}", sb.kms_url))
+        .bearer_auth(&sb.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn create_refuses_like_the_server() {
+    let sb = Sandbox::start().await.unwrap();
+    let tc = connection(&sb, Destination::TeamCity).await;
+    let nf = connection(&sb, Destination::Northflank).await;
+    // 422: zod issues in `message`, worded as the server words them.
+    let (status, body) = raw_post(
+        &sb,
+        "octopus-deploy",
+        json!({ "name": "Bad Name", "projectId": sb.project_id,
+        "connectionId": "nope", "environment": "prod", "secretPath": "/",
+        "syncOptions": { "initialSyncBehavior": "import-prioritize-source", "keySchema": "x" },
+        "destinationConfig": { "spaceId": "", "projectId": "Projects-1" } }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"], "ValidationFailure");
+    let messages: Vec<&str> = body["message"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.contains(&"Name field can only contain lowercase letters, numbers, and hyphens"),
+        "{messages:?}"
+    );
+    assert!(messages.contains(&"Invalid uuid"));
+    assert!(messages.contains(&"Invalid literal value, expected \"overwrite-destination\""));
+    assert!(messages.contains(&"Space ID is required"));
+    assert!(messages.contains(&"Invalid discriminator value. Expected 'project'"));
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("Key schema must include"))
+    );
+    let (status, body) = raw_post(&sb, "teamcity", json!({ "name": "a", "projectId": sb.project_id, "connectionId": tc,
+        "environment": "prod", "secretPath": "/", "syncOptions": {}, "destinationConfig": { "project": "Backend" } })).await;
+    assert_eq!(
+        (status, body["message"][0]["message"].as_str()),
+        (422, Some("Required"))
+    );
+
+    let k = kms(&sb);
+    let ok = draft(&sb, Destination::TeamCity, &tc, "tc", &["project=Backend"]);
+    k.create_sync(Destination::TeamCity, &ok.body().unwrap())
+        .await
+        .unwrap();
+    let (s, m) = api_message(
+        k.create_sync(Destination::TeamCity, &ok.body().unwrap())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (s, m.as_str()),
+        (
+            400,
+            format!(
+                "A Secret Sync with the name \"tc\" already exists for the project with ID \"{}\"",
+                sb.project_id
+            )
+            .as_str()
+        )
+    );
+    let wrong = draft(
+        &sb,
+        Destination::TeamCity,
+        &nf,
+        "wrong",
+        &["project=Backend"],
+    );
+    let (s, m) = api_message(
+        k.create_sync(Destination::TeamCity, &wrong.body().unwrap())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (s, m),
+        (
+            400,
+            format!("Northflank Connection with ID {nf} cannot be used to connect to TeamCity")
+        )
+    );
+    let mut folder = draft(
+        &sb,
+        Destination::TeamCity,
+        &tc,
+        "folder",
+        &["project=Backend"],
+    );
+    folder.secret_path = "/nope".into();
+    let (s, m) = api_message(
+        k.create_sync(Destination::TeamCity, &folder.body().unwrap())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (s, m),
+        (
+            400,
+            format!(
+                "Could not find folder with path \"/nope\" in environment \"prod\" for project with ID \"{}\"",
+                sb.project_id
+            )
+        )
+    );
+    let unknown = draft(
+        &sb,
+        Destination::TeamCity,
+        "3b0c2f1e-9a7d-4c55-8e21-6f0a1d2b3c4d",
+        "unknown",
+        &["project=Backend"],
+    );
+    let (s, m) = api_message(
+        k.create_sync(Destination::TeamCity, &unknown.body().unwrap())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (s, m.as_str()),
+        (
+            404,
+            "Could not find App Connection with ID 3b0c2f1e-9a7d-4c55-8e21-6f0a1d2b3c4d"
+        )
+    );
+}
+
+#[tokio::test]
+async fn destinations_are_listed_through_every_page() {
+    let sb = Sandbox::start().await.unwrap();
+    let (c, e) = (http(), endpoints(&sb));
+    let tc = destinations::list(
+        &c,
+        &input(&sb, Destination::TeamCity, demo::TEAMCITY_TOKEN),
+        &e,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        tc.roots.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+        ["Backend"]
+    );
+    let oc = destinations::list(
+        &c,
+        &input(&sb, Destination::OctopusDeploy, demo::OCTOPUS_API_KEY),
+        &e,
+    )
+    .await
+    .unwrap();
+    assert_eq!(oc.roots[0].children.len(), 2);
+    let scope = destinations::octopus_scope_values(
+        &c,
+        &input(&sb, Destination::OctopusDeploy, demo::OCTOPUS_API_KEY),
+        &e,
+        "Spaces-1",
+        "Projects-1",
+    )
+    .await
+    .unwrap();
+    assert!(
+        scope
+            .iter()
+            .any(|n| n.kind == "environments" && n.id == "Environments-1")
+    );
+    let bb_in = input(&sb, Destination::Bitbucket, demo::BITBUCKET_TOKEN);
+    let bb = destinations::list(&c, &bb_in, &e).await.unwrap();
+    assert_eq!(bb.roots[0].children.len(), 121);
+    let envs = destinations::bitbucket_environments(&c, &bb_in, &e, "kms-demo", "api")
+        .await
+        .unwrap();
+    assert_eq!(envs.len(), 3);
+    assert!(envs[0].id.starts_with('{'));
+    // Pages 2 and 3 were asked for by number (concurrently), not by following `next`.
+    let pages: Vec<String> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/2.0/repositories/kms-demo?"))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    let nf = destinations::list(
+        &c,
+        &input(&sb, Destination::Northflank, demo::NORTHFLANK_TOKEN),
+        &e,
+    )
+    .await
+    .unwrap();
+    assert_eq!(nf.roots.len(), 105);
+    assert_eq!(nf.roots[0].children.len(), 130);
+    let bad = destinations::list(
+        &c,
+        &input(&sb, Destination::Northflank, "wrong-token-123"),
+        &e,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(bad.status, Some(401));
+}
+
+async fn check(
+    sb: &Sandbox,
+    dest: Destination,
+    secret: &str,
+    pairs: &[&str],
+    schema: Option<&str>,
+) -> DestinationCheck {
+    let pairs: Vec<String> = pairs.iter().map(|s| s.to_string()).collect();
+    let config = config_from_pairs(dest, &pairs).unwrap();
+    destinations::check(
+        &http(),
+        &input(sb, dest, secret),
+        &endpoints(sb),
+        &config,
+        schema,
+        "prod",
+    )
+    .await
+}
+
+fn missing(c: &DestinationCheck) -> Vec<String> {
+    c.lines.iter().flat_map(|l| l.missing.clone()).collect()
+}
+
+#[tokio::test]
+async fn destination_checks_name_the_missing_permission() {
+    let sb = Sandbox::start().await.unwrap();
+    let ok = check(
+        &sb,
+        Destination::TeamCity,
+        demo::TEAMCITY_TOKEN,
+        &["project=Backend"],
+        None,
+    )
+    .await;
+    assert!(ok.ok(), "{ok:?}");
+    let tc = check(
+        &sb,
+        Destination::TeamCity,
+        demo::TEAMCITY_PROJECT_TOKEN,
+        &["project=Backend"],
+        None,
+    )
+    .await;
+    assert_eq!(missing(&tc), ["Edit project"]);
+    let oc_ok = check(
+        &sb,
+        Destination::OctopusDeploy,
+        demo::OCTOPUS_API_KEY,
+        &["spaceId=Spaces-1", "projectId=Projects-1"],
+        Some("KMS_{{secretKey}}"),
+    )
+    .await;
+    assert!(oc_ok.ok(), "{oc_ok:?}");
+    assert_eq!(
+        (oc_ok.existing, oc_ok.matching.clone()),
+        (Some(2), vec!["KMS_OLD".to_owned()])
+    );
+    let oc = check(
+        &sb,
+        Destination::OctopusDeploy,
+        demo::OCTOPUS_READONLY_KEY,
+        &["spaceId=Spaces-1", "projectId=Projects-1"],
+        None,
+    )
+    .await;
+    assert_eq!(missing(&oc), ["VariableEdit"]);
+    let bb_ok = check(
+        &sb,
+        Destination::Bitbucket,
+        demo::BITBUCKET_TOKEN,
+        &["workspaceSlug=kms-demo", "repositorySlug=api"],
+        Some("KMS_{{secretKey}}"),
+    )
+    .await;
+    assert!(bb_ok.ok());
+    assert_eq!(bb_ok.matching.len(), 4);
+    assert!(
+        bb_ok
+            .lines
+            .iter()
+            .any(|l| l.message.contains("only the first page")),
+        "{bb_ok:?}"
+    );
+    let bb = check(
+        &sb,
+        Destination::Bitbucket,
+        demo::BITBUCKET_TOKEN_NO_PIPELINE,
+        &["workspaceSlug=kms-demo", "repositorySlug=api"],
+        None,
+    )
+    .await;
+    assert_eq!(
+        missing(&bb),
+        ["read:pipeline:bitbucket", "admin:pipeline:bitbucket"]
+    );
+    let nf = check(
+        &sb,
+        Destination::Northflank,
+        demo::NORTHFLANK_TOKEN_NO_UPDATE,
+        &["projectId=web", "secretGroupId=app-env"],
+        None,
+    )
+    .await;
+    assert_eq!(missing(&nf), ["Secret Groups › Update"]);
+    let nf_missing = check(
+        &sb,
+        Destination::Northflank,
+        demo::NORTHFLANK_TOKEN,
+        &["projectId=web", "secretGroupId=nope"],
+        None,
+    )
+    .await;
+    assert_eq!(missing(&nf_missing), ["Secret Groups › Read Values"]);
+}
