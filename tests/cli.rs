@@ -1646,3 +1646,36 @@ fn completions_and_the_man_page_come_from_the_clap_definition() {
     );
     assert!(run.stdout.contains("kms\\-connect"), "{}", run.stdout);
 }
+
+#[test]
+fn the_demo_twins_default_the_instance_url_and_status_lists_the_values() {
+    for (slug, secret) in [
+        ("teamcity", demo::TEAMCITY_TOKEN),
+        ("octopus-deploy", demo::OCTOPUS_API_KEY),
+        ("bitbucket", demo::BITBUCKET_TOKEN),
+    ] {
+        let run = Cli::bare()
+            .args(["--demo", "test", slug])
+            .secret_stdin(secret)
+            .run();
+        assert_eq!(run.code, 0, "{slug}: {run:?}");
+        let run = Cli::bare()
+            .args(["--demo", "create", slug, "--name", "from-the-readme"])
+            .secret_stdin(secret)
+            .run();
+        assert_eq!(run.code, 0, "{slug}: {run:?}");
+    }
+    let run = Cli::bare().args(["--demo", "status"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("teamcity        http://127.0.0.1:"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(demo::TEAMCITY_TOKEN), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(demo::NORTHFLANK_TOKEN),
+        "{}",
+        run.stdout
+    );
+}

@@ -361,6 +361,21 @@ async fn status(ctx: &Context, json: bool) -> CliResult {
             let words = describe_token_expiry(expires, pasted, now);
             println!("Token     expires {words}");
         }
+        if !ctx.demo_targets.is_empty() {
+            // The sandbox's ports are random: what to paste into test and create.
+            println!();
+            println!(
+                "Demo values (test and create use the URL or email when the flag is left out):"
+            );
+            for (slug, target, secret) in &ctx.demo_targets {
+                let target = if target.is_empty() {
+                    "(no URL: fixed API)".to_owned()
+                } else {
+                    target.clone()
+                };
+                println!("  {slug:<15} {target:<32} secret {secret}");
+            }
+        }
     }
     if let Some(p) = problem {
         return Err(p);

@@ -4,7 +4,7 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::credential::{
-    CredentialArgs, app_for, checklist_text, run_checks, target_value, validated,
+    CredentialArgs, app_for, checklist_text, run_checks, target_or_demo, validated,
 };
 use super::session::{self, Kms};
 use super::{CliResult, Failure};
@@ -72,7 +72,7 @@ pub fn print_apps(json: bool) {
 
 pub async fn test(args: TestArgs, ctx: &Context) -> CliResult {
     let app = app_for(&args.cred.app)?;
-    let target = target_value(&args.cred, app)?;
+    let target = target_or_demo(&args.cred, app, ctx)?;
     let secret = args.cred.secret(app)?;
     let raw = RawInput {
         name: app.suggested_name(),
@@ -100,7 +100,7 @@ pub async fn test(args: TestArgs, ctx: &Context) -> CliResult {
 
 pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
     let app = app_for(&args.cred.app)?;
-    let target = target_value(&args.cred, app)?;
+    let target = target_or_demo(&args.cred, app, ctx)?;
     let secret = args.cred.secret(app)?;
     let raw = RawInput {
         name: args.name.clone(),
