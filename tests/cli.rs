@@ -1679,3 +1679,30 @@ fn the_demo_twins_default_the_instance_url_and_status_lists_the_values() {
         run.stdout
     );
 }
+
+#[test]
+fn an_unknown_project_exits_2_naming_projects_and_a_slug_works_like_an_id() {
+    let h = Harness::new();
+    h.seeded();
+    let run = h.cli().args(["list", "--project", "nope"]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("kms-connect projects"), "{run:?}");
+    let run = h
+        .cli()
+        .args(["list", "--project", "00000000-0000-4000-8000-00000000dead"])
+        .run();
+    assert_eq!(run.code, 2, "an unknown ID too: {run:?}");
+    let run = h.cli().env("KMS_PROJECT_ID", "nope").args(["status"]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("kms-connect projects"), "{run:?}");
+    let by_slug = h
+        .cli()
+        .args(["list", "--project", "demo-project", "--json"])
+        .run();
+    assert_eq!(by_slug.code, 0, "{by_slug:?}");
+    let by_id = h
+        .cli()
+        .args(["list", "--project", &h.sb.project_id, "--json"])
+        .run();
+    assert_eq!(by_slug.json(), by_id.json());
+}

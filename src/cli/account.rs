@@ -286,10 +286,33 @@ async fn status(ctx: &Context, json: bool) -> CliResult {
         }
     }
     let identity = identity_words(ctx);
-    let project = ctx.project_id.as_ref().map(|id| {
+    let mut project = ctx.project_id.as_ref().map(|id| {
         let name = ctx.project_name.clone().unwrap_or_default();
         (id.clone(), name)
     });
+    // The project (flag, environment or profile) must be one the identity can see.
+    if let (Some(creds), Some((wanted, name)), None) =
+        (&ctx.reach.credentials, project.as_mut(), &problem)
+    {
+        let http = session::http_client(ctx, &[], None)?;
+        match signed_in_call(
+            ctx,
+            creds,
+            &http,
+            |c| async move { c.list_projects().await },
+        )
+        .await
+        {
+            Ok((list, _)) => match list.iter().find(|p| &p.id == wanted || &p.slug == wanted) {
+                Some(p) => {
+                    *wanted = p.id.clone();
+                    *name = p.name.clone();
+                }
+                None => problem = Some(session::unknown_project(wanted)),
+            },
+            Err(e) => problem = Some(Failure::from_kms_identity(&e)),
+        }
+    }
     if json {
         let v = json!({
             "profile": { "name": ctx.profile_name, "saved": saved, "path": profile_path,

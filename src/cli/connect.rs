@@ -131,7 +131,8 @@ pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
     let mut kms = Kms::sign_in(ctx, creds, &http)
         .await
         .map_err(|e| Failure::from_kms(&e, None))?;
-    let project = ctx.project_id.as_deref();
+    let project_id = session::project_id(&mut kms, ctx, false).await?;
+    let project = project_id.as_deref();
     let input = &input;
     let created = kms
         .call(|c| async move { c.create_connection(input, project).await })
