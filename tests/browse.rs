@@ -388,7 +388,10 @@ fn delete_needs_the_exact_name_and_explains_a_connection_in_use() {
     assert_eq!(s.browse.view, View::Delete);
     type_text(&mut s, "bitbucket");
     assert!(press(&mut s, KeyCode::Enter).is_empty());
-    assert!(s.notice.as_deref().unwrap().contains("exactly"));
+    assert_eq!(
+        s.notice.as_deref(),
+        Some("The name does not match: type bitbucket-pipelines exactly to delete it.")
+    );
     type_text(&mut s, "-pipelines");
     let del = match press(&mut s, KeyCode::Enter).as_slice() {
         [Effect::Delete(id, app, conn_id)] => {

@@ -592,3 +592,12 @@ fn review_wraps_long_values() {
     assert!(text.contains("of-the-whole-organizatio"), "{text}");
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn step_one_footer_shows_q() {
+    let s = wizard();
+    let text = screen(&s);
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("q quit"), "{footer}");
+    assert!(footer.contains("s sign in"), "{footer}");
+}

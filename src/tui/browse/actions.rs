@@ -367,7 +367,12 @@ pub fn delete_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Enter if d.typed.trim() == d.name => return start_delete(state),
         KeyCode::Enter => {
-            state.notice = Some("Type the connection's name exactly to delete it.".into());
+            let name = crate::sanitize::clean_short(&d.name, 40);
+            state.notice = Some(if d.typed.trim().is_empty() {
+                format!("Type the connection's name ({name}) to delete it.")
+            } else {
+                format!("The name does not match: type {name} exactly to delete it.")
+            });
         }
         KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => d.typed.push(c),
         _ => {}
