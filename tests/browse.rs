@@ -305,7 +305,7 @@ fn esc_from_rotation_keeps_the_draft() {
     // Back out (cancel the test, then leave the dialog) and come back: the secret is still typed.
     press(&mut s, KeyCode::Esc);
     press(&mut s, KeyCode::Esc);
-    assert_eq!(s.browse.view, View::Details);
+    assert_eq!(s.browse.view, View::List, "back where rotate started");
     press(&mut s, KeyCode::Char('c'));
     let form = &s.browse.rotate.as_ref().unwrap().form;
     assert_eq!(
@@ -949,4 +949,18 @@ fn the_filter_edits_like_a_shell_line() {
     type_text(&mut s, "x");
     assert_eq!(s.browse.filter, "xbuild ");
     assert!(screen(&s).contains("filter: x▏build"), "{}", screen(&s));
+}
+
+#[test]
+fn esc_from_rotate_returns_to_where_it_started() {
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('c'));
+    assert_eq!(s.browse.view, View::Rotate);
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.browse.view, View::List);
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.browse.view, View::Details);
+    press(&mut s, KeyCode::Char('c'));
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.browse.view, View::Details);
 }

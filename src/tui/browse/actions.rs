@@ -116,7 +116,13 @@ pub fn open_rotate(state: &mut State) -> Vec<Effect> {
             saving: None,
             error: None,
             input: None,
+            return_to: View::List,
         });
+    }
+    if let Some(r) = state.browse.rotate.as_mut()
+        && state.browse.view != View::Rotate
+    {
+        r.return_to = state.browse.view;
     }
     state.browse.view = View::Rotate;
     Vec::new()
@@ -163,7 +169,7 @@ pub fn rotate_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
-        KeyCode::Esc => state.browse.view = View::Details,
+        KeyCode::Esc => state.browse.view = r.return_to,
         KeyCode::Tab | KeyCode::Down => r.form.next(),
         KeyCode::BackTab | KeyCode::Up => r.form.prev(),
         KeyCode::Char('s') if ctrl => return submit_rotation(state),
