@@ -1706,3 +1706,15 @@ fn an_unknown_project_exits_2_naming_projects_and_a_slug_works_like_an_id() {
         .run();
     assert_eq!(by_slug.json(), by_id.json());
 }
+
+#[test]
+fn a_plain_http_instance_url_is_warned_on_stderr() {
+    let run = Cli::bare()
+        .args(["test", "teamcity", "--instance-url", "http://ci.invalid"])
+        .secret_stdin("tok-plain-http")
+        .run();
+    assert!(
+        run.stderr.contains("⚠ http://ci.invalid is plain http://"),
+        "{run:?}"
+    );
+}

@@ -601,3 +601,37 @@ fn step_one_footer_shows_q() {
     assert!(footer.contains("q quit"), "{footer}");
     assert!(footer.contains("s sign in"), "{footer}");
 }
+
+#[test]
+fn a_plain_http_instance_url_is_warned_and_a_bare_host_becomes_https() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    type_text(&mut s, "ci-teamcity");
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "http://ci.example.com");
+    let text = screen(&s);
+    assert!(text.contains("⚠ plain http://"), "{text}");
+    // Loopback is fine (a local server, the sandbox).
+    for _ in 0.."http://ci.example.com".len() {
+        press(&mut s, KeyCode::Backspace);
+    }
+    type_text(&mut s, "http://127.0.0.1:8111");
+    assert!(!screen(&s).contains("plain http://"));
+    for _ in 0.."http://127.0.0.1:8111".len() {
+        press(&mut s, KeyCode::Backspace);
+    }
+    type_text(&mut s, "ci.example.com");
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, SECRET);
+    let id = match update(&mut s, ctrl('s')).as_slice() {
+        [Effect::Test(id, input, _)] => {
+            assert_eq!(input.target.as_deref(), Some("https://ci.example.com"));
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    assert!(screen(&s).contains("https://ci.example.com"));
+}

@@ -81,6 +81,7 @@ pub async fn test(args: TestArgs, ctx: &Context) -> CliResult {
         secret,
     };
     let input = validated(app, &raw)?;
+    warn_if_plain_http(&input);
     let url = apps::probe::probe_url(app, &input, &ctx.reach.providers);
     let http = session::http_client(ctx, &[&url], args.cred.ca_cert.as_deref())?;
     let list = run_checks(&http, &input, &ctx.reach, &args.cred).await?;
@@ -109,6 +110,7 @@ pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
         secret,
     };
     let input = validated(app, &raw)?;
+    warn_if_plain_http(&input);
     let creds = session::credentials(ctx)?;
     let probe_url = apps::probe::probe_url(app, &input, &ctx.reach.providers);
     let extra: Vec<&str> = if args.skip_test {
@@ -157,4 +159,17 @@ pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
         println!("credentialsHash {}", clean_line(&created.credentials_hash));
     }
     Ok(())
+}
+
+/// An instance URL that is plain http:// to another machine: the secret would cross the
+/// network unencrypted (the KMS server sends it there too). Said on stderr, not refused.
+fn warn_if_plain_http(input: &apps::ConnectionInput) {
+    if let Some(url) = input.target.as_deref()
+        && url.to_ascii_lowercase().starts_with("http://")
+        && crate::kms::client::sends_in_clear(url)
+    {
+        eprintln!(
+            "⚠ {url} is plain http://: the secret crosses the network unencrypted. Use https:// if the server offers it."
+        );
+    }
 }
