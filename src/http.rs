@@ -179,7 +179,10 @@ impl TransportFailure {
         } else if lower.contains("timed out") {
             TransportFailure::Timeout
         } else {
-            TransportFailure::Other(crate::sanitize::clean_short(chain, 160))
+            TransportFailure::Other(crate::sanitize::clean_short(
+                &crate::sanitize::scrub_held(chain),
+                160,
+            ))
         }
     }
 

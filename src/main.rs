@@ -11,6 +11,8 @@ use kms_connect::sandbox::{Sandbox, demo_context};
 use kms_connect::tui::{self, Opening};
 
 fn main() {
+    // Before anything can panic: a panic restores the terminal and prints one clean line.
+    tui::terminal::install_panic_hook();
     let matches = Cli::command().get_matches();
     let given = GivenFlags::from(&matches);
     let args = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
@@ -68,6 +70,11 @@ async fn run(args: Cli, given: GivenFlags) -> i32 {
             Err(e) => fail(&e, EXIT_INPUT),
         }
     };
+    // Debug builds only: a panic on demand, so tests can check what a bug looks like.
+    #[cfg(debug_assertions)]
+    if let Ok(message) = std::env::var("KMS_CONNECT_DEBUG_PANIC") {
+        panic!("{message}");
+    }
     // No identity anywhere: the sign-in comes first.
     let not_signed_in = ctx.reach.credentials.is_none();
     match args.command {

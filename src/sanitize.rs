@@ -59,9 +59,64 @@ pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> String {
     out
 }
 
+/// Control characters and every `Bidi_Control` character of Unicode's PropList.txt
+/// (U+061C, U+200E-F, U+202A-E, U+2066-9).
 fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+        || matches!(
+            c,
+            '\u{61C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// True when `s` holds anything [`clean_line`] would remove or change: such a value is not
+/// what the screen shows, so it must not be copied or used as-is.
+pub fn has_controls(s: &str) -> bool {
+    s.chars().any(is_unsafe)
+}
+
+/// Every secret this process holds (KMS tokens, client secrets, provider secrets), so that
+/// text from a server that echoes one, or a panic message, can be scrubbed of it. Only ever
+/// compared against, never printed.
+static HELD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Shorter than this, a "secret" would match ordinary words.
+const MIN_SECRET_CHARS: usize = 4;
+
+/// Remembers a secret the process now holds (its trimmed form, and as JSON would escape it).
+pub fn hold_secret(secret: &str) {
+    let s = secret.trim();
+    if s.chars().count() < MIN_SECRET_CHARS {
+        return;
+    }
+    let escaped = serde_json::to_string(s).unwrap_or_default();
+    let escaped = escaped.trim_matches('"').to_owned();
+    let mut held = HELD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for form in [s.to_owned(), escaped] {
+        if !held.contains(&form) {
+            held.push(form);
+        }
+    }
+}
+
+/// `text` with every held secret replaced by `[secret]`. Never blocks: called from the panic
+/// hook, where the lock may be held by the panicking thread, it then scrubs with what it can
+/// and, failing that, hides the whole text.
+pub fn scrub_held(text: &str) -> String {
+    let held = match HELD.try_lock() {
+        Ok(h) => h,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return "[hidden]".into(),
+    };
+    let mut out = text.to_owned();
+    for secret in held.iter() {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), "[secret]");
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -99,6 +154,22 @@ mod tests {
             json_pretty(&plain),
             serde_json::to_string_pretty(&plain).unwrap()
         );
+    }
+
+    #[test]
+    fn every_bidi_control_is_stripped_in_lines_text_and_json() {
+        let all = "\u{61c}\u{200e}\u{200f}\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}";
+        assert_eq!(clean_line(&format!("a{all}b")), "ab");
+        assert_eq!(clean_text(&format!("a{all}\nb")), "a\nb");
+        assert!(json_pretty(&format!("a{all}")).contains("\\u061c"));
+        assert!(has_controls("x\u{61c}") && !has_controls("plain é"));
+    }
+
+    #[test]
+    fn held_secrets_are_scrubbed() {
+        hold_secret("  held-secret-77  ");
+        hold_secret("ab");
+        assert_eq!(scrub_held("x held-secret-77 y ab"), "x [secret] y ab");
     }
 
     #[test]

@@ -964,3 +964,29 @@ fn esc_from_rotate_returns_to_where_it_started() {
     press(&mut s, KeyCode::Esc);
     assert_eq!(s.browse.view, View::Details);
 }
+
+// ---- hostile IDs ----
+
+#[test]
+fn an_id_with_control_characters_is_not_copied_and_the_notice_says_so() {
+    for hostile in [
+        "id\u{1b}]52;c;\u{1b}]52;c;eA==\u{7}\u{7}",
+        "id\u{7}",
+        "id\nnext",
+        "id\u{9b}31m",
+    ] {
+        let mut s = wizard();
+        let id = match press(&mut s, KeyCode::Char('b')).as_slice() {
+            [Effect::LoadConnections(id, _)] => *id,
+            other => panic!("{other:?}"),
+        };
+        let c = conn(hostile, "evil", "northflank", json!({}));
+        update(&mut s, Msg::Connections(id, Ok(vec![c])));
+        let effects = press(&mut s, KeyCode::Char('y'));
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Copy(_))),
+            "{hostile:?}: {effects:?}"
+        );
+        assert!(screen(&s).contains("Not copied"), "{hostile:?}");
+    }
+}

@@ -434,7 +434,7 @@ async fn bitbucket_scopes_are_judged_per_use() {
 }
 
 #[tokio::test]
-async fn an_org_level_northflank_token_is_a_warning() {
+async fn an_org_level_northflank_token_is_not_warned_about() {
     let sb = Sandbox::start().await.unwrap();
     let list = sandbox_checks(
         &sb,
@@ -444,11 +444,13 @@ async fn an_org_level_northflank_token_is_a_warning() {
     )
     .await;
     assert!(list.ok());
+    // The server's check (/v1/projects) just passed: nothing says an org token fails there.
     let l = line(&list, CheckKind::Who);
-    assert_eq!(l.status, Status::Warn);
-    assert_eq!(
-        l.message,
-        "Token KMS sync (role KMS) is org-scoped (org acme): create a team API token."
+    assert_eq!(l.status, Status::Ok, "{l:?}");
+    assert_eq!(l.message, "Token KMS sync (role KMS) for org acme.");
+    assert!(
+        list.extra.iter().all(|l| l.status != Status::Warn),
+        "{list:#?}"
     );
 }
 
@@ -749,6 +751,13 @@ async fn octopus_error_message_and_key_details_are_read() {
             .starts_with("A service account is recommended"),
         "{who:?}"
     );
+    // Since 2023.2 admins can block *creating* user keys; existing keys keep working.
+    let hint = who.hint.as_deref().unwrap();
+    assert!(
+        hint.contains("stop user accounts from creating new API keys (existing keys keep working)")
+            && !hint.contains("disable"),
+        "{hint}"
+    );
     let expiry = line(&list, CheckKind::Expiry);
     assert_eq!(expiry.status, Status::Unknown);
     assert_eq!(
@@ -775,7 +784,10 @@ async fn bitbucket_scopes_fall_back_to_a_403_detail() {
     mock(
         &server,
         "/2.0/user",
-        json_reply(200, json!({"display_name": "Jane Doe", "username": "jdoe"})),
+        json_reply(
+            200,
+            json!({"display_name": "Jane Doe", "nickname": "jdoe", "account_id": "557058:jane"}),
+        ),
     )
     .await;
     mock(
@@ -826,12 +838,15 @@ async fn a_bitbucket_token_that_reaches_no_workspace_is_a_warning() {
     mock(
         &server,
         "/2.0/user",
-        json_reply(200, json!({"display_name": "Jane Doe", "username": "jdoe"}))
-            .insert_header("x-credential-type", "api_token")
-            .insert_header(
-                "x-oauth-scopes",
-                "read:user:bitbucket, read:workspace:bitbucket",
-            ),
+        json_reply(
+            200,
+            json!({"display_name": "Jane Doe", "nickname": "jdoe", "account_id": "557058:jane"}),
+        )
+        .insert_header("x-credential-type", "api_token")
+        .insert_header(
+            "x-oauth-scopes",
+            "read:user:bitbucket, read:workspace:bitbucket",
+        ),
     )
     .await;
     mock(
@@ -863,8 +878,11 @@ async fn a_bitbucket_app_password_is_flagged_with_its_end_date() {
     mock(
         &server,
         "/2.0/user",
-        json_reply(200, json!({"display_name": "Jane Doe", "username": "jdoe"}))
-            .insert_header("x-credential-type", "app_password"),
+        json_reply(
+            200,
+            json!({"display_name": "Jane Doe", "nickname": "jdoe", "account_id": "557058:jane"}),
+        )
+        .insert_header("x-credential-type", "app_password"),
     )
     .await;
     let eps = ProviderEndpoints::default().with_app("bitbucket", &server.uri());
@@ -1297,4 +1315,91 @@ async fn a_ca_file_makes_a_private_certificate_trusted_and_says_the_kms_must_tru
         "{err}"
     );
     task.abort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Octopus: which key is in use, Custom keys (the sandbox lists keys newest first, as Octopus
+// does, with null `LastUsedTimeStamp` where the server records none)
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn octopus_never_reports_an_unrelated_key_as_the_one_in_use() {
+    let sb = Sandbox::start().await.unwrap();
+    // Two keys, no timestamps, the older one expired: which one is in use cannot be told.
+    let list = sandbox_checks(
+        &sb,
+        "octopus-deploy",
+        demo::OCTOPUS_UNTRACKED_KEY,
+        Default::default(),
+    )
+    .await;
+    let expiry = line(&list, CheckKind::Expiry);
+    assert_eq!(expiry.status, Status::Unknown, "{expiry:?}");
+    assert!(
+        expiry
+            .message
+            .contains("which one is in use cannot be told"),
+        "{expiry:?}"
+    );
+    // With a timestamp on the key in use, the never-used expired laptop key is ignored.
+    let list = sandbox_checks(
+        &sb,
+        "octopus-deploy",
+        demo::OCTOPUS_API_KEY,
+        Default::default(),
+    )
+    .await;
+    let expiry = line(&list, CheckKind::Expiry);
+    assert_eq!(expiry.status, Status::Ok, "{expiry:?}");
+    assert!(expiry.message.contains("\"kms-connect\""), "{expiry:?}");
+}
+
+#[tokio::test]
+async fn a_custom_octopus_key_is_flagged_and_the_permission_line_says_whose_rights() {
+    let sb = Sandbox::start().await.unwrap();
+    let list = sandbox_checks(
+        &sb,
+        "octopus-deploy",
+        demo::OCTOPUS_CUSTOM_KEY,
+        Default::default(),
+    )
+    .await;
+    let warn: Vec<_> = list
+        .extra
+        .iter()
+        .filter(|l| l.status == Status::Warn)
+        .collect();
+    assert_eq!(warn.len(), 1, "{list:#?}");
+    assert!(
+        warn[0].message.contains("Custom access")
+            && warn[0]
+                .message
+                .contains("the account's rights, not the key's"),
+        "{:?}",
+        warn[0]
+    );
+}
+
+#[tokio::test]
+async fn a_bitbucket_account_without_a_nickname_is_named_by_its_account_id() {
+    // `/2.0/user` has no `username` (removed for privacy): display_name, nickname, account_id.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/2.0/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"type": "user", "account_id": "557058:abc", "display_name": "CI Bot"}),
+        ))
+        .mount(&server)
+        .await;
+    let eps = ProviderEndpoints::default().with_app("bitbucket", &server.uri());
+    let list = run(
+        &input("bitbucket", demo::BITBUCKET_EMAIL, "bb-secret-xyz"),
+        &eps,
+        &options(Default::default()),
+    )
+    .await;
+    assert_eq!(
+        line(&list, CheckKind::Who).message,
+        "The token belongs to Bitbucket account CI Bot (557058:abc)."
+    );
 }

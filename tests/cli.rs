@@ -263,7 +263,12 @@ impl Cli {
             assert!(!text.contains('\u{9b}'), "C1 CSI on {name}: {run:?}");
         }
         if run.code != 0 {
-            let n = run.stderr_lines().len();
+            // A warning said before the attempt (plain http://) is not part of the failure.
+            let n = run
+                .stderr_lines()
+                .iter()
+                .filter(|l| !l.starts_with("⚠ "))
+                .count();
             assert!(
                 (1..=2).contains(&n),
                 "a failure says why in 1 or 2 lines of stderr, got {n}: {run:?}"
@@ -1408,7 +1413,16 @@ fn rotate_tests_then_patches_the_complete_credentials() {
         .secret_env("NEW_TOKEN", demo::TEAMCITY_TOKEN)
         .run();
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stderr.starts_with("✓ TeamCity accepted"), "{run:?}");
+    // First where the new secret is tested (the KMS's instance URL), then the checks.
+    let lines = run.stderr_lines();
+    assert!(
+        lines[0].starts_with(&format!(
+            "The new access token will be tested at {} ",
+            h.sb.teamcity_url
+        )),
+        "{run:?}"
+    );
+    assert!(lines[1].starts_with("✓ TeamCity accepted"), "{run:?}");
     let after = h.hash_of(&tc);
     assert_ne!(before, after);
     assert!(
@@ -1624,6 +1638,54 @@ fn browse_commands_with_a_rejected_token_exit_1() {
         .run();
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("rejected or has expired"), "{run:?}");
+}
+
+#[test]
+fn create_on_an_instance_host_the_kms_server_cannot_resolve_exits_3_pointing_at_the_url() {
+    // The server looks the host up first ("Could not resolve hostname to any IP address").
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["create", "teamcity", "--skip-test", "--name", "ci"])
+        .args(["--instance-url", "http://ci.does-not-exist.invalid"])
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("could not resolve the instance URL's host name")
+            && run.stderr.contains("--instance-url")
+            && !run.stderr.contains("answered 400"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn a_name_shaped_like_a_uuid_is_found_by_get_update_and_delete() {
+    // The slug rule allows it; the server takes it for an ID, which 404s: try the name next.
+    let h = Harness::new();
+    let name = "0b1c2d3e-1111-4222-8333-444455556666";
+    let run = h
+        .cli()
+        .args(["create", "teamcity", "--name", name])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = h.cli().args(["get", "teamcity", name]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains(name), "{run:?}");
+    let run = h
+        .cli()
+        .args(["update", "teamcity", name, "--description", "uuid-like"])
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = h.cli().args(["delete", "teamcity", name, "--yes"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(h.sb.connections().is_empty());
+    // A UUID that is neither an ID nor a name is still "not found".
+    let run = h.cli().args(["get", "teamcity", name]).run();
+    assert_ne!(run.code, 0, "{run:?}");
 }
 
 #[test]

@@ -463,9 +463,18 @@ fn a_panic_restores_the_terminal_and_leaves_its_message_readable() {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
+fn every_signal_that_ends_the_process_restores_the_terminal_and_exits_128_plus_n() {
     let (_rt, sandbox) = runtime_and_sandbox();
-    for (sig, number) in [("TERM", 15), ("HUP", 1), ("INT", 2)] {
+    for (sig, number) in [
+        ("TERM", 15),
+        ("HUP", 1),
+        ("INT", 2),
+        ("QUIT", 3),
+        ("USR1", 10),
+        ("USR2", 12),
+        ("PIPE", 13),
+        ("ALRM", 14),
+    ] {
         let mut t = Term::spawn(&sandbox, &[], &[], 80, 24);
         t.wait_for("Step 1/5");
         t.signal(sig);

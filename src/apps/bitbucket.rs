@@ -80,9 +80,16 @@ pub static SPEC: AppSpec = AppSpec {
     forbidden: None,
 };
 
-fn learned(body: &Value) -> Vec<(String, String)> {
+/// `GET /2.0/user` has no `username` since Atlassian's 2019 privacy change: the account is
+/// `display_name`, `nickname` and `account_id` (Bitbucket Cloud swagger, `account`/`user`).
+pub(crate) fn account_words(body: &Value) -> (Option<String>, Option<String>) {
     let name = text_at(body, "/display_name");
-    let user = text_at(body, "/username").or_else(|| text_at(body, "/nickname"));
+    let user = text_at(body, "/nickname").or_else(|| text_at(body, "/account_id"));
+    (name, user)
+}
+
+fn learned(body: &Value) -> Vec<(String, String)> {
+    let (name, user) = account_words(body);
     match (name, user) {
         (Some(n), Some(u)) => vec![("user".to_owned(), format!("{n} ({u})"))],
         (Some(n), None) | (None, Some(n)) => vec![("user".to_owned(), n)],

@@ -1,13 +1,15 @@
 //! The app catalog: everything kms-connect knows about each app, as data. Adding an app means one
 //! file beside this one, one instructions asset and one line in [`CATALOG`].
 
-mod bitbucket;
+pub(crate) mod bitbucket;
 pub mod checks;
+pub mod destinations;
 pub mod front_end;
 pub mod js_text;
 mod northflank;
 mod octopus_deploy;
 pub mod probe;
+pub mod sync_spec;
 mod teamcity;
 pub mod validate;
 
@@ -217,7 +219,11 @@ impl AppSpec {
                     .filter(|t| t.key == k)
                     .map_or(k.as_str(), |t| t.label);
                 let value = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                (label.to_owned(), crate::sanitize::clean_line(&value))
+                // Keys and values are the server's choice: cleaned both, and scrubbed of any
+                // secret it echoes under another key.
+                let clean =
+                    |s: &str| crate::sanitize::clean_short(&crate::sanitize::scrub_held(s), 200);
+                (clean(label), clean(&value))
             })
             .collect()
     }

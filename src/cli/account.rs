@@ -201,8 +201,13 @@ fn logout(ctx: &Context) -> CliResult {
         }
         return Ok(());
     };
-    let removed = store.forget(&ctx.profile_name).map_err(Failure::runtime)?;
-    if removed {
+    let (removed, notes) = store
+        .forget_reporting(&ctx.profile_name)
+        .map_err(Failure::runtime)?;
+    for note in &notes {
+        println!("{}", clean_line(note));
+    }
+    if removed || !notes.is_empty() {
         println!(
             "Removed the stored secret and cached token of profile \"{}\".",
             ctx.profile_name

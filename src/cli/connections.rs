@@ -13,7 +13,7 @@ use super::session::{self, Kms};
 use super::{CliResult, Failure};
 use crate::apps::{self, AppSpec, RawInput};
 use crate::config::Context;
-use crate::kms::{AppConnection, Changes, ConnectionRef};
+use crate::kms::{AppConnection, Changes, ConnectionRef, KmsError};
 use crate::sanitize::clean_line;
 
 #[derive(Debug, Args)]
@@ -96,6 +96,14 @@ async fn find(
         .map_err(|e| Failure::from_kms(&e, Some(app)))
 }
 
+/// The text of an ID the server answered 404 for: it may be a name that looks like a UUID.
+fn unknown_id<T>(which: &ConnectionRef, result: &Result<T, KmsError>) -> Option<String> {
+    match (which, result) {
+        (ConnectionRef::Id(id), Err(KmsError::Api(e))) if e.status == 404 => Some(id.clone()),
+        _ => None,
+    }
+}
+
 /// The server's object as it came, with terminal controls escaped (see `sanitize`).
 fn print_json(v: &Value) {
     println!("{}", crate::sanitize::json_pretty(v));
@@ -106,19 +114,44 @@ pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
     let mut kms = signed_in(ctx).await?;
     let project_id = session::project_id(&mut kms, ctx, false).await?;
     let project = project_id.as_deref();
-    let conns = kms
-        .call(|c| async move { c.list_connections(app, project).await })
+    let list = kms
+        .call(|c| async move { c.list_connections_counted(app, project).await })
         .await
         .map_err(|e| Failure::from_kms(&e, app))?;
+    let (conns, unreadable, beyond) = (list.rows, list.unreadable, list.beyond_cap);
     if conns.is_empty() && project.is_some() {
         // Nothing listed: say so only for a project that exists (an unknown ID lists nothing).
         session::project_id(&mut kms, ctx, true).await?;
     }
+    // As `ls` does: print what could be read, then say what could not, and exit 1.
+    let shortfall = || {
+        let mut lines = Vec::new();
+        if unreadable > 0 {
+            lines.push(format!(
+                "{unreadable} {} could not be read.",
+                if unreadable == 1 { "entry" } else { "entries" }
+            ));
+        }
+        if beyond > 0 {
+            lines.push(format!(
+                "{beyond} more not shown: kms-connect reads at most {} connections of one list.",
+                crate::kms::connections::MAX_ROWS
+            ));
+        }
+        if lines.is_empty() {
+            Ok(())
+        } else {
+            Err(Failure::runtime(lines.join(" ")))
+        }
+    };
     if args.json {
         print_json(&Value::Array(conns.into_iter().map(|c| c.raw).collect()));
-        return Ok(());
+        return shortfall();
     }
-    if conns.is_empty() {
+    if conns.is_empty() && (unreadable > 0 || beyond > 0) {
+        return shortfall();
+    }
+    if conns.is_empty() && unreadable == 0 && beyond == 0 {
         let scope = ctx.project_id.as_deref().map_or_else(
             || "at organization level".into(),
             |p| format!("in project {}", clean_line(p)),
@@ -142,7 +175,7 @@ pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
             .collect();
         println!("{}", line.join("  ").trim_end());
     }
-    Ok(())
+    shortfall()
 }
 
 fn row(c: &AppConnection) -> [String; 6] {
@@ -238,7 +271,8 @@ pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
             (conn.id.clone(), Some(conn))
         }
     };
-    let target = if given_target.is_empty() {
+    let from_kms = given_target.is_empty();
+    let target = if from_kms {
         current
             .as_ref()
             .and_then(|c| app.target.as_ref().and_then(|t| c.credentials.get(t.key)))
@@ -248,7 +282,17 @@ pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
     } else {
         given_target
     };
+    // What the KMS returned is checked as if typed, before the new secret goes anywhere.
     let input = validated(app, &raw(app, &target, secret))?;
+    if let (true, Some(t)) = (from_kms, app.target.as_ref()) {
+        eprintln!(
+            "The new {} will be tested at {} ({} as the KMS has it; give {} to use another).",
+            app.secret.label.to_lowercase(),
+            clean_line(&target),
+            t.label,
+            t.flag
+        );
+    }
     if !args.skip_test {
         let url = apps::probe::probe_url(app, &input, &ctx.reach.providers);
         // Its own client: TLS roots are loaded only when the provider's URL needs them.
@@ -263,11 +307,24 @@ pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
             eprintln!("{line}");
         }
     }
-    let (id, input) = (&id, &input);
-    let updated = kms
-        .call(|c| async move { c.rotate_connection(id, input).await })
-        .await
-        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
+    let input = &input;
+    let mut id = id;
+    let mut updated = {
+        let id = &id;
+        kms.call(|c| async move { c.rotate_connection(id, input).await })
+            .await
+    };
+    // Not an ID the server knows: it may be a name shaped like a UUID.
+    if let (Some(name), None) = (unknown_id(&which, &updated), &current) {
+        id = find(&mut kms, app, &ConnectionRef::Name(name), ctx)
+            .await?
+            .id;
+        let id = &id;
+        updated = kms
+            .call(|c| async move { c.rotate_connection(id, input).await })
+            .await;
+    }
+    let updated = updated.map_err(|e| Failure::from_kms(&e, Some(app)))?;
     if args.cred.json {
         print_json(&updated.raw);
     } else {
@@ -313,15 +370,28 @@ pub async fn update(args: UpdateArgs, ctx: &Context) -> CliResult {
         ));
     }
     let mut kms = signed_in(ctx).await?;
-    let id = match ConnectionRef::parse(&args.connection) {
-        ConnectionRef::Id(id) => id,
-        name => find(&mut kms, app, &name, ctx).await?.id,
+    let which = ConnectionRef::parse(&args.connection);
+    let mut id = match &which {
+        ConnectionRef::Id(id) => id.clone(),
+        name => find(&mut kms, app, name, ctx).await?.id,
     };
-    let (id, changes) = (&id, &changes);
-    let updated = kms
-        .call(|c| async move { c.update_connection(app, id, changes).await })
-        .await
-        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
+    let changes = &changes;
+    let mut updated = {
+        let id = &id;
+        kms.call(|c| async move { c.update_connection(app, id, changes).await })
+            .await
+    };
+    // Not an ID the server knows: it may be a name shaped like a UUID.
+    if let Some(name) = unknown_id(&which, &updated) {
+        id = find(&mut kms, app, &ConnectionRef::Name(name), ctx)
+            .await?
+            .id;
+        let id = &id;
+        updated = kms
+            .call(|c| async move { c.update_connection(app, id, changes).await })
+            .await;
+    }
+    let updated = updated.map_err(|e| Failure::from_kms(&e, Some(app)))?;
     if args.json {
         print_json(&updated.raw);
     } else {
@@ -352,16 +422,27 @@ pub async fn delete(args: DeleteArgs, ctx: &Context) -> CliResult {
         }
     };
     if !args.yes {
-        let name = name.unwrap_or_default();
+        let name = name.clone().unwrap_or_default();
         if !confirmed(&name)? {
             return Err(Failure::input("Not deleted: the name did not match."));
         }
     }
-    let id = &id;
-    let deleted = kms
-        .call(|c| async move { c.delete_connection(app, id).await })
-        .await
-        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
+    let mut deleted = {
+        let id = &id;
+        kms.call(|c| async move { c.delete_connection(app, id).await })
+            .await
+    };
+    // Not an ID the server knows: it may be a name shaped like a UUID.
+    if let (Some(name), None) = (unknown_id(&which, &deleted), &name) {
+        let id = find(&mut kms, app, &ConnectionRef::Name(name), ctx)
+            .await?
+            .id;
+        let id = &id;
+        deleted = kms
+            .call(|c| async move { c.delete_connection(app, id).await })
+            .await;
+    }
+    let deleted = deleted.map_err(|e| Failure::from_kms(&e, Some(app)))?;
     println!(
         "Deleted {} connection {} ({}).",
         app.name,

@@ -14,6 +14,7 @@ mod connections;
 mod credential;
 pub(crate) mod secret_input;
 mod session;
+mod sync;
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Parser, Subcommand};
@@ -37,10 +38,10 @@ pub const EXIT_TEST_FAILED: i32 = 3;
 )]
 pub struct Cli {
     /// KMS server URL, with or without /api [default: https://app.kms.hanzo.ai]
-    #[arg(long, env = "KMS_API_URL", global = true)]
+    #[arg(long, env = "KMS_API_URL", hide_env_values = true, global = true)]
     pub kms_url: Option<String>,
     /// Project ID for new connections (without it the wizard asks)
-    #[arg(long, env = "KMS_PROJECT_ID", global = true)]
+    #[arg(long, env = "KMS_PROJECT_ID", hide_env_values = true, global = true)]
     pub project: Option<String>,
     /// Run against a built-in sandbox KMS and providers on 127.0.0.1 (nothing leaves this machine)
     #[arg(long, global = true)]
@@ -91,6 +92,9 @@ pub enum Command {
     Update(connections::UpdateArgs),
     /// Delete a connection (asks for its name on a terminal; --yes in scripts).
     Delete(connections::DeleteArgs),
+    /// Secret Syncs: destinations, create, list, get, run, delete.
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
     #[command(flatten)]
     Account(account::AccountCommand),
     /// Print a shell completion script (e.g. kms-connect completions bash > /etc/bash_completion.d/kms-connect).
@@ -250,6 +254,7 @@ pub async fn run(cmd: Command, ctx: &Context) -> CliResult {
         Command::Rotate(args) => connections::rotate(args, ctx).await,
         Command::Update(args) => connections::update(args, ctx).await,
         Command::Delete(args) => connections::delete(args, ctx).await,
+        Command::Sync(cmd) => sync::run(cmd, ctx).await,
         Command::Account(cmd) => account::run(cmd, ctx).await,
         Command::Completions { .. } | Command::Man => {
             match generated(&cmd, &mut std::io::stdout().lock()) {

@@ -69,6 +69,7 @@ fn read(what: &str) -> Result<SecretString, Failure> {
         s
     };
     let secret = SecretString::from(raw.trim().to_owned());
+    crate::sanitize::hold_secret(raw.trim());
     raw.zeroize();
     Ok(secret)
 }

@@ -89,21 +89,30 @@ impl Store {
         change: impl FnOnce(&mut Profile),
     ) -> Result<(), String> {
         profile::check_name(name)?;
-        let mut all = self.profiles()?;
-        change(all.profiles.entry(name.to_owned()).or_default());
-        self.write(&self.profiles_path(), &all.render())
+        self.locked(|| {
+            let mut all = self.profiles()?;
+            change(all.profiles.entry(name.to_owned()).or_default());
+            self.write(&self.profiles_path(), &all.render())
+        })
+    }
+
+    /// Runs `f` holding the config directory's lock: every read-modify-write of the files
+    /// goes through here (nested calls reuse the lock), so concurrent logins never lose or
+    /// mix each other's changes.
+    pub fn locked<T>(&self, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+        files::locked(&self.dir, f)
     }
 
     /// The client secret kept for a profile, if the user asked to remember it.
     pub fn stored_secret(&self, name: &str) -> Option<SecretString> {
-        self.secret_file()
-            .remove(name)?
-            .client_secret
-            .map(SecretString::from)
+        let secret = self.secret_file().remove(name)?.client_secret?;
+        crate::sanitize::hold_secret(&secret);
+        Some(SecretString::from(secret))
     }
 
     pub fn cached_token(&self, name: &str) -> Option<CachedToken> {
         let entry = self.token_file().remove(name)?;
+        crate::sanitize::hold_secret(&entry.access_token);
         Some(CachedToken {
             token: SecretString::from(entry.access_token),
             expires_at: entry.expires_at,
@@ -111,49 +120,93 @@ impl Store {
     }
 
     pub fn remember_secret(&self, name: &str, secret: &SecretString) -> Result<(), String> {
-        let mut file = self.secret_file();
-        file.entry(name.to_owned()).or_default().client_secret =
-            Some(secret.expose_secret().to_owned());
-        self.write_toml(&self.secrets_path(), SECRETS_HEADER, &file)
+        self.locked(|| {
+            let mut file = self.secret_file();
+            file.entry(name.to_owned()).or_default().client_secret =
+                Some(secret.expose_secret().to_owned());
+            self.write_toml(&self.secrets_path(), SECRETS_HEADER, &file)
+        })
     }
 
     pub fn cache_token(&self, name: &str, token: &CachedToken) -> Result<(), String> {
-        let mut file = self.token_file();
-        file.insert(name.to_owned(), token.to_entry());
-        self.write_toml(&self.tokens_path(), TOKENS_HEADER, &file)
+        self.locked(|| {
+            let mut file = self.token_file();
+            file.insert(name.to_owned(), token.to_entry());
+            self.write_toml(&self.tokens_path(), TOKENS_HEADER, &file)
+        })
     }
 
-    /// Deletes the profile's stored secret and cached token. True if anything was there.
+    /// Deletes the profile's stored secret and cached token. True if anything was there (or
+    /// may have been: see [`Store::forget_reporting`]).
     pub fn forget(&self, name: &str) -> Result<bool, String> {
-        let mut removed = false;
-        let mut secrets = self.secret_file();
-        if secrets.remove(name).is_some() {
-            removed = true;
-            self.rewrite_or_remove(&self.secrets_path(), SECRETS_HEADER, &secrets)?;
-        }
-        let mut tokens = self.token_file();
-        if tokens.remove(name).is_some() {
-            removed = true;
-            self.rewrite_or_remove(&self.tokens_path(), TOKENS_HEADER, &tokens)?;
-        }
-        Ok(removed)
+        self.forget_reporting(name)
+            .map(|(removed, notes)| removed || !notes.is_empty())
+    }
+
+    /// As [`Store::forget`], with what had to be done beyond removing entries: a file that
+    /// cannot be parsed is removed whole (it may hold this profile's secret), and said so.
+    /// A file that cannot be read at all is an error naming it: never "nothing was stored"
+    /// while a secret may remain.
+    pub fn forget_reporting(&self, name: &str) -> Result<(bool, Vec<String>), String> {
+        self.locked(|| {
+            let mut removed = false;
+            let mut notes = Vec::new();
+            for (path, header) in [
+                (self.secrets_path(), SECRETS_HEADER),
+                (self.tokens_path(), TOKENS_HEADER),
+            ] {
+                let text = files::read_optional(&path).map_err(|e| {
+                    format!(
+                        "Could not read {}: {e}. A secret of profile \"{name}\" may remain there: remove it by hand.",
+                        path.display()
+                    )
+                })?;
+                let Some(text) = text else { continue };
+                match toml::from_str::<toml::Table>(&text) {
+                    Ok(mut map) => {
+                        if map.remove(name).is_some() {
+                            removed = true;
+                            self.rewrite_or_remove(&path, header, &map)?;
+                        }
+                    }
+                    Err(_) => {
+                        files::remove_optional(&path).map_err(|e| io_message("remove", &path, &e))?;
+                        notes.push(format!(
+                            "{} could not be read as TOML: removed it whole (it may have held this profile's secret).",
+                            path.display()
+                        ));
+                    }
+                }
+            }
+            Ok((removed, notes))
+        })
     }
 
     fn secret_file(&self) -> SecretFile {
+        self.warn_if_loose(&self.secrets_path());
         read_map(&self.secrets_path())
     }
 
     fn token_file(&self) -> TokenFile {
+        self.warn_if_loose(&self.tokens_path());
         read_map(&self.tokens_path())
+    }
+
+    fn warn_if_loose(&self, path: &Path) {
+        if path.exists() {
+            files::warn_if_loose(&self.dir);
+            files::warn_if_loose(path);
+        }
     }
 
     fn rewrite_or_remove<T: serde::Serialize>(
         &self,
         path: &Path,
         header: &str,
-        map: &std::collections::BTreeMap<String, T>,
+        map: &T,
     ) -> Result<(), String> {
-        if map.is_empty() {
+        let empty = toml::Table::try_from(map).is_ok_and(|t| t.is_empty());
+        if empty {
             files::remove_optional(path).map_err(|e| io_message("remove", path, &e))
         } else {
             self.write_toml(path, header, map)

@@ -145,6 +145,18 @@ fn remember(
     expires_at: Option<u64>,
     organization: Option<&str>,
 ) -> Result<(), String> {
+    // One lock around the whole change: another login at the same time never leaves this
+    // profile with its client ID and that one's secret.
+    store.locked(|| remember_locked(store, attempt, token, expires_at, organization))
+}
+
+fn remember_locked(
+    store: &Store,
+    attempt: &Attempt,
+    token: &SecretString,
+    expires_at: Option<u64>,
+    organization: Option<&str>,
+) -> Result<(), String> {
     let (method, client_id) = match &attempt.credentials {
         Credentials::UniversalAuth { client_id, .. } => {
             (AuthMethod::UniversalAuth, Some(client_id.trim().to_owned()))

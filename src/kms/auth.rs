@@ -17,7 +17,13 @@ pub enum Credentials {
 impl Credentials {
     /// `KMS_TOKEN`, or `KMS_UNIVERSAL_AUTH_CLIENT_ID` + `KMS_UNIVERSAL_AUTH_CLIENT_SECRET`.
     pub fn from_env() -> Option<Credentials> {
-        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let get = |k: &str| {
+            let v = std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+            if k != "KMS_UNIVERSAL_AUTH_CLIENT_ID" {
+                v.as_deref().map(crate::sanitize::hold_secret);
+            }
+            v
+        };
         if let Some(t) = get("KMS_TOKEN") {
             return Some(Credentials::Token(SecretString::from(t.trim())));
         }

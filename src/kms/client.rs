@@ -25,6 +25,13 @@ pub fn api_base(kms_url: &str) -> Result<String, String> {
     let v = v.strip_suffix("/api").unwrap_or(v).trim_end_matches('/');
     let parsed = url::Url::parse(v)
         .map_err(|_| format!("KMS URL {v:?} is not a valid URL (e.g. {DEFAULT_KMS_URL})."))?;
+    // As for instance URLs: a password in the URL would be echoed (status, --help, logs) and
+    // sent along. The URL is not repeated here, since it holds the password.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!(
+            "The KMS URL must not hold a user name or password (user:password@). Give the server's address only (e.g. {DEFAULT_KMS_URL}), and sign in with kms-connect login."
+        ));
+    }
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(format!(
             "KMS URL {v:?} must start with https:// or http:// (e.g. {DEFAULT_KMS_URL})."
@@ -78,6 +85,7 @@ impl KmsClient {
     }
 
     pub fn with_token(mut self, token: SecretString) -> Self {
+        crate::sanitize::hold_secret(token.expose_secret());
         self.token = Some(token);
         self
     }
@@ -92,6 +100,7 @@ impl KmsClient {
         client_id: &str,
         client_secret: &SecretString,
     ) -> Result<(SecretString, Option<u64>), KmsError> {
+        crate::sanitize::hold_secret(client_secret.expose_secret());
         let body = json!({ "clientId": client_id.trim(), "clientSecret": client_secret.expose_secret().trim() });
         let resp: LoginResponse = self
             .send(
@@ -102,6 +111,7 @@ impl KmsClient {
                 http::REQUEST_TIMEOUT,
             )
             .await?;
+        crate::sanitize::hold_secret(&resp.access_token);
         Ok((SecretString::from(resp.access_token), resp.expires_in))
     }
 
@@ -133,6 +143,7 @@ impl KmsClient {
         input: &ConnectionInput,
         project_id: Option<&str>,
     ) -> Result<AppConnection, KmsError> {
+        crate::sanitize::hold_secret(input.secret.expose_secret());
         let body = input.create_body(project_id);
         let path = format!("/v1/app-connections/{}", input.app.slug);
         let sent = self
@@ -145,11 +156,20 @@ impl KmsClient {
             )
             .await;
         let env: AppConnectionEnvelope = match sent {
-            Err(KmsError::Transport {
-                url,
-                failure: TransportFailure::Timeout,
-            }) => {
-                return Err(KmsError::CreateUnconfirmed { url });
+            // Only a failure to connect proves nothing was sent. Any other (a timeout, a reset
+            // mid-body, an answer cut short) may have come after the server created it.
+            Err(KmsError::Transport { url, failure })
+                if !matches!(
+                    failure,
+                    TransportFailure::HostNotFound
+                        | TransportFailure::Refused
+                        | TransportFailure::TlsUntrusted(_)
+                ) =>
+            {
+                return Err(KmsError::CreateUnconfirmed {
+                    url,
+                    name: Some(input.name.clone()),
+                });
             }
             other => other?,
         };

@@ -64,10 +64,70 @@ impl Changes {
     }
 }
 
+/// At most this many connections are read from one list; the rest are counted, not kept (a
+/// hostile list of millions of `{}` would otherwise take gigabytes).
+pub const MAX_ROWS: usize = 10_000;
+
+/// A list as read: the connections that could be read, and what could not be shown.
+#[derive(Debug, Default)]
+pub struct ConnectionList {
+    pub rows: Vec<AppConnection>,
+    /// Entries that are not a connection this client can read (counted, never silently
+    /// dropped).
+    pub unreadable: usize,
+    /// Entries past [`MAX_ROWS`].
+    pub beyond_cap: usize,
+}
+
 #[derive(Debug, Deserialize)]
 struct ListEnvelope {
     #[serde(rename = "appConnections", default)]
-    app_connections: Vec<Value>,
+    app_connections: Rows,
+}
+
+/// Each entry parsed as it arrives into a typed connection: no `Value` tree of the whole
+/// list, and nothing kept past [`MAX_ROWS`].
+#[derive(Debug, Default)]
+struct Rows(ConnectionList);
+
+impl<'de> Deserialize<'de> for Rows {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Rows, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Rows;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of connections")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Rows, A::Error> {
+                let mut list = ConnectionList::default();
+                loop {
+                    if list.rows.len() + list.unreadable >= MAX_ROWS {
+                        match seq.next_element::<serde::de::IgnoredAny>()? {
+                            Some(_) => list.beyond_cap += 1,
+                            None => break,
+                        }
+                        continue;
+                    }
+                    let Some(raw) = seq.next_element::<Value>()? else {
+                        break;
+                    };
+                    match (AppConnectionEnvelope {
+                        app_connection: raw,
+                    })
+                    .into_connection()
+                    {
+                        // Without an ID and an app it is no connection anyone can act on.
+                        Ok(c) if !c.id.trim().is_empty() && !c.app.trim().is_empty() => {
+                            list.rows.push(c);
+                        }
+                        _ => list.unreadable += 1,
+                    }
+                }
+                Ok(Rows(list))
+            }
+        }
+        d.deserialize_seq(Visit)
+    }
 }
 
 impl KmsClient {
@@ -78,6 +138,16 @@ impl KmsClient {
         app: Option<&AppSpec>,
         project_id: Option<&str>,
     ) -> Result<Vec<AppConnection>, KmsError> {
+        Ok(self.list_connections_counted(app, project_id).await?.rows)
+    }
+
+    /// As [`KmsClient::list_connections`], with the entries that could not be read and those
+    /// past the cap counted, for the caller to report.
+    pub async fn list_connections_counted(
+        &self,
+        app: Option<&AppSpec>,
+        project_id: Option<&str>,
+    ) -> Result<ConnectionList, KmsError> {
         let mut path = match app {
             Some(a) => format!("/v1/app-connections/{}", a.slug),
             None => "/v1/app-connections".to_owned(),
@@ -95,22 +165,31 @@ impl KmsClient {
                 http::LIST_BODY_CAP,
             )
             .await?;
-        // An entry this client cannot read is skipped rather than failing the whole list.
-        Ok(env
-            .app_connections
-            .into_iter()
-            .filter_map(|raw| {
-                AppConnectionEnvelope {
-                    app_connection: raw,
-                }
-                .into_connection()
-                .ok()
-            })
-            .collect())
+        Ok(env.app_connections.0)
     }
 
     /// Gets one connection by ID, or by name in the project (organization level without one).
+    /// A valid name may look like a UUID (the slug rule allows `8-4-4-4-12` hex): an ID that
+    /// the server does not know is then tried as a name.
     pub async fn get_connection(
+        &self,
+        app: &AppSpec,
+        which: &ConnectionRef,
+        project_id: Option<&str>,
+    ) -> Result<AppConnection, KmsError> {
+        let found = self.get_exactly(app, which, project_id).await;
+        match (which, found) {
+            (ConnectionRef::Id(id), Err(KmsError::Api(e))) if e.status == 404 => {
+                let by_name = ConnectionRef::Name(id.clone());
+                self.get_exactly(app, &by_name, project_id)
+                    .await
+                    .map_err(|_| KmsError::Api(e))
+            }
+            (_, found) => found,
+        }
+    }
+
+    async fn get_exactly(
         &self,
         app: &AppSpec,
         which: &ConnectionRef,
@@ -188,7 +267,9 @@ impl KmsClient {
             Err(KmsError::Transport {
                 url,
                 failure: TransportFailure::Timeout,
-            }) if body.is_some() => return Err(KmsError::CreateUnconfirmed { url }),
+            }) if body.is_some() => {
+                return Err(KmsError::CreateUnconfirmed { url, name: None });
+            }
             other => other?,
         };
         env.into_connection().map_err(|e| KmsError::BadResponse {

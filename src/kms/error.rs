@@ -25,7 +25,9 @@ pub enum KmsError {
     /// The server's error envelope.
     Api(ApiError),
     /// A create got no answer in time: the server may still have created the connection.
-    CreateUnconfirmed { url: String },
+    /// Also any failure after the request left (a reset, a body cut short). `name`: the
+    /// connection's, for a create, so the user can be told how to look for it.
+    CreateUnconfirmed { url: String, name: Option<String> },
     /// We answered the server with a 2xx we could not read.
     BadResponse { url: String, why: String },
 }
@@ -96,6 +98,14 @@ pub fn transport_hint(failure: &TransportFailure, otherwise: &'static str) -> &'
 impl KmsError {
     /// Reads a non-2xx answer.
     pub fn from_response(url: &str, r: &Captured) -> KmsError {
+        // A server may echo what it was sent (the token, a client or provider secret) in its
+        // message, reqId or issues: scrubbed before anything is read out of it, as provider
+        // answers are.
+        let scrubbed = Captured {
+            body: crate::sanitize::scrub_held(&String::from_utf8_lossy(&r.body)).into_bytes(),
+            ..r.clone()
+        };
+        let r = &scrubbed;
         let Some(body) = r.json().filter(Value::is_object) else {
             let what = if r.is_html() {
                 "a web page".to_owned()
@@ -163,11 +173,23 @@ impl KmsError {
                     "Check the KMS address (--kms-url or KMS_API_URL) and your network.",
                 )),
             ),
-            KmsError::CreateUnconfirmed { .. } => server(
-                "The KMS server did not confirm the create in time; it may still have made the connection."
-                    .into(),
-                Some("Check the server's App Connections before trying again (a retry may say the name is taken)."),
-            ),
+            KmsError::CreateUnconfirmed { name, .. } => {
+                let check = match (app, name) {
+                    (Some(a), Some(n)) => format!(
+                        "Check with `kms-connect get {} {}` before trying again (a retry may say the name is taken).",
+                        a.slug,
+                        clean_short(n, 60)
+                    ),
+                    _ => "Check the server's App Connections before trying again (a retry may say the name is taken).".into(),
+                };
+                Guidance {
+                    trouble: Trouble::Server,
+                    headline: "The KMS server's answer was lost or came too late; it may still have made the change."
+                        .into(),
+                    hint: Some(check),
+                    fields: Vec::new(),
+                }
+            }
             KmsError::NotKmsApi { url, status, what } => server(
                 format!(
                     "{} answered {what} ({status}), not the KMS API.",
@@ -276,6 +298,24 @@ impl ApiError {
             g.trouble = Trouble::Credential;
             g.headline = format!("The KMS server's credential check failed: {msg}");
             g.hint = Some("It called the provider from its own network; fix the credential or URL and try again.".into());
+            return g;
+        }
+        // The server's own lookup of the instance URL's host found no address (its URL
+        // validator, `blockLocalAndPrivateIpAddresses` in backend/src/lib/validator/): the
+        // credential check failed on the URL, not on the secret.
+        if lower.contains("could not resolve hostname to any ip address") {
+            g.trouble = Trouble::Credential;
+            let url_field = app.is_some_and(|a| {
+                a.target
+                    .as_ref()
+                    .is_some_and(|t| t.kind == crate::apps::FieldKind::Url)
+            });
+            if url_field {
+                g.fields.push((FieldId::Target, msg.clone()));
+            }
+            g.headline =
+                format!("The KMS server could not resolve the instance URL's host name: {msg}.");
+            g.hint = Some("Check the host in --instance-url (the Instance URL field in the wizard): the KMS server looks it up from its own network, where internal names may not resolve.".into());
             return g;
         }
         if lower.contains("local ips not allowed") || lower.contains("user credentials") {
@@ -524,5 +564,18 @@ mod tests {
         let body = r#"{"statusCode":400,"message":"Failed to validate credentials: Request failed with status code 401","error":"BadRequest"}"#;
         let g = KmsError::from_response("u", &cap(400, body)).guidance(Some(tc()));
         assert_eq!(g.exit_code(), 3);
+    }
+
+    #[test]
+    fn an_unresolvable_instance_host_points_at_the_url() {
+        let body = r#"{"reqId":"req-1","statusCode":400,"message":"Could not resolve hostname to any IP address","error":"BadRequest"}"#;
+        let g = KmsError::from_response("u", &cap(400, body)).guidance(Some(tc()));
+        assert_eq!(g.exit_code(), 3);
+        assert_eq!(g.fields.first().map(|f| f.0), Some(FieldId::Target));
+        assert!(
+            g.hint.as_deref().unwrap().contains("--instance-url"),
+            "{g:?}"
+        );
+        assert!(!g.headline.contains("answered 400"), "{g:?}");
     }
 }

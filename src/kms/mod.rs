@@ -6,6 +6,7 @@ pub mod connections;
 pub mod error;
 pub mod identity;
 pub mod status;
+pub mod syncs;
 pub mod types;
 
 pub use client::KmsClient;

@@ -27,6 +27,7 @@ pub(crate) struct Kms {
     auth: Auth,
     pub(super) http: reqwest::Client,
     pub(super) endpoints: verify::Endpoints,
+    pub(super) syncs: super::kms_syncs::Syncs,
 }
 
 impl Kms {
@@ -36,6 +37,7 @@ impl Kms {
             auth: Auth::default(),
             http: verify::client()?,
             endpoints,
+            syncs: Default::default(),
         })
     }
 
@@ -73,6 +75,28 @@ pub(crate) fn router(kms: Arc<Kms>) -> Router {
         .route(
             "/api/v1/app-connections/{app}/connection-name/{name}",
             get(get_by_name),
+        )
+        .route("/api/v1/projects/{id}", get(super::kms_syncs::project))
+        .route("/api/v1/secret-syncs", get(super::kms_syncs::list_all))
+        .route(
+            "/api/v1/secret-syncs/{dest}",
+            get(super::kms_syncs::list_dest).post(super::kms_syncs::create),
+        )
+        .route(
+            "/api/v1/secret-syncs/{dest}/check-destination",
+            axum::routing::post(super::kms_syncs::check_destination),
+        )
+        .route(
+            "/api/v1/secret-syncs/{dest}/{id}",
+            get(super::kms_syncs::get_one).delete(super::kms_syncs::delete),
+        )
+        .route(
+            "/api/v1/secret-syncs/{dest}/sync-name/{name}",
+            get(super::kms_syncs::get_by_name),
+        )
+        .route(
+            "/api/v1/secret-syncs/{dest}/{id}/sync-secrets",
+            axum::routing::post(super::kms_syncs::trigger),
         )
         .method_not_allowed_fallback(not_found)
         .fallback(not_found)

@@ -8,10 +8,12 @@
 mod app_specs;
 mod auth;
 pub mod demo_context;
+mod destinations;
 mod envelope;
 mod fixtures;
 mod kms;
 mod kms_changes;
+mod kms_syncs;
 mod providers;
 mod record;
 mod reply;
@@ -51,6 +53,11 @@ pub mod demo {
     pub const TEAMCITY_PROJECT: &str = "Backend";
     /// Octopus Deploy: a read-only API key.
     pub const OCTOPUS_READONLY_KEY: &str = "API-DEMOREADONLY";
+    /// Octopus Deploy: a `Custom` key (limited to chosen spaces, projects, environments).
+    pub const OCTOPUS_CUSTOM_KEY: &str = "API-DEMOCUSTOM";
+    /// Octopus Deploy: an older server that records no `LastUsedTimeStamp`; the account has
+    /// two keys, the older one expired, so which one is in use cannot be told.
+    pub const OCTOPUS_UNTRACKED_KEY: &str = "API-DEMOUNTRACKED";
     /// Bitbucket: accepted, but without the pipeline scopes Secret Sync needs.
     pub const BITBUCKET_TOKEN_NO_PIPELINE: &str = "demo-nopipeline-token";
     /// Northflank: an org-level token instead of a team token.
@@ -59,6 +66,8 @@ pub mod demo {
     pub const RATE_LIMITED_TOKEN: &str = "demo-ratelimited-token";
     /// Appended to the TeamCity or Octopus Deploy URL: the server redirects from there.
     pub const REDIRECTING_PATH: &str = "/old";
+    /// Appended to the TeamCity URL: a TeamCity older than 2020.2, whose errors are text/plain.
+    pub const LEGACY_TEAMCITY_PATH: &str = "/legacy";
     /// Appended to the TeamCity or Octopus Deploy URL: a web page, not the API.
     pub const WEB_PAGE_PATH: &str = "/web";
     /// KMS universal auth, with the demo client secret: tokens that last 30 seconds.
@@ -68,6 +77,14 @@ pub mod demo {
     pub const NO_PROJECTS_CLIENT_ID: &str = "demo-no-projects";
     /// Refused: "Access denied due to expired client secret".
     pub const EXPIRED_SECRET_CLIENT_ID: &str = "demo-expired-secret";
+    /// Secret Sync runs to these destinations fail, each with the server's nested message
+    /// (a TeamCity project other than `Backend` fails with 404 too).
+    pub const SYNC_FAIL_TEAMCITY_BUILD: &str = "Backend_Locked";
+    pub const SYNC_FAIL_OCTOPUS_PROJECT: &str = "Projects-2";
+    pub const SYNC_FAIL_BITBUCKET_REPO: &str = "locked-repo";
+    pub const SYNC_FAIL_NORTHFLANK_GROUP: &str = "locked";
+    /// Northflank: accepted, but its API role lacks Secret Groups › Update.
+    pub const NORTHFLANK_TOKEN_NO_UPDATE: &str = "demo-noupdate-token";
 }
 
 /// One request as received by one of the five sandbox servers.
@@ -148,12 +165,15 @@ impl Sandbox {
             (
                 bitbucket_listener,
                 "bitbucket",
-                providers::router(providers::bitbucket()),
+                destinations::bitbucket(providers::router(providers::bitbucket())),
             ),
             (
                 northflank_listener,
                 "northflank",
-                providers::router(providers::northflank()),
+                destinations::northflank(
+                    providers::northflank(),
+                    providers::router(providers::northflank()),
+                ),
             ),
         ];
         let tasks = servers

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::demo;
 use super::reply::Reply;
@@ -200,8 +200,11 @@ fn page(title: &str) -> Reply {
     )
 }
 
-/// TeamCity: `GET /app/rest/server` with a Bearer access token. Error bodies are text/plain
-/// and carry `TeamCity-Node-Id`, the marker clients use to tell TeamCity from a proxy.
+/// TeamCity: `GET /app/rest/server` with a Bearer access token. Error bodies carry
+/// `TeamCity-Node-Id`, the marker clients use to tell TeamCity from a proxy. Current versions
+/// answer JSON `{"errors": [{"message", "additionalMessage", "statusText"}]}` (JetBrains'
+/// REST API docs, "REST API errors"); versions before 2020.2 answered text/plain, which
+/// [`demo::LEGACY_TEAMCITY_PATH`] serves.
 pub(crate) fn teamcity(base_url: &str) -> Provider {
     let node = ("teamcity-node-id", "MAIN_SERVER");
     let server = Reply::json(
@@ -300,22 +303,44 @@ pub(crate) fn teamcity(base_url: &str) -> Provider {
                 ],
             ),
         ],
-        rejected: Reply::text(
+        rejected: errors(
             StatusCode::UNAUTHORIZED,
-            "Authentication required\nTo login manually go to \"/login.html\" page",
+            "Authentication required",
+            "To login manually go to \"/login.html\" page",
         )
         .header(node.0, node.1)
         .header("www-authenticate", "Bearer realm=\"TeamCity\""),
         pages: vec![
+            (
+                "/legacy/app/rest/server",
+                Reply::text(
+                    StatusCode::UNAUTHORIZED,
+                    "Authentication required\nTo login manually go to \"/login.html\" page",
+                )
+                .header(node.0, node.1)
+                .header("www-authenticate", "Bearer realm=\"TeamCity\""),
+            ),
             ("/", page("TeamCity")),
             ("/old/app/rest/server", moved("/app/rest/server")),
             ("/web/app/rest/server", page("TeamCity")),
         ],
-        not_found: Reply::text(
+        not_found: errors(
             StatusCode::NOT_FOUND,
             "Could not find the entity requested. Check the reference is correct and the user has permissions to access the entity.",
-        ),
+            "",
+        )
+        .header(node.0, node.1),
     }
+}
+
+/// TeamCity's JSON error body.
+fn errors(status: StatusCode, message: &str, additional: &str) -> Reply {
+    let status_text = status.canonical_reason().unwrap_or_default();
+    Reply::json(
+        status,
+        json!({ "errors": [{ "message": message, "additionalMessage": additional,
+                             "statusText": status_text }] }),
+    )
 }
 
 /// Octopus Deploy: `GET /api/users/me` with `X-Octopus-ApiKey`. Errors use the top-level
@@ -343,16 +368,33 @@ pub(crate) fn octopus() -> Provider {
         StatusCode::OK,
         json!({ "Application": "Octopus Deploy", "Version": "2025.3.12345", "ApiVersion": "3.0.0" }),
     );
-    let keys = |purpose: &str, expires: i64, access: &str| {
+    // `ApiKeyResource` (@octopusdeploy/message-contracts): `AccessLevel` is FullAccess,
+    // ReadOnly or Custom; `LastUsedTimeStamp` is null on servers that do not record it and for
+    // keys never used. The list comes newest first (by `Created`).
+    let key = |id: &str, purpose: &str, created: i64, expires: i64, access: &str, used: bool| {
+        json!({ "Id": id, "Purpose": purpose, "UserId": "Users-42",
+                "Created": in_days(created), "Expires": in_days(expires), "AccessLevel": access,
+                "ActorType": "User", "IsLastUsedTimestampKnown": used,
+                "LastUsedTimeStamp": if used { json!(in_days(0)) } else { Value::Null },
+                "ApiKey": { "HasValue": true, "Hint": "API-DEM…" } })
+    };
+    let list = |items: Vec<Value>| {
         Reply::json(
             StatusCode::OK,
-            json!({ "ItemType": "ApiKey", "TotalResults": 1, "Items": [{
-                "Id": "apikeys-demo", "Purpose": purpose, "UserId": "Users-42",
-                "Created": in_days(-30), "Expires": in_days(expires), "AccessLevel": access,
-                "ActorType": "User", "IsLastUsedTimestampKnown": true, "LastUsedTimeStamp": in_days(0),
-                "ApiKey": { "HasValue": true, "Hint": "API-DEM…" } }] }),
+            json!({ "ItemType": "ApiKey", "TotalResults": items.len(), "Items": items }),
         )
     };
+    // The key in use, then an older laptop key that was never used (null timestamp).
+    let keys = |purpose: &str, expires: i64, access: &str| {
+        list(vec![
+            key("apikeys-demo", purpose, -30, expires, access, true),
+            key("apikeys-laptop", "laptop", -400, -10, "FullAccess", false),
+        ])
+    };
+    let untracked = list(vec![
+        key("apikeys-new", "kms-connect", -30, 180, "FullAccess", false),
+        key("apikeys-old", "old", -400, -10, "FullAccess", false),
+    ]);
     let space = json!([{ "SpaceId": "Spaces-1", "RestrictedToProjectIds": [], "RestrictedToEnvironmentIds": [] }]);
     let permissions = Reply::json(
         StatusCode::OK,
@@ -364,9 +406,27 @@ pub(crate) fn octopus() -> Provider {
         StatusCode::OK,
         json!([{ "Id": "Spaces-1", "Name": "Default", "Slug": "default", "IsDefault": true }]),
     );
+    let octo_projects = Reply::json(
+        StatusCode::OK,
+        json!([{ "Id": "Projects-1", "Name": "Web shop", "Slug": "web-shop" },
+               { "Id": "Projects-2", "Name": "Locked", "Slug": "locked" }]),
+    );
+    let octo_vars = Reply::json(
+        StatusCode::OK,
+        json!({ "Id": "variableset-Projects-1", "OwnerId": "Projects-1", "Version": 3, "SpaceId": "Spaces-1",
+            "Variables": [
+                { "Id": "v1", "Name": "KMS_OLD", "Value": null, "Type": "Sensitive", "IsSensitive": true },
+                { "Id": "v2", "Name": "HAND_MADE", "Value": null, "Type": "Sensitive", "IsSensitive": true },
+                { "Id": "v3", "Name": "Region", "Value": "eu", "Type": "String", "IsSensitive": false } ],
+            "ScopeValues": { "Environments": [{ "Id": "Environments-1", "Name": "Production" }],
+                "Roles": [], "Machines": [], "Processes": [], "Actions": [],
+                "Channels": [{ "Id": "Channels-1", "Name": "Default" }] } }),
+    );
     let mut rows = good_rows(Row::secret(demo::OCTOPUS_API_KEY, me.clone()));
     rows.push(Row::secret(demo::EXPIRING_TOKEN, me.clone()));
-    rows.push(Row::secret(demo::OCTOPUS_READONLY_KEY, me));
+    rows.push(Row::secret(demo::OCTOPUS_READONLY_KEY, me.clone()));
+    rows.push(Row::secret(demo::OCTOPUS_CUSTOM_KEY, me.clone()));
+    rows.push(Row::secret(demo::OCTOPUS_UNTRACKED_KEY, me));
     rows.push(rate_limited(error(
         StatusCode::TOO_MANY_REQUESTS,
         "Rate limit exceeded. Please try again later.",
@@ -388,6 +448,8 @@ pub(crate) fn octopus() -> Provider {
                         demo::OCTOPUS_READONLY_KEY,
                         keys("kms-readonly", 180, "ReadOnly"),
                     ),
+                    (demo::OCTOPUS_CUSTOM_KEY, keys("kms-custom", 180, "Custom")),
+                    (demo::OCTOPUS_UNTRACKED_KEY, untracked),
                 ],
             ),
             route(
@@ -395,7 +457,25 @@ pub(crate) fn octopus() -> Provider {
                 (demo::OCTOPUS_API_KEY, permissions.clone()),
                 vec![
                     (demo::EXPIRING_TOKEN, permissions.clone()),
-                    (demo::OCTOPUS_READONLY_KEY, permissions),
+                    (demo::OCTOPUS_READONLY_KEY, permissions.clone()),
+                    (demo::OCTOPUS_CUSTOM_KEY, permissions.clone()),
+                    (demo::OCTOPUS_UNTRACKED_KEY, permissions),
+                ],
+            ),
+            route(
+                "/api/Spaces-1/projects/all",
+                (demo::OCTOPUS_API_KEY, octo_projects.clone()),
+                vec![
+                    (demo::EXPIRING_TOKEN, octo_projects.clone()),
+                    (demo::OCTOPUS_READONLY_KEY, octo_projects),
+                ],
+            ),
+            route(
+                "/api/Spaces-1/projects/Projects-1/variables",
+                (demo::OCTOPUS_API_KEY, octo_vars.clone()),
+                vec![
+                    (demo::EXPIRING_TOKEN, octo_vars.clone()),
+                    (demo::OCTOPUS_READONLY_KEY, octo_vars),
                 ],
             ),
             route(
@@ -403,7 +483,9 @@ pub(crate) fn octopus() -> Provider {
                 (demo::OCTOPUS_API_KEY, spaces.clone()),
                 vec![
                     (demo::EXPIRING_TOKEN, spaces.clone()),
-                    (demo::OCTOPUS_READONLY_KEY, spaces),
+                    (demo::OCTOPUS_READONLY_KEY, spaces.clone()),
+                    (demo::OCTOPUS_CUSTOM_KEY, spaces.clone()),
+                    (demo::OCTOPUS_UNTRACKED_KEY, spaces),
                 ],
             ),
         ],
@@ -448,8 +530,8 @@ pub(crate) fn bitbucket() -> Provider {
         json!({
             "type": "user",
             "uuid": "{c0ffee00-0000-4000-8000-000000000001}",
+            // No `username`: removed from the API for privacy (Bitbucket Cloud swagger).
             "account_id": "557058:demo",
-            "username": "kms-demo",
             "display_name": "KMS Demo",
             "nickname": "kms-demo",
         }),
@@ -541,18 +623,31 @@ pub(crate) fn northflank() -> Provider {
     let sync_permissions = json!({ "orgScope": [], "teamScope": [], "projectScope": [
         "Project:Manage:Read", "Project:Secrets:SecretGroups:List",
         "Project:Secrets:SecretGroups:ReadValues", "Project:Secrets:SecretGroups:Update" ] });
+    let no_update = json!({ "orgScope": [], "teamScope": [], "projectScope": [
+        "Project:Manage:Read", "Project:Secrets:SecretGroups:List",
+        "Project:Secrets:SecretGroups:ReadValues" ] });
+    let auth_with = |permissions: serde_json::Value| {
+        Reply::json(
+            StatusCode::OK,
+            json!({ "data": {
+                "tokenKind": "api", "id": "kms-sync", "name": "KMS sync", "entityType": "team",
+                "entityId": "acme", "role": { "name": "KMS read", "roleId": "kms-read", "roleType": "team", "entityType": "team" },
+                "permissions": permissions, "createdAt": in_days(-30), "expiresAt": null } }),
+        )
+    };
     let auth = |entity: &str, expires: Option<String>| {
         Reply::json(
             StatusCode::OK,
             json!({ "data": {
                 "tokenKind": "api", "id": "kms-sync", "name": "KMS sync", "entityType": entity,
-                "entityId": "acme", "role": { "name": "KMS", "roleId": "kms", "roleType": entity, "entityType": entity },
+                "entityId": "acme", "entityUid": "5f0c1d2e3a4b5c6d7e8f9a0b", "role": { "name": "KMS", "roleId": "kms", "roleType": entity, "entityType": entity },
                 "permissions": sync_permissions, "createdAt": in_days(-30), "expiresAt": expires } }),
         )
     };
     let mut rows = good_rows(Row::secret(demo::NORTHFLANK_TOKEN, projects.clone()));
     rows.push(Row::secret(demo::EXPIRING_TOKEN, projects.clone()));
-    rows.push(Row::secret(demo::NORTHFLANK_ORG_TOKEN, projects));
+    rows.push(Row::secret(demo::NORTHFLANK_ORG_TOKEN, projects.clone()));
+    rows.push(Row::secret(demo::NORTHFLANK_TOKEN_NO_UPDATE, projects));
     rows.push(rate_limited(
         error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -586,6 +681,7 @@ pub(crate) fn northflank() -> Provider {
                     (demo::EXPIRING_TOKEN, auth("team", Some(in_days(5)))),
                     (demo::EXPIRED_TOKEN, auth("team", Some(in_days(-3)))),
                     (demo::NORTHFLANK_ORG_TOKEN, auth("org", None)),
+                    (demo::NORTHFLANK_TOKEN_NO_UPDATE, auth_with(no_update)),
                 ],
             ),
             route(
@@ -595,8 +691,8 @@ pub(crate) fn northflank() -> Provider {
             ),
             route(
                 "/v1/projects/web/secrets/app-env/details",
-                (demo::NORTHFLANK_TOKEN, details),
-                Vec::new(),
+                (demo::NORTHFLANK_TOKEN, details.clone()),
+                vec![(demo::NORTHFLANK_TOKEN_NO_UPDATE, details)],
             ),
         ],
         rejected: error(

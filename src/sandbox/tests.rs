@@ -623,14 +623,21 @@ async fn providers_answer_with_their_markers() {
         denied.headers()["www-authenticate"],
         "Bearer realm=\"TeamCity\""
     );
+    let body: Value = denied.json().await.unwrap();
+    assert_eq!(body["errors"][0]["message"], "Authentication required");
+    let legacy = h
+        .http
+        .get(format!(
+            "{}{}/app/rest/server",
+            h.sb.teamcity_url,
+            demo::LEGACY_TEAMCITY_PATH
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(legacy.status(), StatusCode::UNAUTHORIZED);
     assert!(
-        denied.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain")
-    );
-    assert!(
-        denied
+        legacy
             .text()
             .await
             .unwrap()
@@ -687,6 +694,7 @@ async fn providers_answer_with_their_markers() {
     assert_eq!(
         services,
         [
+            "teamcity",
             "teamcity",
             "teamcity",
             "bitbucket",

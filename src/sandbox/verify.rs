@@ -33,6 +33,9 @@ pub(crate) async fn credentials(
     conn: &NewConnection,
     endpoints: &Endpoints,
 ) -> Result<(), String> {
+    if matches!(spec.app, App::TeamCity | App::OctopusDeploy) {
+        resolves(conn.credential("instanceUrl")).await?;
+    }
     let request = match spec.app {
         App::TeamCity => http
             .get(format!(
@@ -65,6 +68,26 @@ pub(crate) async fn credentials(
         Err(error) => error_text(&error),
     };
     Err(format!("{}: {reason}", failure_prefix(spec.app)))
+}
+
+/// The server looks the instance URL's host up before calling it and refuses a name with no
+/// address (Infisical `backend/src/lib/validator/validate-url.ts`,
+/// `blockLocalAndPrivateIpAddresses`: `dns.lookup(hostname, { all: true })`, then
+/// "Could not resolve hostname to any IP address"). The sandbox runs as a development server
+/// does, so private addresses are allowed.
+async fn resolves(instance_url: &str) -> Result<(), String> {
+    const NO_ADDRESS: &str = "Could not resolve hostname to any IP address";
+    let Ok(url) = url::Url::parse(instance_url) else {
+        return Ok(());
+    };
+    let Some(url::Host::Domain(host)) = url.host() else {
+        return Ok(());
+    };
+    let lookup = tokio::net::lookup_host((host, 80));
+    match tokio::time::timeout(std::time::Duration::from_secs(5), lookup).await {
+        Ok(Ok(mut addrs)) => addrs.next().map(drop).ok_or_else(|| NO_ADDRESS.into()),
+        _ => Err(NO_ADDRESS.into()),
+    }
 }
 
 /// Each app's validator words its failure differently on the real server.

@@ -6,8 +6,13 @@ use std::io::Write;
 
 use base64::Engine;
 
-/// The escape sequences that ask the terminal to put `text` on the clipboard.
+/// The escape sequences that ask the terminal to put `text` on the clipboard; none for text
+/// holding control characters (never an escape sequence built from unchecked text, even
+/// base64-encoded: it would not be what the screen shows).
 pub fn sequences(text: &str, in_tmux: bool) -> Vec<String> {
+    if crate::sanitize::has_controls(text) {
+        return Vec::new();
+    }
     let encoded = base64::engine::general_purpose::STANDARD.encode(text);
     let plain = format!("\x1b]52;c;{encoded}\x07");
     let mut out = vec![plain.clone()];
@@ -34,6 +39,13 @@ pub fn copy(text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_with_controls_is_never_put_in_a_sequence() {
+        assert!(sequences("id\x1b]52;c;eA==\x07", false).is_empty());
+        assert!(sequences("id\n", true).is_empty());
+        assert!(sequences("id\u{61c}", true).is_empty());
+    }
 
     #[test]
     fn osc52_carries_base64_text() {

@@ -398,6 +398,13 @@ fn done_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let Some(id) = state.created.as_ref().map(|c| c.id.clone()) else {
                 return Vec::new();
             };
+            // As in the browser: an ID with control characters is not what the screen shows.
+            if crate::sanitize::has_controls(&id) {
+                state.notice = Some(
+                    "Not copied: this ID holds control characters (see kms-connect get).".into(),
+                );
+                return Vec::new();
+            }
             state.notice = Some(format!(
                 "Copied ID {} (if your terminal allows it).",
                 crate::sanitize::clean_short(&id, 36)

@@ -57,6 +57,51 @@ impl Ended {
     }
 }
 
+/// Every signal whose default action ends the process and that a handler may catch
+/// (signal(7); SIGKILL and SIGSTOP cannot be caught, and SIGSEGV, SIGBUS, SIGFPE, SIGILL and
+/// SIGABRT mean the process itself is broken). Each ends the wizard like a quit, the terminal
+/// restored, with exit status 128 + n. SIGPIPE too: Rust ignores it at start, but a wizard
+/// whose terminal is gone has nothing left to do.
+#[cfg(target_os = "linux")]
+const ENDING_SIGNALS: &[i32] = &[
+    1,  // SIGHUP
+    2,  // SIGINT
+    3,  // SIGQUIT
+    5,  // SIGTRAP
+    10, // SIGUSR1
+    12, // SIGUSR2
+    13, // SIGPIPE
+    14, // SIGALRM
+    15, // SIGTERM
+    16, // SIGSTKFLT
+    24, // SIGXCPU
+    25, // SIGXFSZ
+    26, // SIGVTALRM
+    27, // SIGPROF
+    29, // SIGIO
+    30, // SIGPWR
+    31, // SIGSYS
+];
+#[cfg(not(target_os = "linux"))]
+const ENDING_SIGNALS: &[i32] = &[1, 2, 3, 5, 13, 14, 15, 24, 25, 26, 27, 30, 31];
+
+/// The numbers of [`ENDING_SIGNALS`] as they arrive.
+fn ending_signals() -> std::io::Result<mpsc::UnboundedReceiver<i32>> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    for &n in ENDING_SIGNALS {
+        let mut stream = signal(SignalKind::from_raw(n))?;
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while stream.recv().await.is_some() {
+                if tx.send(n).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    Ok(rx)
+}
+
 /// What a session changed on the server, as printed when the wizard ends.
 pub fn summary(changes: &[String]) -> String {
     let mut out = String::from("kms-connect changed in this session:");
@@ -71,9 +116,7 @@ pub fn summary(changes: &[String]) -> String {
 /// every way out.
 pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
     let theme = Theme::from_env();
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut signals = ending_signals()?;
     let mut guard = TerminalGuard::enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     // No terminal.clear(): it asks the terminal for the cursor position and waits for the
@@ -126,10 +169,7 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
             },
             Some(msg) = results.recv() => msg,
             _ = tick.tick(), if state.is_busy() => Msg::Tick,
-            // Numbers as in signal(7), the same on every Unix this runs on.
-            _ = sigterm.recv() => { ended = Ended::Signal(15); break }
-            _ = sighup.recv() => { ended = Ended::Signal(1); break }
-            _ = sigint.recv() => { ended = Ended::Signal(2); break }
+            Some(n) = signals.recv() => { ended = Ended::Signal(n); break }
         };
         for effect in update(&mut state, msg) {
             worker.run(effect);

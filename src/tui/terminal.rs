@@ -65,18 +65,41 @@ pub fn restore_terminal() {
     let _ = out.flush();
 }
 
-fn install_panic_hook() {
+/// Installs the one panic hook (once; `main` calls it first thing, the guard again). A panic
+/// on the main thread ends the program: the terminal is restored first, then one plain line
+/// goes to stderr, cleaned of control characters and of every secret the process holds (a
+/// panic message may quote server text). A worker's panic while the wizard is drawn is caught
+/// and shown in the wizard; printing it here would scribble over the screen.
+pub fn install_panic_hook() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            // The wizard runs on the main thread: its panic ends the program, so restore first
-            // and let the message land on a normal screen. A worker's panic is caught and shown
-            // in the wizard; printing it here would scribble over the screen.
-            if std::thread::current().name() == Some("main") {
-                restore_terminal();
-                previous(info);
+        std::panic::set_hook(Box::new(|info| {
+            let on_main = std::thread::current().name() == Some("main");
+            if !on_main && ACTIVE.load(Ordering::SeqCst) {
+                return;
             }
+            if on_main {
+                restore_terminal();
+            }
+            let payload = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let at = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{}", panic_line(&payload, &at));
         }));
     });
+}
+
+/// The line a panic prints: what happened, where, and to report it.
+pub fn panic_line(payload: &str, at: &str) -> String {
+    let what = crate::sanitize::clean_short(&crate::sanitize::scrub_held(payload), 200);
+    let at = crate::sanitize::clean_short(at, 80);
+    format!("kms-connect stopped on a bug ({what}) at {at}. Please report it.")
 }

@@ -8,7 +8,6 @@ use serde_json::Value;
 use super::{CheckKind, CheckLine, Ctx, Fetched, Status, permission_line, strings, when};
 use crate::apps::TestOutcome;
 use crate::apps::probe::OutcomeCode;
-use crate::apps::text_at;
 use crate::http::Captured;
 
 pub(super) async fn checks(
@@ -23,8 +22,7 @@ pub(super) async fn checks(
     if server.ok
         && let Some(body) = answer.json()
     {
-        let name = text_at(&body, "/display_name");
-        let user = text_at(&body, "/username").or_else(|| text_at(&body, "/nickname"));
+        let (name, user) = crate::apps::bitbucket::account_words(&body);
         let who = match (name, user) {
             (Some(n), Some(u)) if n != u => format!("{n} ({u})"),
             (Some(n), _) | (None, Some(n)) => n,

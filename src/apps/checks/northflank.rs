@@ -136,22 +136,18 @@ fn about_token(ctx: &Ctx<'_>, data: &Value) -> Vec<CheckLine> {
     ]
 }
 
-/// N1: the token, its role and whether it belongs to a team or the whole organization.
+/// N1: the token, its role and whether it belongs to a team or the whole organization. An
+/// org-level token is not flagged: nothing in Northflank's API definitions says one fails on
+/// `/v1/projects`, and the server's check (that very call) has just passed.
 fn who(data: &Value) -> CheckLine {
     let name = text_at(data, "/name")
         .or_else(|| text_at(data, "/id"))
         .unwrap_or_else(|| "(unnamed)".into());
     let role = text_at(data, "/role/name").map_or_else(String::new, |r| format!(" (role {r})"));
     let kind = text_at(data, "/entityType").unwrap_or_default();
-    let entity = text_at(data, "/entityId").unwrap_or_default();
-    if kind.eq_ignore_ascii_case("org") {
-        return CheckLine::new(
-            CheckKind::Who,
-            Status::Warn,
-            format!("Token {name}{role} is org-scoped (org {entity}): create a team API token."),
-        )
-        .hint("The KMS server calls /v1/projects without a teamId, which needs a team token.");
-    }
+    let entity = text_at(data, "/entityId")
+        .or_else(|| text_at(data, "/entityUid"))
+        .unwrap_or_default();
     CheckLine::new(
         CheckKind::Who,
         Status::Ok,
@@ -218,13 +214,15 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn org_tokens_are_warned_about() {
+    fn org_tokens_are_not_warned_about_without_evidence() {
         let line = who(
             &json!({"name": "ci", "entityType": "org", "entityId": "acme",
                                "role": {"name": "Sync"}}),
         );
-        assert_eq!(line.status, Status::Warn);
-        assert!(line.message.contains("org-scoped"), "{}", line.message);
+        assert_eq!(line.status, Status::Ok);
+        assert_eq!(line.message, "Token ci (role Sync) for org acme.");
+        let uid = who(&json!({"name": "ci", "entityType": "team", "entityUid": "5f0c"}));
+        assert_eq!(uid.message, "Token ci for team 5f0c.");
         let team = who(&json!({"name": "ci", "entityType": "team", "entityId": "acme"}));
         assert_eq!(team.message, "Token ci for team acme.");
     }

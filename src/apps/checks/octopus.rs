@@ -37,15 +37,22 @@ pub(super) async fn checks(
     let key = json_body(&keys, "Octopus Deploy").map(|b| key_in_use(&b));
     lines.push(
         match &key {
-            Ok(Some(k)) => expiry_line(
+            Ok(KeyInUse::Known(k)) => expiry_line(
                 ctx.now(),
                 super::Expiry::read(k.get("Expires"), when::parse_rfc3339),
                 &key_subject(k),
             ),
-            Ok(None) => CheckLine::new(
+            Ok(KeyInUse::NoKeys) => CheckLine::new(
                 CheckKind::Expiry,
                 Status::Unknown,
                 "Expiry unknown: Octopus lists no API keys for this account.",
+            ),
+            Ok(KeyInUse::CannotTell(n)) => CheckLine::new(
+                CheckKind::Expiry,
+                Status::Unknown,
+                format!(
+                    "Expiry unknown: the account has {n} API keys and Octopus records no last use, so which one is in use cannot be told."
+                ),
             ),
             Err(why) => unknown(CheckKind::Expiry, "the key's expiry", why),
         }
@@ -53,8 +60,21 @@ pub(super) async fn checks(
             "See the account's API Keys in Octopus; Subscriptions can warn before keys expire.",
         ),
     );
-    let read_only = matches!(&key, Ok(Some(k)) if k.get("AccessLevel").and_then(Value::as_str) == Some("ReadOnly"));
-    if read_only {
+    let access = match &key {
+        Ok(KeyInUse::Known(k)) => k.get("AccessLevel").and_then(Value::as_str),
+        _ => None,
+    };
+    if access == Some("Custom") {
+        lines.push(
+            CheckLine::new(
+                CheckKind::Permissions,
+                Status::Warn,
+                "The Octopus API key has Custom access, limited to chosen spaces, projects or environments: the permission checks show the account's rights, not the key's.",
+            )
+            .hint("Make sure the key's limits include the project and environments the sync will write, or use a key with full access."),
+        );
+    }
+    if access == Some("ReadOnly") {
         lines.push(
             CheckLine::new(
                 CheckKind::Permissions,
@@ -108,7 +128,8 @@ impl CheckLine {
 }
 
 /// O1: the account, flagged when it is a person's rather than a service account (the docs
-/// recommend one; an admin can disable user keys).
+/// recommend one). Since 2023.2 an admin can stop user accounts from *creating* API keys;
+/// keys that exist keep working.
 fn who(me: &Value) -> CheckLine {
     let user = text_at(me, "/Username").unwrap_or_else(|| "(unnamed)".into());
     let who = match text_at(me, "/DisplayName").filter(|d| *d != user) {
@@ -121,7 +142,7 @@ fn who(me: &Value) -> CheckLine {
             Status::Warn,
             format!("The key belongs to {who}, a person's Octopus account."),
         )
-        .hint("A service account is recommended: admins can disable the API keys of user accounts, while a service account's keys keep working.");
+        .hint("A service account is recommended: it does not depend on a person, and since Octopus 2023.2 admins can stop user accounts from creating new API keys (existing keys keep working).");
     }
     CheckLine::new(
         CheckKind::Who,
@@ -154,17 +175,44 @@ fn no_space(spaces: &Fetched) -> Option<CheckLine> {
     )
 }
 
-/// Octopus keeps only hashes, so the key just used (most recent `LastUsedTimeStamp`) stands
-/// for the key in use; with one key there is no doubt.
-fn key_in_use(body: &Value) -> Option<Value> {
-    let items = body.get("Items").and_then(Value::as_array)?;
-    let used = |k: &Value| {
+/// Which of the account's keys the credential is, as far as can be told.
+#[derive(Debug)]
+enum KeyInUse {
+    Known(Value),
+    /// Several keys and none with a `LastUsedTimeStamp`: never guess (the oldest key's
+    /// expiry, even an expired one, is not this key's).
+    CannotTell(usize),
+    NoKeys,
+}
+
+/// Octopus keeps only hashes, so the key used last (greatest `LastUsedTimeStamp`) stands for
+/// the key in use; with one key there is no doubt. `LastUsedTimeStamp` is null on servers that
+/// do not record it and for keys never used (`ApiKeyResource` in
+/// @octopusdeploy/message-contracts); the list comes newest first.
+fn key_in_use(body: &Value) -> KeyInUse {
+    let Some(items) = body.get("Items").and_then(Value::as_array) else {
+        return KeyInUse::NoKeys;
+    };
+    let used = |k: &&Value| {
         k.get("LastUsedTimeStamp")
             .and_then(Value::as_str)
             .and_then(when::parse_rfc3339)
-            .unwrap_or(i64::MIN)
     };
-    items.iter().max_by_key(|k| used(k)).cloned()
+    match items.as_slice() {
+        [] => KeyInUse::NoKeys,
+        [only] => KeyInUse::Known(only.clone()),
+        _ => items
+            .iter()
+            .filter_map(|k| used(&k).map(|t| (t, k)))
+            // The first of equal timestamps: the newest key.
+            .fold(None::<(i64, &Value)>, |best, (t, k)| match best {
+                Some((b, _)) if b >= t => best,
+                _ => Some((t, k)),
+            })
+            .map_or(KeyInUse::CannotTell(items.len()), |(_, k)| {
+                KeyInUse::Known(k.clone())
+            }),
+    }
 }
 
 fn key_subject(k: &Value) -> String {
@@ -253,7 +301,26 @@ mod tests {
             {"Purpose": "kms", "LastUsedTimeStamp": "2026-01-01T00:00:00Z"},
             {"Purpose": "never"}
         ]});
-        assert_eq!(key_in_use(&body).unwrap()["Purpose"], "kms");
+        let KeyInUse::Known(k) = key_in_use(&body) else {
+            panic!()
+        };
+        assert_eq!(k["Purpose"], "kms");
+    }
+
+    #[test]
+    fn without_timestamps_the_key_in_use_is_not_guessed() {
+        // Newest first; no key records its last use (older servers).
+        let body = json!({"Items": [
+            {"Purpose": "new", "LastUsedTimeStamp": null, "Expires": "2099-01-01T00:00:00Z"},
+            {"Purpose": "old", "LastUsedTimeStamp": null, "Expires": "2020-01-01T00:00:00Z"}
+        ]});
+        assert!(matches!(key_in_use(&body), KeyInUse::CannotTell(2)));
+        let one = json!({"Items": [{"Purpose": "only", "LastUsedTimeStamp": null}]});
+        assert!(matches!(key_in_use(&one), KeyInUse::Known(_)));
+        assert!(matches!(
+            key_in_use(&json!({"Items": []})),
+            KeyInUse::NoKeys
+        ));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 mod request;
 mod verdict;
 
-pub(crate) use request::{authorized, scrub_captured, secret_forms};
+pub(crate) use request::{authorized, scrub, scrub_captured, secret_forms};
 pub use request::{probe_url, run, run_captured, setup_failed};
 pub use verdict::classify;
 pub(crate) use verdict::provider_text;

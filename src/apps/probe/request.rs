@@ -115,6 +115,7 @@ pub(crate) fn authorized(
 /// base64 of `email:token`.
 pub(crate) fn secret_forms(input: &ConnectionInput) -> Vec<String> {
     let secret = input.secret.expose_secret();
+    crate::sanitize::hold_secret(secret);
     let mut forms = vec![secret.trim().to_owned()];
     if input.app.probe_auth == ProbeAuth::BasicEmailToken {
         let pair = format!("{}:{secret}", input.target.as_deref().unwrap_or(""));

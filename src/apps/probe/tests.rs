@@ -247,3 +247,35 @@ fn octopus_error_message_is_quoted_and_cleaned() {
     assert!(o.message.contains("\"Invalid key[31m\""), "{}", o.message);
     assert!(!o.message.contains('\x1b'));
 }
+
+#[test]
+fn teamcity_errors_are_read_from_json_xml_or_old_plain_text() {
+    let node = [("teamcity-node-id", "MAIN")];
+    let said = |body: &str| {
+        classify(tc(), "u", &cap(401, &node, body))
+            .message
+            .split_once("It said: ")
+            .map(|(_, s)| s.to_owned())
+    };
+    // 2020.2+: `errors[].message` (JSON), or the same in XML.
+    assert_eq!(
+        said(r#"{"errors":[{"message":"Authentication required","additionalMessage":"To login manually go to \"/login.html\" page","statusText":"Unauthorized"}]}"#).as_deref(),
+        Some("\"Authentication required\"")
+    );
+    assert_eq!(
+        said("<errors><error><message>Authentication required</message></error></errors>")
+            .as_deref(),
+        Some("\"Authentication required\"")
+    );
+    // Older servers: text/plain.
+    assert_eq!(
+        said("Authentication required\nTo login manually go to \"/login.html\" page").as_deref(),
+        Some("\"Authentication required\"")
+    );
+    let odd = classify(
+        tc(),
+        "u",
+        &cap(418, &node, r#"{"errors":[{"message":"Teapot"}]}"#),
+    );
+    assert!(odd.message.ends_with(": Teapot"), "{odd:?}");
+}

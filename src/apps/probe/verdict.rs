@@ -60,7 +60,7 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> T
     }
     if (200..300).contains(&status) {
         if r.is_html() {
-            return not_provider(app, url, r, "a web page");
+            return not_provider(app, url, r, "a web page", advice);
         }
         return match r.json() {
             Some(body) => {
@@ -86,7 +86,7 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> T
                     url: url.to_owned(),
                 }
             }
-            None => not_provider(app, url, r, "something that is not JSON"),
+            None => not_provider(app, url, r, "something that is not JSON", advice),
         };
     }
     match status {
@@ -127,11 +127,7 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> T
         _ => TestOutcome::fail(
             OutcomeCode::Unexpected,
             url,
-            format!(
-                "{} answered an unexpected {status}: {}",
-                app.name,
-                r.first_line()
-            ),
+            format!("{} answered an unexpected {status}: {}", app.name, said(r)),
             None,
         ),
     }
@@ -218,7 +214,16 @@ fn forbidden(app: &AppSpec, url: &str, f: &crate::apps::Forbidden) -> TestOutcom
     o
 }
 
-fn not_provider(app: &AppSpec, url: &str, r: &Captured, what: &str) -> TestOutcome {
+/// A 2xx that is not the provider's API. Refused (it catches wrong URLs), but the KMS server's
+/// own check only asks for a 2xx (axios resolves any 2xx; the `*-connection-fns.ts`
+/// validators read nothing of the body), so it would accept it: say so, and how to go ahead.
+fn not_provider(
+    app: &AppSpec,
+    url: &str,
+    r: &Captured,
+    what: &str,
+    advice: Advice<'_>,
+) -> TestOutcome {
     let ct = r.content_type();
     let ct = if ct.is_empty() {
         "no content type".to_owned()
@@ -234,7 +239,10 @@ fn not_provider(app: &AppSpec, url: &str, r: &Captured, what: &str) -> TestOutco
             r.status,
             app.api_label
         ),
-        Some(app.not_found_hint.to_owned()),
+        Some(format!(
+            "{} The KMS server's own check accepts any 2xx answer, so it would create the connection anyway; to do that, {}.",
+            app.not_found_hint, advice.front_end.go_ahead_untested
+        )),
     )
 }
 
@@ -271,7 +279,7 @@ fn rejected(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> TestO
             }),
         );
     }
-    let said = provider_message(body.as_ref()).unwrap_or_else(|| r.first_line());
+    let said = said(r);
     let said = if said.is_empty() {
         String::new()
     } else {
@@ -295,13 +303,37 @@ fn provider_message(body: Option<&Value>) -> Option<String> {
     provider_text(body, 120)
 }
 
+/// What the provider said: the message of a JSON error, of TeamCity's XML `<errors>`, or the
+/// first line of a text body.
+fn said(r: &Captured) -> String {
+    provider_message(r.json().as_ref())
+        .or_else(|| xml_message(r))
+        .unwrap_or_else(|| r.first_line())
+}
+
+/// `<errors><error><message>…</message></error></errors>`, TeamCity's XML error form.
+fn xml_message(r: &Captured) -> Option<String> {
+    let text = String::from_utf8_lossy(&r.body);
+    let start = text.find("<message>")? + "<message>".len();
+    let end = start + text[start..].find("</message>")?;
+    Some(clean_short(&text[start..end], 120)).filter(|m| !m.is_empty())
+}
+
 /// The same, cut at `max` characters.
 pub(crate) fn provider_text(body: Option<&Value>, max: usize) -> Option<String> {
     let b = body?;
-    ["/ErrorMessage", "/error/message", "/message", "/error"]
-        .iter()
-        .find_map(|p| b.pointer(p).and_then(Value::as_str))
-        .map(|s| clean_short(s, max))
+    // TeamCity 2020.2+ answers errors as `{"errors": [{"message", "additionalMessage",
+    // "statusText"}]}` (JetBrains' REST API docs, "REST API errors"); older versions in text.
+    [
+        "/ErrorMessage",
+        "/errors/0/message",
+        "/error/message",
+        "/message",
+        "/error",
+    ]
+    .iter()
+    .find_map(|p| b.pointer(p).and_then(Value::as_str))
+    .map(|s| clean_short(s, max))
 }
 
 /// Seconds to wait: `Retry-After`, else a reset header that counts seconds (a larger number

@@ -83,6 +83,13 @@ pub fn copy_id(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let id = row.conn.id.clone();
+    // Only what is shown is copied: an ID holding control characters (ESC, BEL, a nested
+    // OSC 52) is not the text on screen, and would end up raw in the escape sequence.
+    if crate::sanitize::has_controls(&id) {
+        state.notice =
+            Some("Not copied: this ID holds control characters (see kms-connect get).".into());
+        return Vec::new();
+    }
     // One line at 80 columns: a uuid leaves room for the caveat; a longer ID is shortened on
     // screen only (the whole ID is copied).
     state.notice = Some(format!(

@@ -1,0 +1,493 @@
+//! `kms-connect sync …` against a sandbox started in the test: every subcommand, the exit
+//! codes (0, 1, 2, 3, 4) and `--json`, and that hostile or secret text never reaches the output.
+
+use std::process::{Command, Output};
+
+use kms_connect::sandbox::{Sandbox, demo};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kms-connect");
+
+struct Harness {
+    sb: Sandbox,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sb = rt.block_on(Sandbox::start()).unwrap();
+        Harness { sb, _rt: rt }
+    }
+
+    fn run(&self, args: &[&str], secret: Option<&str>) -> Output {
+        let home = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path())
+            .env("KMS_API_URL", &self.sb.kms_url)
+            .env("KMS_TOKEN", &self.sb.token)
+            .env("KMS_PROJECT_ID", &self.sb.project_id)
+            .env("KMS_CONNECT_BITBUCKET_API_URL", &self.sb.bitbucket_api)
+            .env("KMS_CONNECT_NORTHFLANK_API_URL", &self.sb.northflank_api);
+        if let Some(s) = secret {
+            cmd.env("PROVIDER_SECRET", s);
+        }
+        let out = cmd.output().unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains('\u{1b}'), "escape in output: {all}");
+        assert!(!all.contains(&self.sb.token), "KMS token in output");
+        if let Some(s) = secret {
+            assert!(!all.contains(s), "secret in output: {all}");
+        }
+        out
+    }
+
+    /// A TeamCity connection named `ci-tc` (and a Northflank one, `ci-nf`).
+    fn connections(&self) {
+        let tc = self.run(
+            &[
+                "create",
+                "teamcity",
+                "--name",
+                "ci-tc",
+                "--instance-url",
+                &self.sb.teamcity_url,
+                "--secret-env",
+                "PROVIDER_SECRET",
+            ],
+            Some(demo::TEAMCITY_TOKEN),
+        );
+        assert_eq!(tc.status.code(), Some(0), "{}", stderr(&tc));
+        let nf = self.run(
+            &[
+                "create",
+                "northflank",
+                "--name",
+                "ci-nf",
+                "--secret-env",
+                "PROVIDER_SECRET",
+            ],
+            Some(demo::NORTHFLANK_TOKEN),
+        );
+        assert_eq!(nf.status.code(), Some(0), "{}", stderr(&nf));
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn create_wait_succeeds_then_list_get_run_delete() {
+    let h = Harness::new();
+    h.connections();
+    let out = h.run(
+        &[
+            "sync",
+            "create",
+            "teamcity",
+            "--connection",
+            "ci-tc",
+            "--name",
+            "backend-prod",
+            "--environment",
+            "prod",
+            "--dest",
+            "project=Backend",
+            "--initial",
+            "overwrite-destination",
+            "--key-schema",
+            "KMS_{{secretKey}}",
+            "--wait",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["syncStatus"], "succeeded");
+    assert_eq!(v["destinationConfig"]["project"], "Backend");
+    assert!(stderr(&out).contains("env.*"), "{}", stderr(&out));
+
+    let list = h.run(&["sync", "list", "--json"], None);
+    assert_eq!(list.status.code(), Some(0));
+    let rows: Value = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    let text = h.run(&["sync", "list", "--connection", "ci-tc"], None);
+    assert!(stdout(&text).contains("✓ succeeded"), "{}", stdout(&text));
+
+    let get = h.run(&["sync", "get", "teamcity", "backend-prod", "--json"], None);
+    assert_eq!(get.status.code(), Some(0));
+    let id = serde_json::from_str::<Value>(&stdout(&get)).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_id = h.run(&["sync", "get", "teamcity", &id], None);
+    assert!(stdout(&by_id).contains("backend-prod"));
+
+    let again = h.run(&["sync", "run", "teamcity", "backend-prod", "--wait"], None);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+
+    let dup = h.run(
+        &[
+            "sync",
+            "create",
+            "teamcity",
+            "--connection",
+            "ci-tc",
+            "--name",
+            "backend-prod",
+            "--environment",
+            "prod",
+            "--dest",
+            "project=Backend",
+            "--initial",
+            "overwrite-destination",
+        ],
+        None,
+    );
+    assert_eq!(dup.status.code(), Some(2), "{}", stderr(&dup));
+    assert!(stderr(&dup).contains("already exists"), "{}", stderr(&dup));
+
+    let no = h.run(&["sync", "delete", "teamcity", "backend-prod"], None);
+    assert_eq!(no.status.code(), Some(2));
+    let del = h.run(
+        &["sync", "delete", "teamcity", "backend-prod", "--yes"],
+        None,
+    );
+    assert_eq!(del.status.code(), Some(0), "{}", stderr(&del));
+    let gone = h.run(&["sync", "get", "teamcity", &id], None);
+    assert_ne!(gone.status.code(), Some(0));
+}
+
+#[test]
+fn a_failing_sync_exits_4_with_the_decoded_message() {
+    let h = Harness::new();
+    h.connections();
+    let out = h.run(
+        &[
+            "sync",
+            "create",
+            "teamcity",
+            "--connection",
+            "ci-tc",
+            "--name",
+            "locked",
+            "--environment",
+            "dev",
+            "--dest",
+            "project=Backend",
+            "--dest",
+            &format!("buildConfig={}", demo::SYNC_FAIL_TEAMCITY_BUILD),
+            "--initial",
+            "import-prioritize-source",
+            "--wait",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("403 (Forbidden)"), "{err}");
+    assert!(err.contains("Points at Edit project"), "{err}");
+    assert!(!err.contains("\\\""), "still JSON-escaped: {err}");
+}
+
+#[test]
+fn bad_input_is_refused_before_sending_with_exit_2() {
+    let h = Harness::new();
+    for args in [
+        vec![
+            "sync",
+            "create",
+            "teamcity",
+            "--connection",
+            "x",
+            "--name",
+            "Bad Name",
+            "--environment",
+            "prod",
+            "--dest",
+            "project=B",
+            "--initial",
+            "overwrite-destination",
+        ],
+        vec![
+            "sync",
+            "create",
+            "bitbucket",
+            "--connection",
+            "x",
+            "--name",
+            "ok",
+            "--environment",
+            "prod",
+            "--dest",
+            "workspace=acme",
+        ],
+        vec![
+            "sync",
+            "create",
+            "octopus-deploy",
+            "--connection",
+            "x",
+            "--name",
+            "ok",
+            "--environment",
+            "prod",
+            "--dest",
+            "spaceId=Spaces-1",
+            "--initial",
+            "import-prioritize-source",
+        ],
+        vec![
+            "sync",
+            "create",
+            "northflank",
+            "--connection",
+            "x",
+            "--name",
+            "ok",
+            "--environment",
+            "prod",
+            "--dest",
+            "projectId=web",
+            "--dest",
+            "secretGroupId=g",
+        ],
+        vec![
+            "sync",
+            "create",
+            "teamcity",
+            "--connection",
+            "x",
+            "--name",
+            "ok",
+            "--environment",
+            "prod",
+            "--dest",
+            "project=B",
+            "--initial",
+            "overwrite-destination",
+            "--key-schema",
+            "NOPE",
+        ],
+    ] {
+        let out = h.run(&args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    assert!(
+        h.sb.requests()
+            .iter()
+            .all(|r| !r.path.contains("secret-syncs"))
+    );
+}
+
+#[test]
+fn wrong_connection_and_unknown_folder_are_the_servers_400s() {
+    let h = Harness::new();
+    h.connections();
+    let wrong = h.run(
+        &[
+            "sync",
+            "create",
+            "teamcity",
+            "--connection",
+            "ci-nf",
+            "--name",
+            "x",
+            "--environment",
+            "prod",
+            "--dest",
+            "project=Backend",
+            "--initial",
+            "overwrite-destination",
+        ],
+        None,
+    );
+    // The connection is looked up as a TeamCity one first: the name is not one.
+    assert_ne!(wrong.status.code(), Some(0));
+    let folder = h.run(
+        &[
+            "sync",
+            "create",
+            "teamcity",
+            "--connection",
+            "ci-tc",
+            "--name",
+            "x",
+            "--environment",
+            "qa",
+            "--dest",
+            "project=Backend",
+            "--initial",
+            "overwrite-destination",
+        ],
+        None,
+    );
+    assert_ne!(folder.status.code(), Some(0));
+    assert!(
+        stderr(&folder).contains("Could not find folder"),
+        "{}",
+        stderr(&folder)
+    );
+}
+
+#[test]
+fn destinations_lists_every_page_as_json() {
+    let h = Harness::new();
+    let out = h.run(
+        &[
+            "sync",
+            "destinations",
+            "bitbucket",
+            "--email",
+            demo::BITBUCKET_EMAIL,
+            "--secret-env",
+            "PROVIDER_SECRET",
+            "--json",
+        ],
+        Some(demo::BITBUCKET_TOKEN),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let tree: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let repos = tree["roots"][0]["children"].as_array().unwrap();
+    assert_eq!(repos.len(), 121);
+    let nf = h.run(
+        &[
+            "sync",
+            "destinations",
+            "northflank",
+            "--secret-env",
+            "PROVIDER_SECRET",
+        ],
+        Some(demo::NORTHFLANK_TOKEN),
+    );
+    assert_eq!(nf.status.code(), Some(0), "{}", stderr(&nf));
+    assert!(stdout(&nf).contains("Group 130"), "{}", stdout(&nf));
+    assert!(stdout(&nf).contains("Service 104"));
+    let bad = h.run(
+        &[
+            "sync",
+            "destinations",
+            "northflank",
+            "--secret-env",
+            "PROVIDER_SECRET",
+        ],
+        Some("wrong-token-123"),
+    );
+    assert_eq!(bad.status.code(), Some(3));
+    let no_secret = h.run(&["sync", "destinations", "northflank"], None);
+    assert_eq!(no_secret.status.code(), Some(2));
+}
+
+#[test]
+fn check_names_the_missing_permission_and_creates_nothing() {
+    let h = Harness::new();
+    h.connections();
+    let out = h.run(
+        &[
+            "sync",
+            "create",
+            "northflank",
+            "--connection",
+            "ci-nf",
+            "--name",
+            "nf",
+            "--environment",
+            "prod",
+            "--dest",
+            "projectId=web",
+            "--dest",
+            "secretGroupId=app-env",
+            "--initial",
+            "overwrite-destination",
+            "--check",
+            "--secret-env",
+            "PROVIDER_SECRET",
+        ],
+        Some(demo::NORTHFLANK_TOKEN_NO_UPDATE),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Secret Groups › Update"),
+        "{}",
+        stderr(&out)
+    );
+    let ok = h.run(
+        &[
+            "sync",
+            "create",
+            "northflank",
+            "--connection",
+            "ci-nf",
+            "--name",
+            "nf",
+            "--environment",
+            "prod",
+            "--dest",
+            "projectId=web",
+            "--dest",
+            "secretGroupId=app-env",
+            "--initial",
+            "overwrite-destination",
+            "--key-schema",
+            "API_{{secretKey}}",
+            "--check",
+            "--secret-env",
+            "PROVIDER_SECRET",
+            "--json",
+        ],
+        Some(demo::NORTHFLANK_TOKEN),
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert!(
+        stderr(&ok).contains("may delete 1 existing variable"),
+        "{}",
+        stderr(&ok)
+    );
+}
+
+#[test]
+fn wait_times_out_with_exit_1() {
+    let h = Harness::new();
+    h.connections();
+    let out = h.run(
+        &[
+            "sync",
+            "create",
+            "teamcity",
+            "--connection",
+            "ci-tc",
+            "--name",
+            "slow",
+            "--environment",
+            "prod",
+            "--dest",
+            "project=Backend",
+            "--initial",
+            "overwrite-destination",
+            "--wait",
+            "--wait-timeout",
+            "0",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("still"), "{}", stderr(&out));
+}
