@@ -635,3 +635,18 @@ fn a_plain_http_instance_url_is_warned_and_a_bare_host_becomes_https() {
     press(&mut s, KeyCode::Enter);
     assert!(screen(&s).contains("https://ci.example.com"));
 }
+
+#[test]
+fn the_name_example_is_the_apps_own_and_organization_level_has_no_project_label() {
+    let mut s = wizard();
+    to_form(&mut s, 3); // Northflank
+    type_text(&mut s, "X");
+    let text = screen(&s);
+    assert!(text.contains("e.g. northflank"), "{text}");
+    assert!(!text.contains("ci-teamcity"), "{text}");
+    let mut s = State::new(session(), Some(kms_connect::tui::Scope::Organization));
+    let text = screen(&s);
+    assert!(!text.contains("Project organization level"), "{text}");
+    assert!(text.contains("organization level"), "{text}");
+    s.step = kms_connect::tui::Step::Pick;
+}
