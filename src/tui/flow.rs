@@ -129,6 +129,9 @@ fn project_list_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.step = Step::Pick;
             Vec::new()
         }
+        // No project chosen yet (just signed in): back to the sign-in, as Esc goes back
+        // everywhere else; the identity there is kept.
+        KeyCode::Esc => super::signin::open(state, Step::Project),
         _ => Vec::new(),
     }
 }
