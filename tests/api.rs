@@ -1162,7 +1162,7 @@ async fn bitbucket_token_without_user_scope_lists_the_missing_scope() {
     assert_eq!(
         o.hint.as_deref(),
         Some(
-            "It has: read:repository:bitbucket, read:pipeline:bitbucket. Make a new token with the scopes listed in step 2."
+            "It has: read:repository:bitbucket, read:pipeline:bitbucket. Make a new token with the scopes the app's instructions list."
         )
     );
     assert_outcome_clean(&o, secret);

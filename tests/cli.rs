@@ -263,7 +263,12 @@ impl Cli {
             assert!(!text.contains('\u{9b}'), "C1 CSI on {name}: {run:?}");
         }
         if run.code != 0 {
-            let n = run.stderr_lines().len();
+            // A warning said before the attempt (plain http://) is not part of the failure.
+            let n = run
+                .stderr_lines()
+                .iter()
+                .filter(|l| !l.starts_with("⚠ "))
+                .count();
             assert!(
                 (1..=2).contains(&n),
                 "a failure says why in 1 or 2 lines of stderr, got {n}: {run:?}"
@@ -1702,4 +1707,76 @@ fn completions_and_the_man_page_come_from_the_clap_definition() {
         run.stdout
     );
     assert!(run.stdout.contains("kms\\-connect"), "{}", run.stdout);
+}
+
+#[test]
+fn the_demo_twins_default_the_instance_url_and_status_lists_the_values() {
+    for (slug, secret) in [
+        ("teamcity", demo::TEAMCITY_TOKEN),
+        ("octopus-deploy", demo::OCTOPUS_API_KEY),
+        ("bitbucket", demo::BITBUCKET_TOKEN),
+    ] {
+        let run = Cli::bare()
+            .args(["--demo", "test", slug])
+            .secret_stdin(secret)
+            .run();
+        assert_eq!(run.code, 0, "{slug}: {run:?}");
+        let run = Cli::bare()
+            .args(["--demo", "create", slug, "--name", "from-the-readme"])
+            .secret_stdin(secret)
+            .run();
+        assert_eq!(run.code, 0, "{slug}: {run:?}");
+    }
+    let run = Cli::bare().args(["--demo", "status"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("teamcity        http://127.0.0.1:"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(demo::TEAMCITY_TOKEN), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(demo::NORTHFLANK_TOKEN),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_unknown_project_exits_2_naming_projects_and_a_slug_works_like_an_id() {
+    let h = Harness::new();
+    h.seeded();
+    let run = h.cli().args(["list", "--project", "nope"]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("kms-connect projects"), "{run:?}");
+    let run = h
+        .cli()
+        .args(["list", "--project", "00000000-0000-4000-8000-00000000dead"])
+        .run();
+    assert_eq!(run.code, 2, "an unknown ID too: {run:?}");
+    let run = h.cli().env("KMS_PROJECT_ID", "nope").args(["status"]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("kms-connect projects"), "{run:?}");
+    let by_slug = h
+        .cli()
+        .args(["list", "--project", "demo-project", "--json"])
+        .run();
+    assert_eq!(by_slug.code, 0, "{by_slug:?}");
+    let by_id = h
+        .cli()
+        .args(["list", "--project", &h.sb.project_id, "--json"])
+        .run();
+    assert_eq!(by_slug.json(), by_id.json());
+}
+
+#[test]
+fn a_plain_http_instance_url_is_warned_on_stderr() {
+    let run = Cli::bare()
+        .args(["test", "teamcity", "--instance-url", "http://ci.invalid"])
+        .secret_stdin("tok-plain-http")
+        .run();
+    assert!(
+        run.stderr.contains("⚠ http://ci.invalid is plain http://"),
+        "{run:?}"
+    );
 }

@@ -697,7 +697,7 @@ fn deletes_a_connection_after_typing_its_name() {
     t.wait_for("Delete the connection northflank-services?");
     t.send("northflank");
     t.send(ENTER);
-    t.wait_for("Type the connection's name exactly");
+    t.wait_for("The name does not match: type northflank-services exactly");
     assert_eq!(
         sb.connections().len(),
         2,

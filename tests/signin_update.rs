@@ -157,6 +157,11 @@ fn a_refused_log_in_keeps_everything_typed() {
     update(&mut s, Msg::SignIn(Reply::LoggedIn(id, Err(g.clone()))));
     assert_eq!(s.step, Step::SignIn);
     assert_eq!(s.signin.error, Some(g));
+    assert_eq!(
+        s.signin.focused(),
+        IdField::Secret,
+        "after a refusal the secret has the focus again"
+    );
     assert_eq!(s.signin.view(IdField::ClientId).text, "client-123");
     assert_eq!(
         s.signin.view(IdField::Secret).text.chars().count(),

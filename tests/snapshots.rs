@@ -593,3 +593,61 @@ fn review_wraps_long_values() {
     assert!(text.contains("of-the-whole-organizatio"), "{text}");
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn step_one_footer_shows_q() {
+    let s = wizard();
+    let text = screen(&s);
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("q quit"), "{footer}");
+    assert!(footer.contains("s sign in"), "{footer}");
+}
+
+#[test]
+fn a_plain_http_instance_url_is_warned_and_a_bare_host_becomes_https() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    type_text(&mut s, "ci-teamcity");
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "http://ci.example.com");
+    let text = screen(&s);
+    assert!(text.contains("⚠ plain http://"), "{text}");
+    // Loopback is fine (a local server, the sandbox).
+    for _ in 0.."http://ci.example.com".len() {
+        press(&mut s, KeyCode::Backspace);
+    }
+    type_text(&mut s, "http://127.0.0.1:8111");
+    assert!(!screen(&s).contains("plain http://"));
+    for _ in 0.."http://127.0.0.1:8111".len() {
+        press(&mut s, KeyCode::Backspace);
+    }
+    type_text(&mut s, "ci.example.com");
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, SECRET);
+    let id = match update(&mut s, ctrl('s')).as_slice() {
+        [Effect::Test(id, input, _)] => {
+            assert_eq!(input.target.as_deref(), Some("https://ci.example.com"));
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    assert!(screen(&s).contains("https://ci.example.com"));
+}
+
+#[test]
+fn the_name_example_is_the_apps_own_and_organization_level_has_no_project_label() {
+    let mut s = wizard();
+    to_form(&mut s, 3); // Northflank
+    type_text(&mut s, "X");
+    let text = screen(&s);
+    assert!(text.contains("e.g. northflank"), "{text}");
+    assert!(!text.contains("ci-teamcity"), "{text}");
+    let mut s = State::new(session(), Some(kms_connect::tui::Scope::Organization));
+    let text = screen(&s);
+    assert!(!text.contains("Project organization level"), "{text}");
+    assert!(text.contains("organization level"), "{text}");
+    s.step = kms_connect::tui::Step::Pick;
+}

@@ -973,3 +973,18 @@ fn the_help_lists_the_line_editing_keys_on_a_form() {
         assert!(keys.contains(&k), "{k}: {keys:?}");
     }
 }
+
+#[test]
+fn esc_on_the_project_list_without_a_project_goes_back_to_the_sign_in() {
+    let mut s = State::new(session(), None);
+    let id = match s.start().as_slice() {
+        [Effect::LoadProjects(id)] => *id,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Projects(id, Ok(Vec::new())));
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.step, Step::SignIn);
+    // And Esc on the server list comes back to the project list.
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.step, Step::Project);
+}

@@ -22,7 +22,8 @@ pub struct FrontEnd {
 /// The wizard (the TUI).
 pub const WIZARD: FrontEnd = FrontEnd {
     go_ahead_untested: "choose \"create anyway\"",
-    scope_list: "the scopes listed in step 2",
+    // Not "step 2": rotating from the browser has no steps.
+    scope_list: "the scopes the app's instructions list",
     after_retry: "; your input is kept",
     give_ca: "the CA certificate field",
     name_project: "in \"Project to check\"",

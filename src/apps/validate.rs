@@ -120,6 +120,15 @@ pub fn url(raw: &str, spec: &FieldSpec) -> Result<String, String> {
     if v.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("The URL contains spaces or invisible characters: type it again.".into());
     }
+    // A bare host ("ci.example.com", "ci.example.com:8111/tc") is taken as https://, as a
+    // browser would, instead of being refused.
+    let with_scheme;
+    let v = if !v.contains("://") && looks_like_a_host(v) {
+        with_scheme = format!("https://{v}");
+        with_scheme.as_str()
+    } else {
+        v
+    };
     let parsed = url::Url::parse(v).map_err(|_| {
         format!(
             "Not a valid URL: start with https:// (e.g. {}).",
@@ -144,6 +153,17 @@ pub fn url(raw: &str, spec: &FieldSpec) -> Result<String, String> {
     let normalised = v.trim_end_matches('/').to_owned();
     check_len(&normalised, spec)?;
     Ok(normalised)
+}
+
+/// A host name with a dot (or localhost), maybe a port and a path: what a browser would open.
+fn looks_like_a_host(v: &str) -> bool {
+    let host = v.split(['/', ':']).next().unwrap_or("");
+    (host.contains('.') || host.eq_ignore_ascii_case("localhost"))
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && !host.starts_with('.')
+        && !v.contains('@')
 }
 
 pub fn email(raw: &str, spec: &FieldSpec) -> Result<String, String> {
@@ -363,7 +383,7 @@ mod tests {
         );
         for bad in [
             "",
-            "ci.example.com",
+            "ci",
             "ftp://x.io",
             "https://u:p@x.io",
             "https://",
@@ -374,6 +394,19 @@ mod tests {
         ] {
             assert!(url(bad, spec).is_err(), "{bad:?} should fail");
         }
+    }
+
+    #[test]
+    fn a_bare_host_is_taken_as_https() {
+        let spec = tc().target.as_ref().unwrap();
+        for (given, taken) in [
+            ("ci.example.com", "https://ci.example.com"),
+            ("ci.example.com:8111/tc/", "https://ci.example.com:8111/tc"),
+            ("localhost:8111", "https://localhost:8111"),
+        ] {
+            assert_eq!(url(given, spec).unwrap(), taken, "{given}");
+        }
+        assert!(url("me@ci.example.com", spec).is_err());
     }
 
     #[test]

@@ -309,10 +309,33 @@ async fn status(ctx: &Context, json: bool) -> CliResult {
         }
     }
     let identity = identity_words(ctx);
-    let project = ctx.project_id.as_ref().map(|id| {
+    let mut project = ctx.project_id.as_ref().map(|id| {
         let name = ctx.project_name.clone().unwrap_or_default();
         (id.clone(), name)
     });
+    // The project (flag, environment or profile) must be one the identity can see.
+    if let (Some(creds), Some((wanted, name)), None) =
+        (&ctx.reach.credentials, project.as_mut(), &problem)
+    {
+        let http = session::http_client(ctx, &[], None)?;
+        match signed_in_call(
+            ctx,
+            creds,
+            &http,
+            |c| async move { c.list_projects().await },
+        )
+        .await
+        {
+            Ok((list, _)) => match list.iter().find(|p| &p.id == wanted || &p.slug == wanted) {
+                Some(p) => {
+                    *wanted = p.id.clone();
+                    *name = p.name.clone();
+                }
+                None => problem = Some(session::unknown_project(wanted)),
+            },
+            Err(e) => problem = Some(Failure::from_kms_identity(&e)),
+        }
+    }
     if json {
         let v = json!({
             "profile": { "name": ctx.profile_name, "saved": saved, "path": profile_path,
@@ -383,6 +406,21 @@ async fn status(ctx: &Context, json: bool) -> CliResult {
             let pasted = matches!(ctx.reach.credentials.as_ref(), Some(Credentials::Token(_)));
             let words = describe_token_expiry(expires, pasted, now);
             println!("Token     expires {words}");
+        }
+        if !ctx.demo_targets.is_empty() {
+            // The sandbox's ports are random: what to paste into test and create.
+            println!();
+            println!(
+                "Demo values (test and create use the URL or email when the flag is left out):"
+            );
+            for (slug, target, secret) in &ctx.demo_targets {
+                let target = if target.is_empty() {
+                    "(no URL: fixed API)".to_owned()
+                } else {
+                    target.clone()
+                };
+                println!("  {slug:<15} {target:<32} secret {secret}");
+            }
         }
     }
     if let Some(p) = problem {

@@ -4,7 +4,7 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use super::credential::{
-    CredentialArgs, app_for, checklist_text, run_checks, target_value, validated,
+    CredentialArgs, app_for, checklist_text, run_checks, target_or_demo, validated,
 };
 use super::session::{self, Kms};
 use super::{CliResult, Failure};
@@ -72,7 +72,7 @@ pub fn print_apps(json: bool) {
 
 pub async fn test(args: TestArgs, ctx: &Context) -> CliResult {
     let app = app_for(&args.cred.app)?;
-    let target = target_value(&args.cred, app)?;
+    let target = target_or_demo(&args.cred, app, ctx)?;
     let secret = args.cred.secret(app)?;
     let raw = RawInput {
         name: app.suggested_name(),
@@ -81,6 +81,7 @@ pub async fn test(args: TestArgs, ctx: &Context) -> CliResult {
         secret,
     };
     let input = validated(app, &raw)?;
+    warn_if_plain_http(&input);
     let url = apps::probe::probe_url(app, &input, &ctx.reach.providers);
     let http = session::http_client(ctx, &[&url], args.cred.ca_cert.as_deref())?;
     let list = run_checks(&http, &input, &ctx.reach, &args.cred, false).await?;
@@ -100,7 +101,7 @@ pub async fn test(args: TestArgs, ctx: &Context) -> CliResult {
 
 pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
     let app = app_for(&args.cred.app)?;
-    let target = target_value(&args.cred, app)?;
+    let target = target_or_demo(&args.cred, app, ctx)?;
     let secret = args.cred.secret(app)?;
     let raw = RawInput {
         name: args.name.clone(),
@@ -109,6 +110,7 @@ pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
         secret,
     };
     let input = validated(app, &raw)?;
+    warn_if_plain_http(&input);
     let creds = session::credentials(ctx)?;
     let probe_url = apps::probe::probe_url(app, &input, &ctx.reach.providers);
     let extra: Vec<&str> = if args.skip_test {
@@ -131,7 +133,8 @@ pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
     let mut kms = Kms::sign_in(ctx, creds, &http)
         .await
         .map_err(|e| Failure::from_kms(&e, None))?;
-    let project = ctx.project_id.as_deref();
+    let project_id = session::project_id(&mut kms, ctx, false).await?;
+    let project = project_id.as_deref();
     let input = &input;
     let created = kms
         .call(|c| async move { c.create_connection(input, project).await })
@@ -156,4 +159,17 @@ pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
         println!("credentialsHash {}", clean_line(&created.credentials_hash));
     }
     Ok(())
+}
+
+/// An instance URL that is plain http:// to another machine: the secret would cross the
+/// network unencrypted (the KMS server sends it there too). Said on stderr, not refused.
+fn warn_if_plain_http(input: &apps::ConnectionInput) {
+    if let Some(url) = input.target.as_deref()
+        && url.to_ascii_lowercase().starts_with("http://")
+        && crate::kms::client::sends_in_clear(url)
+    {
+        eprintln!(
+            "⚠ {url} is plain http://: the secret crosses the network unencrypted. Use https:// if the server offers it."
+        );
+    }
 }

@@ -89,7 +89,8 @@ async fn find(
     which: &ConnectionRef,
     ctx: &Context,
 ) -> Result<AppConnection, Failure> {
-    let project = ctx.project_id.as_deref();
+    let project = session::project_id(kms, ctx, false).await?;
+    let project = project.as_deref();
     kms.call(|c| async move { c.get_connection(app, which, project).await })
         .await
         .map_err(|e| Failure::from_kms(&e, Some(app)))
@@ -111,13 +112,18 @@ fn print_json(v: &impl serde::Serialize) {
 pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
     let app = args.app.as_deref().map(app_for).transpose()?;
     let mut kms = signed_in(ctx).await?;
-    let project = ctx.project_id.as_deref();
+    let project_id = session::project_id(&mut kms, ctx, false).await?;
+    let project = project_id.as_deref();
     let list = kms
         .call(|c| async move { c.list_connections_counted(app, project).await })
         .await
         .map_err(|e| Failure::from_kms(&e, app))?;
     let missing = list.shortfall();
     let (conns, unreadable, beyond) = (list.rows, list.unreadable, list.beyond_cap);
+    if conns.is_empty() && project.is_some() {
+        // Nothing listed: say so only for a project that exists (an unknown ID lists nothing).
+        session::project_id(&mut kms, ctx, true).await?;
+    }
     // As `ls` does: print what could be read, then say what could not, and exit 1.
     let shortfall = || missing.clone().map_or(Ok(()), |m| Err(Failure::runtime(m)));
     if args.json {

@@ -63,6 +63,24 @@ pub fn app_for(slug: &str) -> Result<&'static AppSpec, Failure> {
 }
 
 /// The non-secret field from the right flag, refusing the flag of another app.
+/// The target as given; in `--demo` the sandbox's when the flag is left out.
+pub fn target_or_demo(
+    args: &CredentialArgs,
+    app: &AppSpec,
+    ctx: &crate::config::Context,
+) -> Result<String, Failure> {
+    let given = target_value(args, app)?;
+    if !given.is_empty() {
+        return Ok(given);
+    }
+    Ok(ctx
+        .demo_targets
+        .iter()
+        .find(|(slug, _, _)| *slug == app.slug)
+        .map(|(_, v, _)| v.clone())
+        .unwrap_or_default())
+}
+
 pub fn target_value(args: &CredentialArgs, app: &AppSpec) -> Result<String, Failure> {
     let wanted = app.target.as_ref().map(|t| t.flag);
     for (flag, value) in [

@@ -126,3 +126,42 @@ where
     let value = kms.call(call).await?;
     Ok((value, kms.expires_at))
 }
+
+/// The project given (flag, environment or profile) as an ID. A slug is resolved once through
+/// the project list, as `login` does; with `check`, an ID is confirmed there too. A project the
+/// identity cannot see is invalid input (exit 2) that names `kms-connect projects`.
+pub async fn project_id(
+    kms: &mut Kms<'_>,
+    ctx: &Context,
+    check: bool,
+) -> Result<Option<String>, super::Failure> {
+    let Some(wanted) = ctx.project_id.as_deref() else {
+        return Ok(None);
+    };
+    if !check && uuid::Uuid::parse_str(wanted).is_ok() {
+        return Ok(Some(wanted.to_owned()));
+    }
+    let list = kms
+        .call(|c| async move { c.list_projects().await })
+        .await
+        .map_err(|e| super::Failure::from_kms(&e, None))?;
+    match list.iter().find(|p| p.id == wanted || p.slug == wanted) {
+        Some(p) => Ok(Some(p.id.clone())),
+        None => Err(unknown_project(wanted)),
+    }
+}
+
+/// The failure for a project the identity cannot see.
+pub fn unknown_project(wanted: &str) -> super::Failure {
+    super::Failure {
+        lines: vec![
+            format!(
+                "Project {:?} is not among the projects this identity can see.",
+                crate::sanitize::clean_line(wanted)
+            ),
+            "Run `kms-connect projects` to list them (by ID or slug), or add the identity to the project."
+                .into(),
+        ],
+        code: super::EXIT_INPUT,
+    }
+}

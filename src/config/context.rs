@@ -119,6 +119,9 @@ pub struct Context {
     /// The profile's cached token has expired and nothing can log in again: ask.
     pub token_expired: bool,
     pub store: Option<Store>,
+    /// `--demo`: per app slug, the sandbox's instance URL or email (used when the flag is
+    /// left out, so that the README's examples run as pasted) and its good demo secret.
+    pub demo_targets: Vec<(&'static str, String, &'static str)>,
 }
 
 impl Context {

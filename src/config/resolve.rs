@@ -107,6 +107,7 @@ pub fn resolve(req: Request) -> Result<Context, String> {
         relogin,
         token_expired,
         store: req.store,
+        demo_targets: Vec::new(),
     })
 }
 

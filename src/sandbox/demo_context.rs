@@ -61,6 +61,20 @@ pub fn context(s: &Sandbox, project: Option<&str>, profile: Option<String>) -> C
         relogin: None,
         token_expired: false,
         store: None,
+        demo_targets: vec![
+            ("teamcity", s.teamcity_url.clone(), demo::TEAMCITY_TOKEN),
+            (
+                "octopus-deploy",
+                s.octopus_url.clone(),
+                demo::OCTOPUS_API_KEY,
+            ),
+            (
+                "bitbucket",
+                demo::BITBUCKET_EMAIL.to_owned(),
+                demo::BITBUCKET_TOKEN,
+            ),
+            ("northflank", String::new(), demo::NORTHFLANK_TOKEN),
+        ],
     }
 }
 

@@ -129,6 +129,9 @@ fn project_list_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.step = Step::Pick;
             Vec::new()
         }
+        // No project chosen yet (just signed in): back to the sign-in, as Esc goes back
+        // everywhere else; the identity there is kept.
+        KeyCode::Esc => super::signin::open(state, Step::Project),
         _ => Vec::new(),
     }
 }
@@ -398,6 +401,13 @@ fn done_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let Some(id) = state.created.as_ref().map(|c| c.id.clone()) else {
                 return Vec::new();
             };
+            // As in the browser: an ID with control characters is not what the screen shows.
+            if crate::sanitize::has_controls(&id) {
+                state.notice = Some(
+                    "Not copied: this ID holds control characters (see kms-connect get).".into(),
+                );
+                return Vec::new();
+            }
             state.notice = Some(format!(
                 "Copied ID {} (if your terminal allows it).",
                 crate::sanitize::clean_short(&id, 36)

@@ -304,7 +304,10 @@ impl Form {
         if !(self.show_all || self.touched.contains(&id)) {
             return None;
         }
-        apps::validate::field(self.app, id, &self.raw()).err()
+        // The example is this app's own suggested name, not TeamCity's on every form.
+        apps::validate::field(self.app, id, &self.raw())
+            .err()
+            .map(|m| m.replace("(e.g. ci-teamcity)", &format!("(e.g. {})", self.suggestion)))
     }
 
     pub fn set_server_errors(&mut self, errors: Vec<(FieldId, String)>) {

@@ -32,9 +32,10 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
                 hint("Esc", "clear filter"),
             ]
         }
+        // Enter is in the help only: the footer keeps room for q (quit) at 80 columns.
         Step::Pick => vec![
             hint("↑↓/jk", "move"),
-            hint("Enter", "pick"),
+            help_only("Enter", "pick"),
             hint("/", "filter"),
             hint("b", "browse"),
             hint("p", "project"),

@@ -69,6 +69,13 @@ fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .scope
         .as_ref()
         .map_or_else(|| "not chosen".to_owned(), |s| s.label());
+    // "Project organization level" reads wrong: organization level needs no "Project" label.
+    let at_org = matches!(state.scope, Some(super::msg::Scope::Organization));
+    let labels: [&str; 3] = [
+        " Server ",
+        if at_org { " · " } else { " · Project " },
+        " · ",
+    ];
     const LABELS: &[&str] = &[" Server ", " · Project ", " · "];
     let room =
         usize::from(area.width).saturating_sub(LABELS.iter().map(|l| l.chars().count()).sum());
@@ -83,7 +90,7 @@ fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let second = Line::from(vec![
         Span::styled(LABELS[0], theme.dim()),
         Span::raw(server),
-        Span::styled(LABELS[1], theme.dim()),
+        Span::styled(labels[1], theme.dim()),
         Span::raw(scope),
         Span::styled(LABELS[2], theme.dim()),
         Span::raw(identity),

@@ -125,7 +125,11 @@ fn hints_name_each_front_ends_action() {
     let cli = super::classify(bb, "u", &r, Advice::new(&COMMAND_LINE));
     assert!(!cli.hint.as_deref().unwrap().contains("step 2"), "{cli:?}");
     let tui = classify(bb, "u", &r);
-    assert!(tui.hint.unwrap().contains("step 2"));
+    assert!(
+        tui.hint
+            .unwrap()
+            .contains("the scopes the app's instructions list")
+    );
     let wait = super::classify(tc(), "u", &cap(429, &[], ""), Advice::new(&COMMAND_LINE));
     assert_eq!(wait.hint.as_deref(), Some("Try again in a few minutes."));
     let tls = TransportFailure::TlsUntrusted("unknown issuer".into());

@@ -125,7 +125,13 @@ pub fn open_rotate(state: &mut State) -> Vec<Effect> {
             saving: None,
             error: None,
             input: None,
+            return_to: View::List,
         });
+    }
+    if let Some(r) = state.browse.rotate.as_mut()
+        && state.browse.view != View::Rotate
+    {
+        r.return_to = state.browse.view;
     }
     state.browse.view = View::Rotate;
     Vec::new()
@@ -172,7 +178,7 @@ pub fn rotate_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
-        KeyCode::Esc => state.browse.view = View::Details,
+        KeyCode::Esc => state.browse.view = r.return_to,
         KeyCode::Tab | KeyCode::Down => r.form.next(),
         KeyCode::BackTab | KeyCode::Up => r.form.prev(),
         KeyCode::Char('s') if ctrl => return submit_rotation(state),
@@ -376,7 +382,12 @@ pub fn delete_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Enter if d.typed.trim() == d.name => return start_delete(state),
         KeyCode::Enter => {
-            state.notice = Some("Type the connection's name exactly to delete it.".into());
+            let name = crate::sanitize::clean_short(&d.name, 40);
+            state.notice = Some(if d.typed.trim().is_empty() {
+                format!("Type the connection's name ({name}) to delete it.")
+            } else {
+                format!("The name does not match: type {name} exactly to delete it.")
+            });
         }
         KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => d.typed.push(c),
         _ => {}

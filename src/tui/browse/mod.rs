@@ -144,6 +144,8 @@ pub struct RotateState {
     pub error: Option<Guidance>,
     /// The validated input being tested and saved.
     pub input: Option<crate::apps::ConnectionInput>,
+    /// Where rotate was started (the list or the details): Esc goes back there.
+    pub return_to: View,
 }
 
 /// Editing one connection's name and description.

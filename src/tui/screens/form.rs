@@ -103,6 +103,9 @@ pub fn render_fields(form: &Form, theme: &Theme, frame: &mut Frame, area: Rect, 
         // A message may take both rows under its field.
         let note = match form.message(id) {
             Some(m) => super::wrapped("✗ ", &m, theme.error(), input.width),
+            None if id == FieldId::Target && in_clear(&form.display(id).text) => {
+                super::wrapped("⚠ ", PLAIN_HTTP_WARNING, theme.warn(), input.width)
+            }
             None => vec![Line::from(Span::styled(help_text(form, id), theme.dim()))],
         };
         let note_area = Rect {
@@ -114,6 +117,16 @@ pub fn render_fields(form: &Form, theme: &Theme, frame: &mut Frame, area: Rect, 
         frame.render_widget(Paragraph::new(note), note_area.intersection(area));
         y += FIELD_ROWS;
     }
+}
+
+/// Said under an instance URL that is plain http:// to another machine.
+pub const PLAIN_HTTP_WARNING: &str =
+    "plain http://: the secret crosses the network unencrypted; use https:// if offered.";
+
+/// Plain http:// to a host that is not this machine.
+fn in_clear(url: &str) -> bool {
+    url.trim().to_ascii_lowercase().starts_with("http://")
+        && crate::kms::client::sends_in_clear(url.trim())
 }
 
 /// One line of a text field, scrolled so the cursor stays visible.

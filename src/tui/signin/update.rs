@@ -237,7 +237,19 @@ pub fn on_reply(state: &mut State, reply: Reply) -> Vec<Effect> {
             match result {
                 Ok(who) => signed_in(state, who),
                 Err(g) => {
-                    state.signin.error = Some(g);
+                    let s = &mut state.signin;
+                    {
+                        // The secret (or token) is what is most often typed again: the
+                        // focus goes back there, everything typed is kept.
+                        let again = match s.method {
+                            AuthMethod::UniversalAuth => IdField::Secret,
+                            AuthMethod::Token => IdField::Token,
+                        };
+                        if let Some(i) = s.fields().iter().position(|f| *f == again) {
+                            s.focus = i;
+                        }
+                    }
+                    s.error = Some(g);
                     Vec::new()
                 }
             }
