@@ -884,8 +884,7 @@ fn the_demo_signs_in_against_its_sandbox_with_the_listed_identity() {
     t.send(ENTER);
     let s = t.wait_for("Invalid credentials");
     assert!(s.contains(demo::NO_PROJECTS_CLIENT_ID), "{s}");
-    // Fix the secret: an identity in no project is told to join one.
-    t.send("\x1b[A");
+    // Fix the secret (the focus is back on it): an identity in no project is told to join one.
     for _ in 0.."not-the-secret".len() {
         t.send("\x7f");
     }
