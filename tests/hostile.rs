@@ -69,6 +69,12 @@ fn kms(
                 200,
                 json!({ "message": "Ok", "date": "2026-01-01T00:00:00Z" }),
             )
+        } else if r.path == "/api/v1/projects" || r.path.starts_with("/api/v1/projects?") {
+            // The project the commands name (KMS_PROJECT_ID=p1) exists: an unknown one exits 2.
+            Answer::json(
+                200,
+                json!({ "projects": [{ "id": "p1", "name": "P1", "slug": "p1" }] }),
+            )
         } else if r.path.starts_with("/api/v1/identities/details") {
             Answer::json(
                 200,
