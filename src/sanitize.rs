@@ -124,15 +124,27 @@ pub fn hold_secret(secret: &str) {
     }
 }
 
-/// `text` with every held secret replaced by `[secret]`. Never blocks: called from the panic
-/// hook, where the lock may be held by the panicking thread, it then scrubs with what it can
-/// and, failing that, hides the whole text.
+/// `text` with every held secret replaced by `[secret]`. Waits for the list if another thread
+/// is adding to it: a server answer must never be hidden just because two requests finished at
+/// once (that turned valid JSON errors into "not JSON" under load).
 pub fn scrub_held(text: &str) -> String {
-    let held = match HELD.try_lock() {
-        Ok(h) => h,
-        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => return "[hidden]".into(),
-    };
+    let held = HELD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    replace_held(text, &held)
+}
+
+/// [`scrub_held`] for the panic hook, which must never block: the panicking thread may be the
+/// one holding the lock. Then it hides the whole text.
+pub fn scrub_held_nonblocking(text: &str) -> String {
+    match HELD.try_lock() {
+        Ok(held) => replace_held(text, &held),
+        Err(std::sync::TryLockError::Poisoned(p)) => replace_held(text, &p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => "[hidden]".into(),
+    }
+}
+
+fn replace_held(text: &str, held: &[String]) -> String {
     let mut out = text.to_owned();
     for secret in held.iter() {
         if out.contains(secret.as_str()) {
@@ -145,6 +157,25 @@ pub fn scrub_held(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrubbing_while_other_threads_hold_secrets_never_hides_the_text() {
+        let writers: Vec<_> = (0..4)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    for i in 0..2000 {
+                        hold_secret(&format!("race-secret-{t}-{i}"));
+                    }
+                })
+            })
+            .collect();
+        for _ in 0..2000 {
+            assert_eq!(scrub_held("{\"message\":\"ok\"}"), "{\"message\":\"ok\"}");
+        }
+        for w in writers {
+            w.join().unwrap();
+        }
+    }
 
     #[test]
     fn strips_escape_sequences_and_c1_controls() {

@@ -99,7 +99,7 @@ pub fn install_panic_hook() {
 
 /// The line a panic prints: what happened, where, and to report it.
 pub fn panic_line(payload: &str, at: &str) -> String {
-    let what = crate::sanitize::clean_short(&crate::sanitize::scrub_held(payload), 200);
+    let what = crate::sanitize::clean_short(&crate::sanitize::scrub_held_nonblocking(payload), 200);
     let at = crate::sanitize::clean_short(at, 80);
     format!("kms-connect stopped on a bug ({what}) at {at}. Please report it.")
 }
