@@ -6,6 +6,7 @@ pub mod connections;
 pub mod error;
 pub mod identity;
 pub mod status;
+pub mod sync_lists;
 pub mod syncs;
 pub mod types;
 

@@ -5,7 +5,10 @@
 use crossterm::event::KeyEvent;
 
 use crate::apps::checks::{CheckInputs, Checklist};
+use crate::apps::sync_spec::Destination;
 use crate::apps::{AppSpec, ConnectionInput, TestOutcome};
+use crate::kms::sync_lists::SyncList;
+use crate::kms::syncs::SecretSync;
 use crate::kms::{AppConnection, Changes, ConnectionList, Guidance, Project};
 
 /// Identifies one request to the worker, so late or cancelled answers can be ignored.
@@ -88,6 +91,18 @@ pub enum Msg {
     Changed(RequestId, Result<AppConnection, Guidance>),
     Deleted(RequestId, Result<AppConnection, Guidance>),
     SignIn(SignInReply),
+    /// The browser's Secret Syncs: a list, one sync after a run or a refresh, or a deletion,
+    /// with the worker's clock (Unix seconds) for telling a stuck sync.
+    BrowseSyncs(RequestId, i64, Box<BrowseSyncReply>),
+}
+
+/// What a Secret Sync request of the browser answered.
+#[derive(Debug, Clone)]
+pub enum BrowseSyncReply {
+    Listed(Result<SyncList, Guidance>),
+    /// After `RunSync` or `RefreshSync`: the sync as it is now.
+    One(Result<SecretSync, Guidance>),
+    Deleted(Result<SecretSync, Guidance>),
 }
 
 impl std::fmt::Debug for Msg {
@@ -112,6 +127,7 @@ impl std::fmt::Debug for Msg {
             Msg::Changed(id, r) => write!(f, "Changed({id}, ok: {})", r.is_ok()),
             Msg::Deleted(id, r) => write!(f, "Deleted({id}, ok: {})", r.is_ok()),
             Msg::SignIn(r) => write!(f, "SignIn({r:?})"),
+            Msg::BrowseSyncs(id, _, r) => write!(f, "BrowseSyncs({id}, {r:?})"),
         }
     }
 }
@@ -131,6 +147,15 @@ pub enum Effect {
     Copy(String),
     Cancel(RequestId),
     SignIn(SignInRequest),
+    /// The Secret Syncs of a project (or of every visible project with `None`), for the
+    /// browser's SYNCS column and details.
+    LoadSyncs(RequestId, Option<String>),
+    /// Run a sync now (`POST …/sync-secrets`).
+    RunSync(RequestId, Destination, String),
+    /// Read a sync again after waiting `poll_delay(attempt)` (the worker waits, not `update`).
+    RefreshSync(RequestId, Destination, String, u32),
+    /// Delete a sync; `true` also removes the synced secrets at the destination.
+    DeleteSync(RequestId, Destination, String, bool),
 }
 
 /// A sign-in request for the worker.

@@ -39,8 +39,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Connections(id, result) => {
-            super::browse::actions::connections_arrived(state, id, result);
-            Vec::new()
+            super::browse::actions::connections_arrived(state, id, result)
         }
         Msg::Changed(id, result) => {
             super::browse::actions::changed(state, id, result);
@@ -55,6 +54,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::SignIn(reply) => super::signin::on_reply(state, reply),
+        Msg::BrowseSyncs(id, now, reply) => super::browse::syncs::arrived(state, id, now, *reply),
     }
 }
 

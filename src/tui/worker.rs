@@ -8,10 +8,11 @@ use futures::FutureExt;
 use tokio::sync::{Mutex, OnceCell, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use super::msg::{Effect, Msg, RequestId};
+use super::msg::{BrowseSyncReply, Effect, Msg, RequestId};
 use super::signin::{self, job::Account};
 use crate::apps::checks::{self, CheckInputs, CheckOptions};
 use crate::apps::probe;
+use crate::apps::sync_spec::Destination;
 use crate::config::{NOT_SIGNED_IN, Reach};
 use crate::kms::auth::Credentials;
 use crate::kms::error::Trouble;
@@ -82,6 +83,14 @@ impl Worker {
             Effect::Test(id, input, inputs) => (id, Job::Test(Box::new(input), inputs)),
             Effect::Create(id, input, project) => (id, Job::Create(Box::new(input), project)),
             Effect::SignIn(request) => (request.id(), Job::SignIn(request)),
+            Effect::LoadSyncs(id, project) => (id, Job::Syncs(SyncJob::List(project))),
+            Effect::RunSync(id, dest, sync) => (id, Job::Syncs(SyncJob::Run(dest, sync))),
+            Effect::RefreshSync(id, dest, sync, attempt) => {
+                (id, Job::Syncs(SyncJob::Refresh(dest, sync, attempt)))
+            }
+            Effect::DeleteSync(id, dest, sync, remove) => {
+                (id, Job::Syncs(SyncJob::Delete(dest, sync, remove)))
+            }
         };
         let token = CancellationToken::new();
         self.running.insert(id, token.clone());
@@ -119,6 +128,22 @@ enum Job {
     Update(&'static crate::apps::AppSpec, String, crate::kms::Changes),
     Delete(&'static crate::apps::AppSpec, String),
     SignIn(signin::Request),
+    Syncs(SyncJob),
+}
+
+/// The browser's Secret Sync requests.
+enum SyncJob {
+    List(Option<String>),
+    Run(Destination, String),
+    Refresh(Destination, String, u32),
+    Delete(Destination, String, bool),
+}
+
+/// Unix seconds now: the clock lives here, and reaches `update` as part of a message.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
 }
 
 impl Job {
@@ -138,6 +163,15 @@ impl Job {
             Job::Rotate(..) | Job::Update(..) => Msg::Changed(id, Err(g)),
             Job::Delete(..) => Msg::Deleted(id, Err(g)),
             Job::SignIn(request) => Msg::SignIn(signin::job::failed(request, "internal error")),
+            Job::Syncs(job) => Msg::BrowseSyncs(
+                id,
+                unix_now(),
+                Box::new(match job {
+                    SyncJob::List(_) => BrowseSyncReply::Listed(Err(g)),
+                    SyncJob::Run(..) | SyncJob::Refresh(..) => BrowseSyncReply::One(Err(g)),
+                    SyncJob::Delete(..) => BrowseSyncReply::Deleted(Err(g)),
+                }),
+            ),
         }
     }
 
@@ -236,6 +270,54 @@ impl Job {
                         .unwrap_or_else(PoisonError::into_inner) = next;
                 }
                 Msg::SignIn(reply)
+            }
+            Job::Syncs(job) => {
+                let reply = job.run(shared).await;
+                Msg::BrowseSyncs(id, unix_now(), Box::new(reply))
+            }
+        }
+    }
+}
+
+impl SyncJob {
+    async fn run(self, shared: &Shared) -> BrowseSyncReply {
+        match self {
+            SyncJob::List(project) => {
+                let project = project.as_deref();
+                let result = shared
+                    .with_client(
+                        None,
+                        |c| async move { c.list_syncs_in(None, project).await },
+                    )
+                    .await;
+                BrowseSyncReply::Listed(result)
+            }
+            SyncJob::Run(dest, sync) => {
+                let sync = sync.as_str();
+                let result = shared
+                    .with_client(None, |c| async move { c.trigger_sync(dest, sync).await })
+                    .await;
+                BrowseSyncReply::One(result)
+            }
+            SyncJob::Refresh(dest, sync, attempt) => {
+                // The wait is a timer, not a loop: no CPU while the job runs on the server.
+                tokio::time::sleep(crate::kms::syncs::poll_delay(attempt)).await;
+                let which = crate::kms::syncs::SyncRef::Id(sync);
+                let which = &which;
+                let result = shared
+                    .with_client(None, |c| async move { c.get_sync(dest, which, "").await })
+                    .await;
+                BrowseSyncReply::One(result)
+            }
+            SyncJob::Delete(dest, sync, remove) => {
+                let sync = sync.as_str();
+                let result = shared
+                    .with_client(
+                        None,
+                        |c| async move { c.delete_sync(dest, sync, remove).await },
+                    )
+                    .await;
+                BrowseSyncReply::Deleted(result)
             }
         }
     }

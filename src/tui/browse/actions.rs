@@ -59,14 +59,15 @@ pub fn load(state: &mut State) -> Vec<Effect> {
     effects
 }
 
+/// The list arrived; the syncs of the same scope are asked for next (one request per project).
 pub fn connections_arrived(
     state: &mut State,
     id: RequestId,
     result: Result<ConnectionList, Guidance>,
-) {
+) -> Vec<Effect> {
     let b = &mut state.browse;
     if b.loading != Some(id) {
-        return;
+        return Vec::new();
     }
     b.loading = None;
     match result {
@@ -75,8 +76,12 @@ pub fn connections_arrived(
             b.shortfall = list.shortfall();
             b.set_rows(list.rows);
             b.loaded = true;
+            super::syncs::load(state)
         }
-        Err(g) => b.error = Some(g),
+        Err(g) => {
+            b.error = Some(g);
+            Vec::new()
+        }
     }
 }
 
@@ -339,6 +344,7 @@ pub fn open_delete(state: &mut State) -> Vec<Effect> {
     }
     let id = row.conn.id.clone();
     let name = row.conn.name.clone();
+    let used_by = super::syncs::names_using(state, &id);
     match state.browse.delete.as_mut() {
         // Reopening the same connection keeps what was typed, but the name to type is always
         // the current one: the connection may have been renamed or refreshed since.
@@ -347,6 +353,7 @@ pub fn open_delete(state: &mut State) -> Vec<Effect> {
                 d.typed.clear();
             }
             d.name = name;
+            d.used_by = used_by;
         }
         _ => {
             state.browse.delete = Some(DeleteState {
@@ -355,6 +362,7 @@ pub fn open_delete(state: &mut State) -> Vec<Effect> {
                 typed: String::new(),
                 running: None,
                 error: None,
+                used_by,
             });
         }
     }

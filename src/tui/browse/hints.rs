@@ -57,7 +57,12 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             v
         }
         View::Details => {
-            let mut v = acts.to_vec();
+            let mut v = Vec::new();
+            let syncs = b.selected_row().map_or(0, |r| b.syncs.of(&r.conn.id).len());
+            if syncs > 0 {
+                v.extend([hint("Tab", "sync"), hint("r", "run"), hint("x", "del sync")]);
+            }
+            v.extend(acts);
             v.push(hint("Esc", "back to the list"));
             v.push(crate::tui::hint::help_only(
                 "↑↓/jk",
@@ -103,6 +108,15 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         }
         View::Delete => vec![
             hint("type", "the name"),
+            hint("Enter", "delete"),
+            hint("Esc", "back"),
+        ],
+        View::DeleteSync if b.syncs.delete.as_ref().is_some_and(|d| d.running.is_some()) => {
+            vec![hint("Esc", "stop waiting")]
+        }
+        View::DeleteSync => vec![
+            hint("type", "the name"),
+            hint("Tab", "remove secrets too"),
             hint("Enter", "delete"),
             hint("Esc", "back"),
         ],

@@ -14,6 +14,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         View::Rotate => actions::rotate_key(state, key),
         View::Edit => actions::edit_key(state, key),
         View::Delete => actions::delete_key(state, key),
+        View::DeleteSync => super::syncs::delete_key(state, key),
         View::Result => {
             if matches!(key.code, KeyCode::Enter | KeyCode::Esc | KeyCode::Char(' ')) {
                 state.browse.view = View::List;
@@ -52,6 +53,11 @@ pub fn on_paste(state: &mut State, text: &str) {
         }
         View::Delete if focus => {
             if let Some(d) = b.delete.as_mut() {
+                d.typed.push_str(&clean);
+            }
+        }
+        View::DeleteSync if focus => {
+            if let Some(d) = b.syncs.delete.as_mut() {
                 d.typed.push_str(&clean);
             }
         }
@@ -123,6 +129,9 @@ fn list_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn details_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if let Some(effects) = super::syncs::details_key(state, key) {
+        return effects;
+    }
     match key.code {
         KeyCode::Esc | KeyCode::Left | KeyCode::Char('h') => {
             state.browse.view = View::List;

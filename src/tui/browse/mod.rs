@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod hints;
 pub mod keys;
+pub mod syncs;
 
 use crate::apps::{AppSpec, CATALOG, TestOutcome};
 use crate::kms::{AppConnection, Guidance, Project};
@@ -22,6 +23,8 @@ pub enum View {
     Rotate,
     Edit,
     Delete,
+    /// Deleting one Secret Sync of the connection shown in the details.
+    DeleteSync,
     /// What the last change did (the new credentialsHash after a rotation).
     Result,
 }
@@ -165,6 +168,8 @@ pub struct DeleteState {
     pub typed: String,
     pub running: Option<RequestId>,
     pub error: Option<Guidance>,
+    /// The Secret Syncs known to use it: the server refuses to delete it while any exist.
+    pub used_by: Vec<String>,
 }
 
 /// What a finished change reports.
@@ -214,6 +219,8 @@ pub struct Browse {
     pub wanted: bool,
     /// What the last list could not show ("3 entries could not be read."), if anything.
     pub shortfall: Option<String>,
+    /// The Secret Syncs of the scope, for the SYNCS column and the details.
+    pub syncs: syncs::BrowseSyncs,
 }
 
 impl Browse {
@@ -227,6 +234,11 @@ impl Browse {
                 .is_some_and(|r| r.testing.is_none() && r.outcome.is_none() && r.saving.is_none()),
             View::Edit => self.edit.as_ref().is_some_and(|e| e.saving.is_none()),
             View::Delete => self.delete.as_ref().is_some_and(|d| d.running.is_none()),
+            View::DeleteSync => self
+                .syncs
+                .delete
+                .as_ref()
+                .is_some_and(|d| d.running.is_none()),
             View::Details | View::Result => false,
         }
     }
@@ -372,6 +384,11 @@ impl Browse {
                 .is_some_and(|r| r.testing.is_some() || r.saving.is_some())
             || self.edit.as_ref().is_some_and(|e| e.saving.is_some())
             || self.delete.as_ref().is_some_and(|d| d.running.is_some())
+            || self
+                .syncs
+                .delete
+                .as_ref()
+                .is_some_and(|d| d.running.is_some())
     }
 
     /// Every request in flight (to cancel on quit).
@@ -387,6 +404,7 @@ impl Browse {
         if let Some(d) = self.delete.as_mut() {
             ids.extend(d.running.take());
         }
+        ids.extend(self.syncs.running());
         ids
     }
 }

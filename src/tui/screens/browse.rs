@@ -22,6 +22,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         View::Rotate => super::browse_dialogs::rotate(state, theme, frame, area),
         View::Edit => super::browse_dialogs::edit(state, theme, frame, area),
         View::Delete => super::browse_dialogs::delete(state, theme, frame, area),
+        View::DeleteSync => super::browse_syncs::delete(state, theme, frame, area),
         View::Result => super::browse_dialogs::result(state, theme, frame, area),
     }
 }
@@ -34,6 +35,8 @@ struct Columns {
     target: usize,
     scope: usize,
     updated: usize,
+    /// How many Secret Syncs use the connection and the worst state (`✗ 1/3 failed`).
+    syncs: usize,
 }
 
 impl Columns {
@@ -42,7 +45,8 @@ impl Columns {
         // Below 100 columns the time of day gives way to the name.
         let updated = if width >= 100 { 16 } else { 10 };
         let (app, method, scope) = (10, 12, 10);
-        let fixed = app + method + scope + updated + 5;
+        let syncs = 13;
+        let fixed = app + method + scope + updated + syncs + 6;
         let rest = width.saturating_sub(fixed);
         // The name is what people look for: it gets the larger share.
         let name = (rest * 3 / 5).max(12);
@@ -53,10 +57,11 @@ impl Columns {
             target: rest.saturating_sub(name),
             scope,
             updated,
+            syncs,
         }
     }
 
-    fn line(&self, cells: [&str; 6]) -> String {
+    fn line(&self, cells: [&str; 7]) -> String {
         let widths = [
             self.app,
             self.name,
@@ -64,6 +69,7 @@ impl Columns {
             self.target,
             self.scope,
             self.updated,
+            self.syncs,
         ];
         cells
             .iter()
@@ -92,7 +98,9 @@ fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = vec![Line::from(summary(state, b, usize::from(area.width)))];
     let cols = Columns::for_width(area.width);
     lines.push(Line::from(Span::styled(
-        cols.line(["APP", "NAME", "METHOD", "TARGET", "SCOPE", "UPDATED"]),
+        cols.line([
+            "APP", "NAME", "METHOD", "TARGET", "SCOPE", "UPDATED", "SYNCS",
+        ]),
         theme.heading(),
     )));
     if let Some(reason) = empty_reason(state, b) {
@@ -109,7 +117,7 @@ fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     for (pos, &i) in b.visible.iter().enumerate().skip(b.offset).take(height) {
         let row = &b.rows[i];
         let text = cols.line(
-            cells(row, scope, known, cols.updated)
+            cells(row, scope, known, cols.updated, b.syncs.cell(&row.conn.id))
                 .each_ref()
                 .map(String::as_str),
         );
@@ -124,7 +132,13 @@ fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 /// The row's cells; a narrow `updated` column keeps the date and drops the time.
-fn cells(row: &Row, scope: Option<&Scope>, known: &[Project], updated: usize) -> [String; 6] {
+fn cells(
+    row: &Row,
+    scope: Option<&Scope>,
+    known: &[Project],
+    updated: usize,
+    syncs: &str,
+) -> [String; 7] {
     [
         row.app_name.clone(),
         row.name.clone(),
@@ -132,6 +146,7 @@ fn cells(row: &Row, scope: Option<&Scope>, known: &[Project], updated: usize) ->
         row.target.clone(),
         row.scope(scope, known),
         row.updated.chars().take(updated).collect(),
+        syncs.to_owned(),
     ]
 }
 
@@ -164,6 +179,12 @@ fn summary(state: &State, b: &Browse, width: usize) -> String {
     // What could not be read stays in view with the filters (the sort gives way first).
     if let Some(missing) = &b.shortfall {
         filters.push(missing.trim_end_matches('.').to_owned());
+    }
+    // Why the SYNCS column shows `?` or misses projects (the details say it in full).
+    if b.syncs.error.is_some() {
+        filters.push("syncs not listed (see details)".into());
+    } else if b.syncs.shortfall.is_some() {
+        filters.push("some projects' syncs not listed".into());
     }
     if let Some(app) = b.app_filter {
         filters.push(format!("app: {}", app.name));

@@ -23,8 +23,13 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.heading(),
         )),
         Line::default(),
-        field_row("ID", clean_line(&c.id), w, room, theme),
     ];
+    // The syncs come first: they are what a connection is for, and what can be acted on here.
+    let (syncs, selected) = super::browse_syncs::section(state, theme, &c.id, room);
+    let selected = selected.map(|i| i + lines.len());
+    lines.extend(syncs);
+    lines.push(Line::default());
+    lines.push(field_row("ID", clean_line(&c.id), w, room, theme));
     // The details promise every field: long values wrap, and the page scrolls (PgDn/PgUp).
     lines.extend(field_rows("Name", row.name.clone(), w, room, theme));
     lines.extend(field_rows(
@@ -96,7 +101,15 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     )));
     let height = usize::from(area.height);
     let max_scroll = lines.len().saturating_sub(height);
-    let scroll = usize::from(state.browse.details_scroll).min(max_scroll);
+    let mut scroll = usize::from(state.browse.details_scroll).min(max_scroll);
+    // A sync chosen with Tab stays in view with its next lines.
+    if let Some(i) = selected {
+        if i < scroll + 1 {
+            scroll = i.saturating_sub(1);
+        } else if i + 4 > scroll + height {
+            scroll = (i + 4).saturating_sub(height).min(max_scroll);
+        }
+    }
     let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
     if scroll < max_scroll
         && let Some(last) = shown.last_mut()

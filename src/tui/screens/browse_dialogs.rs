@@ -133,11 +133,14 @@ pub fn delete(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         )),
         Line::default(),
         Line::from("This cannot be undone. Secret Syncs that use it must be removed first."),
+    ];
+    lines.extend(super::browse_syncs::used_by(&d.used_by, theme, area.width));
+    lines.extend([
         Line::from(format!(
             "Type its name ({name}) and press Enter to delete it."
         )),
         Line::default(),
-    ];
+    ]);
     let matches = d.typed.trim() == d.name;
     let typed_style = if matches { theme.ok() } else { Style::new() };
     lines.push(Line::from(vec![
