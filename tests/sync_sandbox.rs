@@ -555,3 +555,49 @@ async fn destination_checks_name_the_missing_permission() {
     .await;
     assert_eq!(missing(&nf_missing), ["Secret Groups › Read Values"]);
 }
+
+#[tokio::test]
+async fn a_connection_a_sync_uses_cannot_be_deleted_until_the_sync_is_gone() {
+    let sb = Sandbox::start().await.unwrap();
+    let k = kms(&sb);
+    let conn = connection(&sb, Destination::Northflank).await;
+    let app = AppSpec::by_slug("northflank").unwrap();
+    let body = draft(
+        &sb,
+        Destination::Northflank,
+        &conn,
+        "nf",
+        &["projectId=web", "secretGroupId=runtime"],
+    )
+    .body()
+    .unwrap();
+    let sync = k.create_sync(Destination::Northflank, &body).await.unwrap();
+    // The real server's foreign key: 400 with its wording, and the connection stays.
+    let (status, msg) = api_message(k.delete_connection(app, &conn).await.unwrap_err());
+    assert_eq!(status, 400);
+    assert!(
+        msg.starts_with("Cannot delete App Connection with existing connections."),
+        "{msg}"
+    );
+    // Organization level: every visible project is asked, and the sync is found in its own.
+    let everywhere = k.list_syncs_in(None, None).await.unwrap();
+    assert!(everywhere.unread.is_empty(), "{:?}", everywhere.unread);
+    assert!(
+        everywhere
+            .projects
+            .iter()
+            .any(|(id, _)| *id == sb.project_id),
+        "{:?}",
+        everywhere.projects
+    );
+    assert_eq!(
+        kms_connect::kms::syncs::syncs_of_connection(&everywhere.syncs, &conn).len(),
+        1
+    );
+    until_done(&k, Destination::Northflank, &sync.id).await;
+    k.delete_sync(Destination::Northflank, &sync.id, false)
+        .await
+        .unwrap();
+    let deleted = k.delete_connection(app, &conn).await.unwrap();
+    assert_eq!(deleted.id, conn);
+}

@@ -398,13 +398,18 @@ pub async fn delete(args: DeleteArgs, ctx: &Context) -> CliResult {
     }
     let mut kms = signed_in(ctx).await?;
     let which = ConnectionRef::parse(&args.connection);
-    let (id, name) = match &which {
-        ConnectionRef::Id(id) if args.yes => (id.clone(), None),
+    let (id, name, project) = match &which {
+        ConnectionRef::Id(id) if args.yes => (id.clone(), None, ctx.project_id.clone()),
         _ => {
             let conn = find(&mut kms, app, &which, ctx).await?;
-            (conn.id, Some(conn.name))
+            // An organization-level connection can serve syncs in any project.
+            (conn.id, Some(conn.name), conn.project_id)
         }
     };
+    // Said before asking, and nothing sent: the server cannot delete it while syncs use it.
+    if let Some(using) = syncs_using(&mut kms, &id, project.as_deref()).await {
+        return Err(in_use(name.as_deref().unwrap_or(&id), &using));
+    }
     if !args.yes {
         let name = name.clone().unwrap_or_default();
         if !confirmed(&name)? {
@@ -434,6 +439,59 @@ pub async fn delete(args: DeleteArgs, ctx: &Context) -> CliResult {
         clean_line(&deleted.id)
     );
     Ok(())
+}
+
+/// The Secret Syncs that use connection `id`, looked up in `project` (every visible project
+/// without one); `None` when there are none or they cannot be listed (the server decides then).
+///
+/// The server refuses such a delete: `deleteAppConnection` in Infisical/infisical
+/// `backend/src/services/app-connection/app-connection-service.ts` (@11a65b36; the same in
+/// hanzoai/kms @8fca3735) deletes the row and turns the database's foreign-key violation from
+/// `secret_syncs.connectionId` into 400 "Cannot delete App Connection with existing
+/// connections. Remove all existing connections and try again." It does not say which syncs:
+/// this does.
+async fn syncs_using(
+    kms: &mut Kms<'_>,
+    id: &str,
+    project: Option<&str>,
+) -> Option<Vec<crate::kms::syncs::SecretSync>> {
+    let list = kms
+        .call(|c| async move { c.list_syncs_in(None, project).await })
+        .await
+        .ok()?;
+    let using: Vec<_> = crate::kms::syncs::syncs_of_connection(&list.syncs, id)
+        .into_iter()
+        .cloned()
+        .collect();
+    (!using.is_empty()).then_some(using)
+}
+
+fn in_use(name: &str, using: &[crate::kms::syncs::SecretSync]) -> Failure {
+    let mut lines = vec![format!(
+        "✗ Not deleted: {} is used by {} Secret Sync(s), and the KMS server refuses to delete a connection that syncs use:",
+        clean_line(name),
+        using.len()
+    )];
+    for s in using {
+        lines.push(format!(
+            "  {} ({} {}, from {})",
+            clean_line(&s.name),
+            clean_line(&s.destination),
+            s.destination_label(),
+            s.source()
+        ));
+    }
+    if let Some(s) = using.first() {
+        lines.push(format!(
+            "Delete them first, e.g. kms-connect sync delete {} {} --yes [--remove-secrets].",
+            clean_line(&s.destination),
+            clean_line(&s.name)
+        ));
+    }
+    Failure {
+        lines,
+        code: super::EXIT_RUNTIME,
+    }
 }
 
 /// Asks on the terminal for the connection's name.

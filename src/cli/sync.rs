@@ -29,7 +29,7 @@ pub enum SyncCommand {
     Destinations(DestArgs),
     /// Create a Secret Sync for a connection (validated before sending).
     Create(Box<CreateArgs>),
-    /// List the project's syncs with their health.
+    /// List the project's syncs with their health (without a project: every visible project).
     List(ListArgs),
     /// Show one sync, with its last message decoded.
     Get(GetArgs),
@@ -466,16 +466,19 @@ fn now() -> i64 {
 
 async fn list(a: ListArgs, ctx: &Context) -> CliResult {
     let dest = a.app.as_deref().map(dest_for).transpose()?;
-    let project_id = project(ctx)?;
+    // Without a project: every project the identity can see, one list request each (the
+    // server lists syncs per project only).
+    let project_id = ctx.project_id.clone();
     let mut kms = signed_in(ctx).await?;
     let p = project_id.clone();
-    let mut rows = kms
+    let found = kms
         .call(|c| {
             let p = p.clone();
-            async move { c.list_syncs(dest, &p).await }
+            async move { c.list_syncs_in(dest, p.as_deref()).await }
         })
         .await
         .map_err(|e| Failure::from_kms(&e, None))?;
+    let mut rows = found.syncs.clone();
     if let Some(conn) = &a.connection {
         let conn = conn.trim();
         rows.retain(|s| {
@@ -485,6 +488,13 @@ async fn list(a: ListArgs, ctx: &Context) -> CliResult {
                     .is_some_and(|c| c.name == conn || c.id == conn)
         });
     }
+    for (name, why) in &found.unread {
+        eprintln!(
+            "⚠ The syncs of project {} could not be listed: {}",
+            clean_line(name),
+            clean_line(why)
+        );
+    }
     if a.json {
         println!(
             "{}",
@@ -492,14 +502,31 @@ async fn list(a: ListArgs, ctx: &Context) -> CliResult {
         );
         return Ok(());
     }
+    if project_id.is_none() && found.projects.is_empty() {
+        eprintln!(
+            "This identity sees no projects, so there are no Secret Syncs to list (syncs belong to projects; give it access to one, or pass --project)."
+        );
+        return Ok(());
+    }
     if rows.is_empty() {
-        eprintln!("No Secret Syncs in project {}.", clean_line(&project_id));
+        match &project_id {
+            Some(p) => eprintln!("No Secret Syncs in project {}.", clean_line(p)),
+            None => eprintln!(
+                "No Secret Syncs in the {} project(s) this identity can see.",
+                found.projects.len()
+            ),
+        }
         return Ok(());
     }
     let now = now();
     for s in &rows {
+        // At organization level each row says which project it belongs to.
+        let project = match project_id {
+            Some(_) => String::new(),
+            None => format!("{:<20} ", clean_line(&found.project_name(&s.project_id))),
+        };
         println!(
-            "{:<14} {:<24} {:<28} {:<12} {}",
+            "{project}{:<14} {:<24} {:<28} {:<12} {}",
             s.destination,
             clean_line(&s.name),
             s.destination_label(),

@@ -69,6 +69,11 @@ pub(super) async fn delete(
     let spec = known_app(&app, &method, &uri)?;
     authorize(&headers)?;
     existing(&kms, spec, &id)?;
+    if kms.syncs.use_connection(&id) {
+        return Err(Failure::bad_request(
+            "Cannot delete App Connection with existing connections. Remove all existing connections and try again.",
+        ));
+    }
     match kms.store.remove(&id) {
         Some(Ok(deleted)) => Ok(connection(deleted)),
         Some(Err(in_use)) => Err(Failure::bad_request(in_use)),

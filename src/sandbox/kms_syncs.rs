@@ -43,6 +43,14 @@ impl Syncs {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Value>> {
         self.rows.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Whether a sync uses the connection: its row then cannot go, as the real server's
+    /// foreign key from `secret_syncs.connectionId` refuses (`deleteAppConnection`).
+    pub(super) fn use_connection(&self, connection_id: &str) -> bool {
+        self.lock()
+            .iter()
+            .any(|r| r["connectionId"] == connection_id)
+    }
 }
 
 fn dest_of(
@@ -372,7 +380,8 @@ pub(super) async fn create(
         rows.push(row.clone());
         row
     };
-    kms.store.mark_in_use(&connection_id);
+    // No flag on the connection: its delete looks at the sync rows (`use_connection`), so
+    // deleting the last sync frees it, as the real foreign key does.
     if auto {
         spawn_job(
             kms.clone(),
