@@ -25,6 +25,11 @@ impl Harness {
     }
 
     fn run(&self, args: &[&str], secret: Option<&str>) -> Output {
+        self.run_in(args, secret, true)
+    }
+
+    /// As `run`; without `project`, no project is given (organization level).
+    fn run_in(&self, args: &[&str], secret: Option<&str>, project: bool) -> Output {
         let home = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(BIN);
         cmd.args(args)
@@ -34,9 +39,11 @@ impl Harness {
             .env("XDG_CONFIG_HOME", home.path())
             .env("KMS_API_URL", &self.sb.kms_url)
             .env("KMS_TOKEN", &self.sb.token)
-            .env("KMS_PROJECT_ID", &self.sb.project_id)
             .env("KMS_CONNECT_BITBUCKET_API_URL", &self.sb.bitbucket_api)
             .env("KMS_CONNECT_NORTHFLANK_API_URL", &self.sb.northflank_api);
+        if project {
+            cmd.env("KMS_PROJECT_ID", &self.sb.project_id);
+        }
         if let Some(s) = secret {
             cmd.env("PROVIDER_SECRET", s);
         }
@@ -490,4 +497,80 @@ fn wait_times_out_with_exit_1() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("still"), "{}", stderr(&out));
+}
+
+/// A sync named with an escape sequence (it reaches the output only cleaned: `run` checks).
+fn create_nf_sync(h: &Harness, name: &str) -> Output {
+    h.run(
+        &[
+            "sync",
+            "create",
+            "northflank",
+            "--connection",
+            "ci-nf",
+            "--name",
+            name,
+            "--environment",
+            "prod",
+            "--dest",
+            "projectId=web",
+            "--dest",
+            "secretGroupId=runtime",
+            "--initial",
+            "overwrite-destination",
+            "--json",
+        ],
+        None,
+    )
+}
+
+#[test]
+fn list_without_a_project_covers_every_visible_project() {
+    let h = Harness::new();
+    h.connections();
+    let made = create_nf_sync(&h, "web-runtime");
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let json = h.run_in(&["sync", "list", "--json"], None, false);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let rows: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(rows[0]["projectId"], h.sb.project_id.as_str());
+    // In text, each row names its project.
+    let text = h.run_in(&["sync", "list"], None, false);
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    let out = stdout(&text);
+    assert!(out.contains("web-runtime"), "{out}");
+    let project_name = "Demo project";
+    assert!(out.starts_with(project_name), "{out}");
+}
+
+#[test]
+fn deleting_a_connection_in_use_names_its_syncs_and_sends_nothing() {
+    let h = Harness::new();
+    h.connections();
+    let made = create_nf_sync(&h, "web-runtime");
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let del = h.run(&["delete", "northflank", "ci-nf", "--yes"], None);
+    assert_eq!(del.status.code(), Some(1), "{}", stderr(&del));
+    let err = stderr(&del);
+    assert!(err.contains("is used by 1 Secret Sync(s)"), "{err}");
+    assert!(
+        err.contains("web-runtime (northflank web / runtime"),
+        "{err}"
+    );
+    assert!(
+        err.contains("kms-connect sync delete northflank web-runtime --yes"),
+        "{err}"
+    );
+    // Nothing was sent: the connection is still there.
+    let still = h.run(&["get", "northflank", "ci-nf"], None);
+    assert_eq!(still.status.code(), Some(0), "{}", stderr(&still));
+    // Once the sync is gone, the delete goes through.
+    let gone = h.run(
+        &["sync", "delete", "northflank", "web-runtime", "--yes"],
+        None,
+    );
+    assert_eq!(gone.status.code(), Some(0), "{}", stderr(&gone));
+    let del = h.run(&["delete", "northflank", "ci-nf", "--yes"], None);
+    assert_eq!(del.status.code(), Some(0), "{}", stderr(&del));
 }
