@@ -709,3 +709,62 @@ async fn in_the_wizard_a_multi_byte_teamcity_date_is_a_question_line() {
         assert_clean("a check line", &l.message, &[PROVIDER_SECRET]);
     }
 }
+
+/// A Secret Sync row with hostile text wherever the server puts text, and a failure message
+/// nested as `parseSyncErrorMessage` nests it, the attacks inside the inner JSON too.
+fn hostile_sync() -> serde_json::Value {
+    let inner = json!({ "type": "error", "error": { "message": hostile_text("scope") } });
+    let message = json!({ "secretKey": hostile_text("KEY"), "error": inner.to_string() });
+    json!({
+        "id": "00000000-0000-4000-8000-00000000a001",
+        "name": hostile_text("sync"),
+        "description": hostile_text("d"),
+        "destination": "bitbucket",
+        "destinationConfig": { "workspaceSlug": hostile_text("ws"), "repositorySlug": hostile_text("repo"),
+            "environmentId": hostile_text("{env}") },
+        "syncOptions": {}, "isAutoSyncEnabled": true, "projectId": "p1",
+        "connectionId": CONN_ID, "createdAt": "2026-01-01T00:00:00Z",
+        "updatedAt": hostile_text("2026"), "syncStatus": "failed",
+        "lastSyncMessage": message.to_string(), "lastSyncedAt": hostile_text("t"),
+        "connection": { "app": "teamcity", "name": hostile_text("c"), "id": CONN_ID },
+        "environment": { "slug": hostile_text("prod"), "name": "Prod", "id": "e1" },
+        "folder": { "id": "f1", "path": hostile_text("/") },
+    })
+}
+
+// Secret Syncs: names, messages and destinations with escape sequences come out clean in
+// `sync list` (text and JSON) and in the refusal to delete the connection they use.
+#[test]
+fn sync_list_and_a_connection_delete_they_block_print_clean_text() {
+    let server = kms(
+        || issued(json!(3600)),
+        |r| {
+            if r.path.starts_with("/api/v1/secret-syncs") {
+                Answer::json(200, json!({ "secretSyncs": [hostile_sync()] }))
+            } else {
+                Answer::json(
+                    200,
+                    json!({ "appConnection": connection(&hostile_text("n"), json!({})) }),
+                )
+            }
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["sync", "list"][..], &["sync", "list", "--json"][..]] {
+        let run = against(&server, dir.path(), args);
+        run.assert_no_panic().assert_clean(&[KMS_TOKEN]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("sync"), "{run:?}");
+    }
+    let run = against(
+        &server,
+        dir.path(),
+        &["delete", "teamcity", CONN_ID, "--yes"],
+    );
+    run.assert_no_panic().assert_clean(&[KMS_TOKEN]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("is used by 1 Secret Sync(s)"),
+        "{run:?}"
+    );
+}
