@@ -48,8 +48,13 @@ impl Columns {
         let syncs = 13;
         let fixed = app + method + scope + updated + syncs + 6;
         let rest = width.saturating_sub(fixed);
-        // The name is what people look for: it gets the larger share.
-        let name = (rest * 3 / 5).max(12);
+        // The name is what people look for: it gets the larger share. Below 100 columns the
+        // target (also in the details, and still searched by the filter) gives way to SYNCS.
+        let name = if width >= 100 {
+            (rest * 3 / 5).max(12)
+        } else {
+            rest.saturating_add(1).max(12)
+        };
         Columns {
             app,
             name,
@@ -74,6 +79,7 @@ impl Columns {
         cells
             .iter()
             .zip(widths)
+            .filter(|(_, w)| *w > 0)
             .map(|(c, w)| fit(c, w))
             .collect::<Vec<_>>()
             .join(" ")

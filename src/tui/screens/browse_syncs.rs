@@ -27,7 +27,7 @@ pub fn section(
     let mut lines = Vec::new();
     if list.is_empty() {
         let value = if s.loading.is_some() && !s.loaded {
-            format!("{} loading…", spinner(state))
+            format!("{} being listed", spinner(state))
         } else if let Some(g) = &s.error {
             format!("not listed: {}", clean_line(&g.headline))
         } else if s.loaded {
@@ -145,7 +145,7 @@ pub fn delete(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let name = clean_line(&d.name);
     let check = if d.remove_secrets { "[x]" } else { "[ ]" };
     let effect = if d.remove_secrets {
-        "The secrets it wrote are deleted at the destination first; the sync goes once that succeeds."
+        "Its secrets at the destination are deleted first, then the sync."
     } else {
         "The secrets it wrote stay at the destination."
     };
