@@ -44,6 +44,31 @@ impl Syncs {
         self.rows.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// A sync that already ran when the sandbox starts (for `--demo`): `ok` succeeded,
+    /// otherwise failed with the message a run of this destination writes.
+    pub(super) fn seed(&self, name: &str, dest: &str, conn: (&str, &str), config: Value, ok: bool) {
+        let (conn_name, conn_id) = conn;
+        let at = now();
+        let mut row = json!({
+            "id": uuid::Uuid::new_v4().to_string(), "name": name, "description": null,
+            "destination": dest, "destinationConfig": config,
+            "syncOptions": { "initialSyncBehavior": "overwrite-destination", "keySchema": "KMS_{{secretKey}}" },
+            "isAutoSyncEnabled": true, "version": 1, "projectId": PROJECT_ID,
+            "connectionId": conn_id, "folderId": "5a1f0c2e-0000-4000-8000-00000000f01d",
+            "createdAt": at, "updatedAt": at, "syncStatus": if ok { "succeeded" } else { "failed" },
+            "lastSyncJobId": uuid::Uuid::new_v4().to_string(), "lastSyncMessage": null,
+            "lastSyncedAt": if ok { json!(at) } else { Value::Null },
+            "importStatus": null, "removeStatus": null,
+            "connection": { "app": dest, "name": conn_name, "id": conn_id },
+            "environment": { "name": "Production", "slug": "prod", "id": "0c3c6f0e-1d3a-4c55-9a8e-5f0f3b1a2d03" },
+            "folder": { "id": "5a1f0c2e-0000-4000-8000-00000000f01d", "path": "/" },
+        });
+        if !ok {
+            row["lastSyncMessage"] = failure(&row).map_or(Value::Null, Value::String);
+        }
+        self.lock().push(row);
+    }
+
     /// Whether a sync uses the connection: its row then cannot go, as the real server's
     /// foreign key from `secret_syncs.connectionId` refuses (`deleteAppConnection`).
     pub(super) fn use_connection(&self, connection_id: &str) -> bool {

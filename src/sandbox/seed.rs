@@ -51,6 +51,14 @@ impl Sandbox {
             ],
         )?;
         self.mark_in_use(&used);
+        // Syncs that already ran, so the SYNCS column and the details have something to show.
+        self.kms.syncs.seed(
+            "backend-prod",
+            "teamcity",
+            ("build-server", &used),
+            serde_json::json!({ "project": super::demo::TEAMCITY_PROJECT }),
+            true,
+        );
         self.seed(
             "octopus-deploy",
             "octopus-releases",
@@ -60,7 +68,7 @@ impl Sandbox {
                 ("apiKey", super::demo::OCTOPUS_API_KEY),
             ],
         )?;
-        self.seed(
+        let bitbucket = self.seed(
             "bitbucket",
             "bitbucket-pipelines",
             project,
@@ -69,6 +77,14 @@ impl Sandbox {
                 ("apiToken", super::demo::BITBUCKET_TOKEN),
             ],
         )?;
+        self.kms.syncs.seed(
+            "api-pipelines",
+            "bitbucket",
+            ("bitbucket-pipelines", &bitbucket),
+            serde_json::json!({ "workspaceSlug": "acme",
+                "repositorySlug": super::demo::SYNC_FAIL_BITBUCKET_REPO }),
+            false,
+        );
         self.seed(
             "northflank",
             "northflank-services",
