@@ -1,12 +1,16 @@
 //! Browsing a project with 10,000 connections: every keystroke (move, filter, app filter,
 //! sort) must stay well under 2 ms including the redraw, because only visible rows are drawn
-//! and filtering never re-fetches.
+//! and filtering never re-fetches. Each connection has two Secret Syncs: the SYNCS cells are
+//! counted when the sync list arrives, never while drawing.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kms_connect::kms::AppConnection;
+use kms_connect::kms::sync_lists::SyncList;
+use kms_connect::kms::syncs::SecretSync;
+use kms_connect::tui::msg::BrowseSyncReply;
 use kms_connect::tui::theme::Theme;
 use kms_connect::tui::view::view;
 use kms_connect::tui::{Effect, Msg, Scope, Session, State, update};
@@ -73,8 +77,48 @@ fn browsing() -> State {
     let Some(Effect::LoadConnections(id, _)) = effects.first() else {
         panic!("{effects:?}")
     };
-    update(&mut state, Msg::Connections(*id, Ok(connections().into())));
+    let effects = update(&mut state, Msg::Connections(*id, Ok(connections().into())));
+    let Some(Effect::LoadSyncs(syncs_id, _)) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    // Every connection has syncs: the SYNCS cells are counted once, here, not per draw.
+    let list = SyncList {
+        syncs: syncs(),
+        ..SyncList::default()
+    };
+    update(
+        &mut state,
+        Msg::BrowseSyncs(
+            *syncs_id,
+            1_767_226_200,
+            Box::new(BrowseSyncReply::Listed(Ok(list))),
+        ),
+    );
     state
+}
+
+/// Two syncs per connection, one of every fourth failed.
+fn syncs() -> Vec<SecretSync> {
+    (0..COUNT * 2)
+        .map(|i| {
+            let conn = format!("00000000-0000-4000-8000-{:012}", i / 2);
+            let status = if i % 8 == 1 { "failed" } else { "succeeded" };
+            SecretSync::from_value(json!({
+                "id": format!("10000000-0000-4000-8000-{i:012}"),
+                "name": format!("sync-{i}"),
+                "destination": "teamcity",
+                "destinationConfig": { "project": "Backend" },
+                "projectId": "p1",
+                "connectionId": conn,
+                "updatedAt": "2026-01-01T00:00:00.000Z",
+                "syncStatus": status,
+                "lastSyncMessage": if status == "failed" { json!("{\"error\":\"\\\"403\\\"\"}") } else { json!(null) },
+                "environment": { "slug": "prod" },
+                "folder": { "id": "f", "path": "/" },
+            }))
+            .unwrap()
+        })
+        .collect()
 }
 
 fn browse(c: &mut Criterion) {
@@ -82,6 +126,13 @@ fn browse(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let mut state = browsing();
     assert_eq!(state.browse.visible.len(), COUNT);
+    assert_ne!(
+        state
+            .browse
+            .syncs
+            .cell("00000000-0000-4000-8000-000000000000"),
+        "—"
+    );
 
     c.bench_function("browse 10k: move down + up, draw", |b| {
         b.iter(|| {

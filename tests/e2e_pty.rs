@@ -1007,3 +1007,29 @@ fn a_dumb_terminal_gets_a_message_pointing_at_the_subcommands() {
     assert!(screen.contains("kms-connect --help"), "{screen}");
     assert!(!t.parser.lock().unwrap().screen().alternate_screen());
 }
+
+#[test]
+fn the_demo_browser_shows_sync_health_and_runs_a_sync_until_it_succeeds() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &["--demo"], &[], 80, 24);
+    t.wait_for("Step 1/5");
+    t.send("b");
+    // The demo's two syncs: one failed, one succeeded, in the SYNCS column.
+    let s = t.wait_for("✗ 1 failed");
+    assert!(s.contains("SYNCS"), "{s}");
+    t.wait_for("✓ 1");
+    // bitbucket-pipelines is first: its failed sync with the decoded message.
+    t.send(ENTER);
+    let s = t.wait_for("Secret Syncs (1)");
+    assert!(s.contains("api-pipelines"), "{s}");
+    t.wait_for("lack one or more required privilege scopes");
+    // build-server (next but one, by name): run its only sync and follow it to the end.
+    t.send(DOWN);
+    t.wait_for("backend-prod");
+    t.send("r");
+    t.wait_for("Running backend-prod now");
+    t.wait_for("… pending");
+    t.wait_for("✓ succeeded · last synced");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
