@@ -192,7 +192,12 @@ pub fn delete(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
-/// The lines the connection's delete dialog adds when syncs use it.
+/// The lines the connection's delete dialog adds when syncs use it. The server refuses that
+/// delete without naming them: `deleteAppConnection` (Infisical/infisical
+/// `backend/src/services/app-connection/app-connection-service.ts` @11a65b36) turns the
+/// foreign-key violation from `secret_syncs` into 400 "Cannot delete App Connection with
+/// existing connections…". The list may be older than the server's rows, so the server still
+/// decides: Enter sends the delete.
 pub fn used_by(names: &[String], theme: &Theme, width: u16) -> Vec<Line<'static>> {
     if names.is_empty() {
         return Vec::new();
