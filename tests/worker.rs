@@ -105,3 +105,85 @@ async fn requests_refused_together_all_retry_on_one_fresh_login_and_a_create_lan
     assert_eq!(creates, 2, "the refused POST and its one retry");
     assert_eq!(logins(&sb), before + 2, "the identity logged in again");
 }
+
+fn browse_sync(msg: Msg, want: u64) -> kms_connect::tui::msg::BrowseSyncReply {
+    match msg {
+        Msg::BrowseSyncs(id, now, reply) if id == want => {
+            assert!(now > 1_700_000_000, "the worker's clock comes with it");
+            *reply
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browsers_sync_requests_list_run_refresh_and_delete() {
+    use kms_connect::apps::sync_spec::Destination;
+    use kms_connect::kms::syncs::SyncStatus;
+    use kms_connect::tui::msg::BrowseSyncReply;
+
+    let sb = Sandbox::start().await.unwrap();
+    sb.seed_demo().unwrap();
+    let (tx, mut results) = mpsc::unbounded_channel();
+    let reach = Reach {
+        api_base: format!("{}/api", sb.kms_url),
+        credentials: Some(Credentials::Token(SecretString::from(sb.token.clone()))),
+        providers: ProviderEndpoints::default(),
+        direct: true,
+    };
+    let mut worker = Worker::new(reach, tx);
+
+    // The project's list, then every visible project's: the same two demo syncs.
+    worker.run(Effect::LoadSyncs(1, Some(sb.project_id.clone())));
+    let BrowseSyncReply::Listed(Ok(list)) = browse_sync(next(&mut results).await, 1) else {
+        panic!("listed")
+    };
+    assert_eq!(list.syncs.len(), 2);
+    worker.run(Effect::LoadSyncs(2, None));
+    let BrowseSyncReply::Listed(Ok(everywhere)) = browse_sync(next(&mut results).await, 2) else {
+        panic!("listed")
+    };
+    assert_eq!(everywhere.syncs.len(), 2);
+    assert!(everywhere.unread.is_empty());
+
+    let tc = list
+        .syncs
+        .iter()
+        .find(|s| s.destination == "teamcity")
+        .unwrap()
+        .id
+        .clone();
+    worker.run(Effect::RunSync(3, Destination::TeamCity, tc.clone()));
+    let BrowseSyncReply::One(Ok(queued)) = browse_sync(next(&mut results).await, 3) else {
+        panic!("run")
+    };
+    assert_eq!(queued.sync_status, Some(SyncStatus::Pending));
+    worker.run(Effect::RefreshSync(4, Destination::TeamCity, tc.clone(), 0));
+    let BrowseSyncReply::One(Ok(again)) = browse_sync(next(&mut results).await, 4) else {
+        panic!("refresh")
+    };
+    assert_eq!(again.id, tc);
+
+    let bb = list
+        .syncs
+        .iter()
+        .find(|s| s.destination == "bitbucket")
+        .unwrap()
+        .id
+        .clone();
+    worker.run(Effect::DeleteSync(
+        5,
+        Destination::Bitbucket,
+        bb.clone(),
+        false,
+    ));
+    let BrowseSyncReply::Deleted(Ok(gone)) = browse_sync(next(&mut results).await, 5) else {
+        panic!("delete")
+    };
+    assert_eq!(gone.id, bb);
+    worker.run(Effect::LoadSyncs(6, Some(sb.project_id.clone())));
+    let BrowseSyncReply::Listed(Ok(after)) = browse_sync(next(&mut results).await, 6) else {
+        panic!("listed")
+    };
+    assert_eq!(after.syncs.len(), 1);
+}
