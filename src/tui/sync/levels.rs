@@ -1,0 +1,108 @@
+//! The pickers of step 2 per destination, as data: which `destinationConfig` key each level
+//! fills (and which display-name key, where the schema has one), whether it may be left empty,
+//! and whether its entries come with the listing or are fetched when the level opens.
+
+use serde_json::{Map, Value};
+
+use super::{Dest, Mode};
+use crate::apps::sync_spec::Destination;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Level {
+    /// What the level is called on screen.
+    pub label: &'static str,
+    /// The `destinationConfig` key the chosen ID goes in.
+    pub key: &'static str,
+    /// The key for the chosen entry's name (display only), if the schema has one.
+    pub name_key: Option<&'static str>,
+    /// What leaving it empty means, for an optional level.
+    pub none: Option<&'static str>,
+    /// Listed when the level opens (the listing does not include it).
+    pub lazy: bool,
+}
+
+const fn level(label: &'static str, key: &'static str) -> Level {
+    Level {
+        label,
+        key,
+        name_key: None,
+        none: None,
+        lazy: false,
+    }
+}
+
+const TEAMCITY: &[Level] = &[
+    level("TeamCity project", "project"),
+    Level {
+        none: Some("none: the project's own parameters"),
+        ..level("Build configuration (optional)", "buildConfig")
+    },
+];
+
+const OCTOPUS: &[Level] = &[
+    Level {
+        name_key: Some("spaceName"),
+        ..level("Octopus space", "spaceId")
+    },
+    Level {
+        name_key: Some("projectName"),
+        ..level("Octopus project", "projectId")
+    },
+];
+
+const BITBUCKET: &[Level] = &[
+    level("Bitbucket workspace", "workspaceSlug"),
+    level("Repository", "repositorySlug"),
+    Level {
+        none: Some("none: the repository's pipeline variables"),
+        lazy: true,
+        ..level("Deployment environment (optional)", "environmentId")
+    },
+];
+
+const NORTHFLANK: &[Level] = &[
+    Level {
+        name_key: Some("projectName"),
+        ..level("Northflank project", "projectId")
+    },
+    Level {
+        name_key: Some("secretGroupName"),
+        ..level("Secret group", "secretGroupId")
+    },
+];
+
+pub fn of(dest: Destination) -> &'static [Level] {
+    match dest {
+        Destination::TeamCity => TEAMCITY,
+        Destination::OctopusDeploy => OCTOPUS,
+        Destination::Bitbucket => BITBUCKET,
+        Destination::Northflank => NORTHFLANK,
+    }
+}
+
+/// `destinationConfig` from what was picked (IDs and names) or typed (IDs only).
+pub fn config(dest: Destination, d: &Dest) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (i, l) in of(dest).iter().enumerate() {
+        match d.mode {
+            Mode::Pick => {
+                if let Some(Some(n)) = d.chosen.get(i) {
+                    out.insert(l.key.into(), Value::String(n.id.clone()));
+                    if let Some(k) = l.name_key {
+                        out.insert(k.into(), Value::String(n.name.clone()));
+                    }
+                }
+            }
+            Mode::Manual => {
+                let v = d.manual.get(i).map(|t| t.text()).unwrap_or_default();
+                if !v.trim().is_empty() {
+                    out.insert(l.key.into(), Value::String(v.trim().to_owned()));
+                }
+            }
+        }
+    }
+    if dest == Destination::OctopusDeploy {
+        out.insert("scope".into(), Value::String("project".into()));
+    }
+    out
+}
