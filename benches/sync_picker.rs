@@ -50,7 +50,7 @@ fn picker() -> State {
     };
     update(
         &mut s,
-        Msg::Sync(SyncReply::Environments(id, Ok(vec![env]))),
+        Msg::Sync(Box::new(SyncReply::Environments(id, Ok(vec![env])))),
     );
     update(&mut s, key(KeyCode::Enter));
     let repos = (0..1_000)

@@ -91,7 +91,7 @@ fn sync_req(effects: &[Effect]) -> &SyncRequest {
 }
 
 fn reply(s: &mut State, r: SyncReply) -> Vec<Effect> {
-    update(s, Msg::Sync(r))
+    update(s, Msg::Sync(Box::new(r)))
 }
 
 fn envs() -> Vec<Environment> {

@@ -137,7 +137,8 @@ pub enum Msg {
     Changed(RequestId, Result<AppConnection, Guidance>),
     Deleted(RequestId, Result<AppConnection, Guidance>),
     SignIn(SignInReply),
-    Sync(SyncReply),
+    /// Boxed: a sync row is large, and every key would carry its size.
+    Sync(Box<SyncReply>),
 }
 
 impl std::fmt::Debug for Msg {

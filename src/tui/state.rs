@@ -55,7 +55,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::SignIn(reply) => super::signin::on_reply(state, reply),
-        Msg::Sync(reply) => super::sync::on_reply(state, reply),
+        Msg::Sync(reply) => super::sync::on_reply(state, *reply),
     }
 }
 

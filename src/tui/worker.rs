@@ -140,7 +140,7 @@ impl Job {
             Job::Rotate(..) | Job::Update(..) => Msg::Changed(id, Err(g)),
             Job::Delete(..) => Msg::Deleted(id, Err(g)),
             Job::SignIn(request) => Msg::SignIn(signin::job::failed(request, "internal error")),
-            Job::Sync(request) => Msg::Sync(super::sync::job::failed(request)),
+            Job::Sync(request) => Msg::Sync(Box::new(super::sync::job::failed(request))),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::tui::msg::{Msg, SyncReply, SyncRequest};
 use crate::tui::worker::Shared;
 
 pub(in crate::tui) async fn run(request: SyncRequest, shared: &Shared) -> Msg {
-    Msg::Sync(reply(request, shared).await)
+    Msg::Sync(Box::new(reply(request, shared).await))
 }
 
 async fn reply(request: SyncRequest, shared: &Shared) -> SyncReply {
