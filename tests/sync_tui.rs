@@ -671,6 +671,101 @@ fn a_bitbucket_repository_lists_its_environments_on_demand() {
     }
 }
 
+fn with_credential(s: &mut State, dest: Destination, target: &str, tree: Tree) {
+    let f = s.sync.as_mut().unwrap();
+    f.credential = Some(
+        kms_connect::apps::validate::connection(
+            dest.app(),
+            &kms_connect::apps::RawInput {
+                name: "c".into(),
+                description: String::new(),
+                target: target.into(),
+                secret: SECRET.to_string().into(),
+            },
+        )
+        .unwrap(),
+    );
+    f.destination.mode = Mode::Pick;
+    f.destination.tree = Some(tree);
+}
+
+#[test]
+fn an_octopus_project_offers_its_scope_values_and_one_goes_in_scope_values() {
+    let mut s = wizard();
+    let effects = kms_connect::tui::sync::open_from_browse(&mut s, &conn("octopus-deploy", "oct"));
+    let id = sync_req(&effects).id();
+    reply(&mut s, SyncReply::Environments(id, Ok(envs())));
+    press(&mut s, KeyCode::Enter);
+    let tree = Tree {
+        roots: vec![node(
+            "Spaces-1",
+            "Default",
+            "space",
+            vec![node("Projects-1", "Api", "project", vec![])],
+        )],
+        warnings: Vec::new(),
+    };
+    with_credential(
+        &mut s,
+        Destination::OctopusDeploy,
+        "https://octopus.example.com",
+        tree,
+    );
+    press(&mut s, KeyCode::Enter);
+    let lazy = match sync_req(&press(&mut s, KeyCode::Enter)) {
+        SyncRequest::Children(id, _, space, project) => {
+            assert_eq!(
+                (space.as_str(), project.as_str()),
+                ("Spaces-1", "Projects-1")
+            );
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    reply(
+        &mut s,
+        SyncReply::Children(
+            lazy,
+            Ok(vec![
+                node(
+                    "Environments-1",
+                    "environment: Production",
+                    "environments",
+                    vec![],
+                ),
+                node("Channels-1", "channel: Default", "channels", vec![]),
+            ]),
+        ),
+    );
+    press(&mut s, KeyCode::End);
+    match sync_req(&press(&mut s, KeyCode::Enter)) {
+        SyncRequest::Check(_, _, input) => {
+            assert_eq!(input.config["spaceId"], "Spaces-1");
+            assert_eq!(input.config["spaceName"], "Default");
+            assert_eq!(input.config["projectId"], "Projects-1");
+            assert_eq!(input.config["scope"], "project");
+            assert_eq!(
+                input.config["scopeValues"],
+                json!({"channels": ["Channels-1"]})
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn s_in_the_browser_opens_the_flow_for_the_selected_connection_and_esc_returns() {
+    let mut s = wizard();
+    s.step = Step::Browse;
+    s.browse.set_rows(vec![conn("northflank", "nf-prod")]);
+    let effects = press(&mut s, KeyCode::Char('S'));
+    assert!(matches!(sync_req(&effects), SyncRequest::Environments(..)));
+    assert_eq!(s.step, Step::Sync(SyncStep::Source));
+    assert_eq!(s.sync.as_ref().unwrap().target.name, "nf-prod");
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.step, Step::Browse);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Snapshots at 80x24
 

@@ -111,7 +111,13 @@ pub fn render(state: &State, f: &SyncFlow, theme: &Theme, frame: &mut Frame, are
         ));
         lines.push(Line::default());
         for (i, (l, t)) in all.iter().zip(&d.manual).enumerate() {
-            lines.push(line_input(l.label, t, d.manual_focus == i, 34, theme));
+            lines.push(line_input(
+                levels::typed_label(l),
+                t,
+                d.manual_focus == i,
+                34,
+                theme,
+            ));
         }
         if f.credential.is_none() {
             lines.push(Line::default());

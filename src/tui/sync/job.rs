@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::apps::destinations;
+use crate::apps::sync_spec::Destination;
 use crate::kms::syncs::{self, SyncRef};
 use crate::tui::msg::{Msg, SyncReply, SyncRequest};
 use crate::tui::worker::Shared;
@@ -35,16 +36,19 @@ async fn reply(request: SyncRequest, shared: &Shared) -> SyncReply {
             SyncReply::Destinations(id, result)
         }
         SyncRequest::Children(id, input, outer, inner) => {
+            let providers = &shared.reach.providers;
             let result = match shared.http().await {
-                Ok(http) => destinations::bitbucket_environments(
-                    http,
-                    &input,
-                    &shared.reach.providers,
-                    &outer,
-                    &inner,
-                )
-                .await
-                .map_err(|e| e.message),
+                Ok(http) if input.app.slug == Destination::OctopusDeploy.slug() => {
+                    destinations::octopus_scope_values(http, &input, providers, &outer, &inner)
+                        .await
+                        .map(|nodes| nodes.into_iter().map(scope_label).collect())
+                        .map_err(|e| e.message)
+                }
+                Ok(http) => {
+                    destinations::bitbucket_environments(http, &input, providers, &outer, &inner)
+                        .await
+                        .map_err(|e| e.message)
+                }
                 Err(e) => Err(e),
             };
             SyncReply::Children(id, result)
@@ -92,6 +96,13 @@ async fn reply(request: SyncRequest, shared: &Shared) -> SyncReply {
             SyncReply::Polled(id, result, start.elapsed().max(Duration::ZERO))
         }
     }
+}
+
+/// An Octopus scope value shown with what it scopes: `environment: Production`.
+fn scope_label(mut n: destinations::Node) -> destinations::Node {
+    let what = n.kind.strip_suffix('s').unwrap_or(n.kind);
+    n.name = format!("{what}: {}", n.name);
+    n
 }
 
 /// The reply that reports a request as failed by an internal error.

@@ -2,7 +2,7 @@
 //! fills (and which display-name key, where the schema has one), whether it may be left empty,
 //! and whether its entries come with the listing or are fetched when the level opens.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::{Dest, Mode};
 use crate::apps::sync_spec::Destination;
@@ -20,6 +20,10 @@ pub struct Level {
     /// Listed when the level opens (the listing does not include it).
     pub lazy: bool,
 }
+
+/// The Octopus level whose entries are scope values: each entry's kind names the
+/// `scopeValues` list (`environments`, `channels`, …) its ID goes in.
+pub const SCOPE_VALUES: &str = "scopeValues";
 
 const fn level(label: &'static str, key: &'static str) -> Level {
     Level {
@@ -47,6 +51,11 @@ const OCTOPUS: &[Level] = &[
     Level {
         name_key: Some("projectName"),
         ..level("Octopus project", "projectId")
+    },
+    Level {
+        none: Some("none: unscoped, every environment and channel"),
+        lazy: true,
+        ..level("Scope value (optional)", SCOPE_VALUES)
     },
 ];
 
@@ -80,6 +89,15 @@ pub fn of(dest: Destination) -> &'static [Level] {
     }
 }
 
+/// A level's label where its ID is typed by hand.
+pub fn typed_label(l: &Level) -> &'static str {
+    if l.key == SCOPE_VALUES {
+        "Environment IDs (optional, A,B)"
+    } else {
+        l.label
+    }
+}
+
 /// `destinationConfig` from what was picked (IDs and names) or typed (IDs only).
 pub fn config(dest: Destination, d: &Dest) -> Map<String, Value> {
     let mut out = Map::new();
@@ -87,6 +105,10 @@ pub fn config(dest: Destination, d: &Dest) -> Map<String, Value> {
         match d.mode {
             Mode::Pick => {
                 if let Some(Some(n)) = d.chosen.get(i) {
+                    if l.key == SCOPE_VALUES {
+                        out.insert(l.key.into(), json!({ n.kind: [n.id.clone()] }));
+                        continue;
+                    }
                     out.insert(l.key.into(), Value::String(n.id.clone()));
                     if let Some(k) = l.name_key {
                         out.insert(k.into(), Value::String(n.name.clone()));
@@ -95,6 +117,18 @@ pub fn config(dest: Destination, d: &Dest) -> Map<String, Value> {
             }
             Mode::Manual => {
                 let v = d.manual.get(i).map(|t| t.text()).unwrap_or_default();
+                if l.key == SCOPE_VALUES {
+                    // Typed by hand: a comma-separated list of environment IDs.
+                    let ids: Vec<&str> = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    if !ids.is_empty() {
+                        out.insert(l.key.into(), json!({ "environments": ids }));
+                    }
+                    continue;
+                }
                 if !v.trim().is_empty() {
                     out.insert(l.key.into(), Value::String(v.trim().to_owned()));
                 }

@@ -389,7 +389,8 @@ fn choose(state: &mut State) -> Vec<Effect> {
     d.level = next;
     d.lazy = None;
     if next_level.lazy {
-        // Only a repository's environments are listed this way.
+        // A Bitbucket repository's environments, an Octopus project's scope values: listed
+        // under the two IDs chosen before.
         let ids: Vec<String> = d
             .chosen
             .iter()
