@@ -408,6 +408,29 @@ fn options_need_an_initial_choice_on_teamcity_and_validate_the_key_schema() {
 }
 
 #[test]
+fn a_changed_key_schema_checks_the_destination_again_for_what_matches() {
+    let mut s = at_destination();
+    checked(&mut s, passing_checks(&["KMS_OLD"]));
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Right);
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "_X");
+    let effects = press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Sync(SyncStep::Details));
+    match sync_req(&effects) {
+        SyncRequest::Check(_, _, input) => {
+            assert_eq!(input.key_schema.as_deref(), Some("KMS_{{secretKey}}_X"))
+        }
+        other => panic!("{other:?}"),
+    }
+    // Unchanged: no second check.
+    let id = s.sync.as_ref().unwrap().destination.checking.unwrap();
+    reply(&mut s, SyncReply::Checked(id, passing_checks(&[])));
+    press(&mut s, KeyCode::Esc);
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+}
+
+#[test]
 fn the_name_is_suggested_and_checked_with_the_slug_rules() {
     let mut s = at_review();
     press(&mut s, KeyCode::Esc);
@@ -862,6 +885,44 @@ fn snapshot_sync_watch_failed() {
         ),
     );
     insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn snapshot_sync_destination_typed_credential() {
+    let mut s = wizard();
+    let effects = kms_connect::tui::sync::open_from_browse(&mut s, &conn("teamcity", "ci"));
+    let id = sync_req(&effects).id();
+    reply(&mut s, SyncReply::Environments(id, Ok(envs())));
+    press(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::CONTROL)),
+    );
+    update(&mut s, Msg::Paste(SECRET.into()));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn snapshot_sync_watch_stuck() {
+    let mut s = at_review();
+    let poll = created(&mut s);
+    reply(
+        &mut s,
+        SyncReply::Polled(
+            poll,
+            Ok(sync_row(Some("pending"), None)),
+            Duration::from_secs(330),
+        ),
+    );
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn q_during_the_flow_asks_before_losing_what_was_typed() {
+    let mut s = at_destination();
+    press(&mut s, KeyCode::Char('q'));
+    assert!(!s.quit);
+    assert!(s.confirm_quit);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -246,6 +246,8 @@ impl State {
                 .as_ref()
                 .is_some_and(|r| r.form.secret_len() > 0)
             || self.browse.edit.is_some()
+            || (matches!(self.step, Step::Sync(_))
+                && self.sync.as_ref().is_some_and(|f| f.run.created.is_none()))
     }
 
     /// The connection just created goes to a Secret Sync destination.

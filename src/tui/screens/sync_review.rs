@@ -53,6 +53,10 @@ fn review(state: &State, f: &SyncFlow, theme: &Theme, w: u16, lines: &mut Vec<Li
         w,
     ));
     match &f.destination.checks {
+        _ if f.destination.checking.is_some() => lines.push(Line::from(format!(
+            "{} Reading the destination's variables again for the new key schema…",
+            spinner(state)
+        ))),
         Some(c) if !f.options.keep_destination && !c.matching.is_empty() => {
             let names: Vec<String> = c.matching.iter().map(|k| clean_short(k, 40)).collect();
             let shown = names.iter().take(6).cloned().collect::<Vec<_>>().join(", ");

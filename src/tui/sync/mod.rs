@@ -91,6 +91,8 @@ pub struct Dest {
     pub secret: Option<LineText>,
     pub checking: Option<RequestId>,
     pub checks: Option<DestinationCheck>,
+    /// The key schema the checks matched existing variables with.
+    pub checked_schema: Option<String>,
 }
 
 /// Step 3.

@@ -529,6 +529,7 @@ fn start_checks(state: &mut State) -> Vec<Effect> {
     let f = state.sync.as_mut().expect("flow open");
     f.destination.checking = Some(id);
     f.destination.checks = None;
+    f.destination.checked_schema = input.key_schema.clone();
     vec![req(SyncRequest::Check(id, Box::new(cred), Box::new(input)))]
 }
 
@@ -616,7 +617,13 @@ fn options_done(state: &mut State) -> Vec<Effect> {
         f.details.name.clear();
         f.details.name.insert(&name);
     }
+    // Which existing variables match depends on the key schema: a changed one is checked
+    // again, the answer arriving while the name is typed.
+    let recheck = f.destination.checks.is_some() && f.destination.checked_schema != f.key_schema();
     go(state, SyncStep::Details);
+    if recheck {
+        return start_checks(state);
+    }
     Vec::new()
 }
 
