@@ -760,7 +760,13 @@ fn an_octopus_project_offers_its_scope_values_and_one_goes_in_scope_values() {
             ]),
         ),
     );
-    press(&mut s, KeyCode::End);
+    // Space marks several, across kinds; "none" cannot be marked.
+    press(&mut s, KeyCode::Char(' '));
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Char(' '));
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Char(' '));
+    assert!(screen(&s).contains("[x] channel: Default"));
     match sync_req(&press(&mut s, KeyCode::Enter)) {
         SyncRequest::Check(_, _, input) => {
             assert_eq!(input.config["spaceId"], "Spaces-1");
@@ -769,7 +775,7 @@ fn an_octopus_project_offers_its_scope_values_and_one_goes_in_scope_values() {
             assert_eq!(input.config["scope"], "project");
             assert_eq!(
                 input.config["scopeValues"],
-                json!({"channels": ["Channels-1"]})
+                json!({"environments": ["Environments-1"], "channels": ["Channels-1"]})
             );
         }
         other => panic!("{other:?}"),

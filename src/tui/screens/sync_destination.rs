@@ -161,6 +161,15 @@ fn picker(
         )));
     }
     lines.push(Line::from(head));
+    if level.many && !f.level_entries().is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "  Space marks several ({} marked), Enter takes them.",
+                d.marked.len()
+            ),
+            theme.dim(),
+        )));
+    }
     if d.lazy_loading.is_some() {
         lines.push(Line::from(format!("{} Listing…", spinner(state))));
         return;
@@ -177,11 +186,20 @@ fn picker(
     if let Some(none) = level.none {
         rows.push((format!("({none})"), String::new()));
     }
-    rows.extend(
-        visible
-            .iter()
-            .map(|n| (clean_short(&n.name, 50), clean_short(&n.id, 30))),
-    );
+    let is_marked = |n: &crate::apps::destinations::Node| {
+        d.marked.iter().any(|m| m.id == n.id && m.kind == n.kind)
+    };
+    rows.extend(visible.iter().map(|n| {
+        let mark = match (level.many, is_marked(n)) {
+            (false, _) => "",
+            (true, true) => "[x] ",
+            (true, false) => "[ ] ",
+        };
+        (
+            format!("{mark}{}", clean_short(&n.name, 50)),
+            clean_short(&n.id, 30),
+        )
+    }));
     if rows.is_empty() {
         lines.push(Line::from(if total == 0 {
             "  Nothing listed here: the credential sees none (m enters the IDs by hand)."

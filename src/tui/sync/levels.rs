@@ -19,6 +19,8 @@ pub struct Level {
     pub none: Option<&'static str>,
     /// Listed when the level opens (the listing does not include it).
     pub lazy: bool,
+    /// Several entries may be taken (Space marks them).
+    pub many: bool,
 }
 
 /// The Octopus level whose entries are scope values: each entry's kind names the
@@ -32,6 +34,7 @@ const fn level(label: &'static str, key: &'static str) -> Level {
         name_key: None,
         none: None,
         lazy: false,
+        many: false,
     }
 }
 
@@ -55,6 +58,7 @@ const OCTOPUS: &[Level] = &[
     Level {
         none: Some("none: unscoped, every environment and channel"),
         lazy: true,
+        many: true,
         ..level("Scope value (optional)", SCOPE_VALUES)
     },
 ];
@@ -106,7 +110,22 @@ pub fn config(dest: Destination, d: &Dest) -> Map<String, Value> {
             Mode::Pick => {
                 if let Some(Some(n)) = d.chosen.get(i) {
                     if l.key == SCOPE_VALUES {
-                        out.insert(l.key.into(), json!({ n.kind: [n.id.clone()] }));
+                        // Several marked ones are the children of the chosen entry.
+                        let picked = if n.children.is_empty() {
+                            std::slice::from_ref(n)
+                        } else {
+                            &n.children[..]
+                        };
+                        let mut by_kind = Map::new();
+                        for p in picked {
+                            if let Value::Array(ids) = by_kind
+                                .entry(p.kind.to_owned())
+                                .or_insert_with(|| Value::Array(Vec::new()))
+                            {
+                                ids.push(Value::String(p.id.clone()));
+                            }
+                        }
+                        out.insert(l.key.into(), Value::Object(by_kind));
                         continue;
                     }
                     out.insert(l.key.into(), Value::String(n.id.clone()));

@@ -83,6 +83,8 @@ pub struct Dest {
     /// The entries of a level listed on demand (Bitbucket environments).
     pub lazy: Option<Vec<Node>>,
     pub lazy_loading: Option<RequestId>,
+    /// On a level that takes several (Octopus scope values): the entries marked with Space.
+    pub marked: Vec<Node>,
     pub picker: Picker,
     /// Manual mode: one text per level.
     pub manual: Vec<LineText>,

@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{Mode, SyncFlow, Target, levels};
+use crate::apps::destinations::Node;
 use crate::apps::sync_spec::{self, Destination};
 use crate::kms::AppConnection;
 use crate::sanitize::{clean_line, clean_short};
@@ -287,6 +288,7 @@ fn destination_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn back_a_level(f: &mut SyncFlow) {
     let d = &mut f.destination;
+    d.marked.clear();
     d.level = d.level.saturating_sub(1);
     d.chosen.truncate(d.level);
     d.lazy = None;
@@ -332,6 +334,7 @@ fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match key.code {
         KeyCode::Char('/') => d.picker.filtering = true,
+        KeyCode::Char(' ') => toggle_mark(f),
         KeyCode::Enter => return choose(state),
         KeyCode::Char('m') => {
             d.mode = Mode::Manual;
@@ -355,6 +358,31 @@ fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Space on a level that takes several: marks or unmarks the row ("none" cannot be marked).
+fn toggle_mark(f: &mut SyncFlow) {
+    let Some(level) = levels::of(f.dest).get(f.destination.level) else {
+        return;
+    };
+    if !level.many {
+        return;
+    }
+    let sel = f.destination.picker.selected;
+    let row = sel.checked_sub(usize::from(level.none.is_some()));
+    let Some(node) = row.and_then(|i| f.visible().get(i).map(|n| (*n).clone())) else {
+        return;
+    };
+    let marked = &mut f.destination.marked;
+    match marked
+        .iter()
+        .position(|m| m.id == node.id && m.kind == node.kind)
+    {
+        Some(i) => {
+            marked.remove(i);
+        }
+        None => marked.push(node),
+    }
+}
+
 /// Enter on a picker row: take it (or "none") and open the next level, or check.
 fn choose(state: &mut State) -> Vec<Effect> {
     let f = state.sync.as_mut().expect("flow open");
@@ -363,7 +391,14 @@ fn choose(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let sel = f.destination.picker.selected;
+    let marked = std::mem::take(&mut f.destination.marked);
     let picked = match (level.none, sel) {
+        _ if !marked.is_empty() => Some(Node {
+            id: String::new(),
+            name: format!("{} scope values", marked.len()),
+            kind: "scopeValues",
+            children: marked,
+        }),
         (Some(_), 0) => None,
         (Some(_), i) => f.visible().get(i - 1).map(|n| (*n).clone()),
         (None, i) => match f.visible().get(i) {
@@ -894,6 +929,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         SyncStep::Destination => vec![
             hint("↑↓", "move"),
             hint("Enter", "choose"),
+            help_only("Space", "mark several (Octopus scope values)"),
             hint("/", "filter"),
             hint("m", "enter IDs"),
             hint("Esc", "back"),
