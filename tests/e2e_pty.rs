@@ -18,6 +18,8 @@ struct Term {
     master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Set by the reader thread when the pty has no more to read (every writer has exited).
+    drained: Arc<std::sync::atomic::AtomicBool>,
     /// The config directory of this run (never the user's own).
     config: tempfile::TempDir,
 }
@@ -63,6 +65,8 @@ impl Term {
         // Drain the pty all the time: a child blocked on a full pty never sees our keys.
         let mut reader = pty.master.try_clone_reader().expect("reader");
         let sink = parser.clone();
+        let drained = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader_done = drained.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -71,6 +75,7 @@ impl Term {
                 }
                 sink.lock().unwrap().process(&buf[..n]);
             }
+            reader_done.store(true, std::sync::atomic::Ordering::SeqCst);
         });
         let writer = pty.master.take_writer().expect("writer");
         Term {
@@ -78,6 +83,7 @@ impl Term {
             master: pty.master,
             writer,
             parser,
+            drained,
             config,
         }
     }
@@ -116,6 +122,14 @@ impl Term {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // What the app wrote last (the summary, a refusal) may still be in the pty:
+                // read on until the reader has taken it all.
+                let exited = Instant::now();
+                while !self.drained.load(std::sync::atomic::Ordering::SeqCst)
+                    && exited.elapsed() < Duration::from_secs(5)
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return status.exit_code();
             }
             assert!(
@@ -1051,8 +1065,8 @@ fn a_dumb_terminal_gets_a_message_pointing_at_the_subcommands() {
     let (_rt, sandbox) = runtime_and_sandbox();
     let mut t = Term::spawn(&sandbox, &[], &[("TERM", "dumb")], 80, 24);
     assert_eq!(t.wait_exit(), 2);
-    let screen = t.screen();
-    assert!(screen.contains("cannot show the wizard"), "{screen}");
+    // The process may exit before the reader thread has taken its last bytes from the pty.
+    let screen = t.wait_for("cannot show the wizard");
     assert!(screen.contains("kms-connect --help"), "{screen}");
     assert!(!t.parser.lock().unwrap().screen().alternate_screen());
 }
