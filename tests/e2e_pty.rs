@@ -18,6 +18,8 @@ struct Term {
     master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Set by the reader thread when the pty has no more to read (every writer has exited).
+    drained: Arc<std::sync::atomic::AtomicBool>,
     /// The config directory of this run (never the user's own).
     config: tempfile::TempDir,
 }
@@ -63,6 +65,8 @@ impl Term {
         // Drain the pty all the time: a child blocked on a full pty never sees our keys.
         let mut reader = pty.master.try_clone_reader().expect("reader");
         let sink = parser.clone();
+        let drained = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader_done = drained.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -71,6 +75,7 @@ impl Term {
                 }
                 sink.lock().unwrap().process(&buf[..n]);
             }
+            reader_done.store(true, std::sync::atomic::Ordering::SeqCst);
         });
         let writer = pty.master.take_writer().expect("writer");
         Term {
@@ -78,6 +83,7 @@ impl Term {
             master: pty.master,
             writer,
             parser,
+            drained,
             config,
         }
     }
@@ -116,6 +122,14 @@ impl Term {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // What the app wrote last (the summary, a refusal) may still be in the pty:
+                // read on until the reader has taken it all.
+                let exited = Instant::now();
+                while !self.drained.load(std::sync::atomic::Ordering::SeqCst)
+                    && exited.elapsed() < Duration::from_secs(5)
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return status.exit_code();
             }
             assert!(
@@ -189,6 +203,7 @@ const DOWN: &str = "\x1b[B";
 const ENTER: &str = "\r";
 const TAB: &str = "\t";
 const ESC: &str = "\x1b";
+const RIGHT: &str = "\x1b[C";
 
 /// Types the form for the app at `index`, from step 1 to the Done screen.
 fn create_through_the_keys(
@@ -574,6 +589,54 @@ fn the_demo_runs_the_whole_wizard_on_its_own_sandbox() {
         sandbox.requests().is_empty(),
         "the test's own sandbox saw nothing"
     );
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn the_demo_creates_a_connection_then_its_secret_sync_and_watches_it_succeed() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &["--demo"], &[], 80, 24);
+    t.wait_for("Step 1/5");
+    t.send(&DOWN.repeat(3));
+    t.send(ENTER);
+    t.wait_for("DEMO: type these values");
+    t.send(ENTER);
+    t.send("demo-nf");
+    t.send(TAB);
+    t.send(TAB);
+    t.paste(demo::NORTHFLANK_TOKEN);
+    t.send(ENTER);
+    t.wait_for("accepted the credential");
+    t.send(ENTER);
+    t.send(ENTER);
+    t.wait_for("s sets up a Secret Sync");
+    // Step 1: the demo project's environments; the first is taken.
+    t.send("s");
+    t.wait_for("Sync 1/5");
+    t.wait_for("Production");
+    t.send(ENTER);
+    // Step 2: listed at the sandbox's Northflank with the credential still in memory.
+    t.wait_for("Northflank project");
+    t.send(ENTER);
+    t.wait_for("Secret group");
+    t.send(ENTER);
+    let checks = t.wait_for("Press Enter for the options.");
+    assert!(!checks.contains(demo::NORTHFLANK_TOKEN), "{checks}");
+    t.send(ENTER);
+    t.wait_for("Sync 3/5");
+    t.send(RIGHT);
+    t.wait_for("Overwrite destination");
+    t.send(ENTER);
+    t.wait_for("Sync 4/5");
+    t.send(ENTER);
+    let review = t.wait_for("POST /api/v1/secret-syncs/northflank");
+    assert!(review.contains("app-env"), "the stored ID: {review}");
+    t.send(ENTER);
+    let done = t.wait_for("The first sync succeeded");
+    assert!(done.contains("Created Northflank sync"), "{done}");
+    t.send(ENTER);
+    t.wait_for("connection created");
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
 }
@@ -1002,8 +1065,8 @@ fn a_dumb_terminal_gets_a_message_pointing_at_the_subcommands() {
     let (_rt, sandbox) = runtime_and_sandbox();
     let mut t = Term::spawn(&sandbox, &[], &[("TERM", "dumb")], 80, 24);
     assert_eq!(t.wait_exit(), 2);
-    let screen = t.screen();
-    assert!(screen.contains("cannot show the wizard"), "{screen}");
+    // The process may exit before the reader thread has taken its last bytes from the pty.
+    let screen = t.wait_for("cannot show the wizard");
     assert!(screen.contains("kms-connect --help"), "{screen}");
     assert!(!t.parser.lock().unwrap().screen().alternate_screen());
 }

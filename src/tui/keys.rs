@@ -77,13 +77,21 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         ],
         Step::Review if state.create.running.is_some() => vec![hint("Esc", "stop waiting")],
         Step::Review => vec![hint("Enter", "create"), hint("e/Esc", "edit")],
-        Step::Done => vec![
-            hint("y", "copy ID"),
-            hint("b", "browse"),
-            hint("n", "create another"),
-            hint("Enter/q", "quit"),
-        ],
+        Step::Done => {
+            let mut v = Vec::new();
+            if state.can_sync() {
+                v.push(hint("s", "sync"));
+            }
+            v.extend([
+                hint("y", "copy ID"),
+                hint("b", "browse"),
+                hint("n", "create another"),
+                hint("Enter/q", "quit"),
+            ]);
+            v
+        }
         Step::Browse => super::browse::hints::hints(state),
+        Step::Sync(_) => super::sync::hints(state),
     };
     if state.text_focus() {
         // The shell-like editing keys every text field has, in the help only.

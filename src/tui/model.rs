@@ -137,6 +137,8 @@ pub struct State {
     pub help: bool,
     pub browse: Browse,
     pub signin: SignIn,
+    /// The Secret Sync flow, once opened (kept when left, so coming back finds it).
+    pub sync: Option<super::sync::SyncFlow>,
     /// One line under the body: what just happened.
     pub notice: Option<String>,
     pub spinner: usize,
@@ -176,6 +178,7 @@ impl State {
             help: false,
             browse: Default::default(),
             signin: Default::default(),
+            sync: None,
             notice: None,
             spinner: 0,
             next_id: 1,
@@ -199,6 +202,7 @@ impl State {
             || self.test.running.is_some()
             || self.create.running.is_some()
             || self.signin.busy()
+            || self.sync.as_ref().is_some_and(|f| f.is_busy())
     }
 
     /// True when the window is smaller than the screens need: only the size message is shown.
@@ -214,6 +218,7 @@ impl State {
             Step::Browse => self.browse.text_focus(),
             Step::Project => self.projects.filtering,
             Step::SignIn => self.signin.text_focus(),
+            Step::Sync(_) => self.sync.as_ref().is_some_and(|f| f.text_focus()),
             _ => false,
         }
     }
@@ -241,6 +246,15 @@ impl State {
                 .as_ref()
                 .is_some_and(|r| r.form.secret_len() > 0)
             || self.browse.edit.is_some()
+            || (matches!(self.step, Step::Sync(_))
+                && self.sync.as_ref().is_some_and(|f| f.run.created.is_none()))
+    }
+
+    /// The connection just created goes to a Secret Sync destination.
+    pub fn can_sync(&self) -> bool {
+        self.created
+            .as_ref()
+            .is_some_and(|c| crate::apps::sync_spec::Destination::from_slug(&c.app).is_some())
     }
 
     pub(crate) fn fresh_id(&mut self) -> RequestId {
@@ -268,6 +282,7 @@ pub(crate) fn cancel_running(state: &mut State) -> Vec<Effect> {
     .flatten()
     .chain(state.browse.running())
     .chain(state.signin.take_running())
+    .chain(state.sync.as_mut().map(|f| f.running()).unwrap_or_default())
     .map(Effect::Cancel)
     .collect()
 }

@@ -54,6 +54,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::SignIn(reply) => super::signin::on_reply(state, reply),
+        Msg::Sync(reply) => super::sync::on_reply(state, *reply),
         Msg::BrowseSyncs(id, now, reply) => super::browse::syncs::arrived(state, id, now, *reply),
     }
 }
@@ -130,6 +131,7 @@ fn on_paste(state: &mut State, text: &str) {
             paste_filter(&mut state.apps.filter, &mut state.apps.selected, text)
         }
         Step::Browse => super::browse::keys::on_paste(state, text),
+        Step::Sync(_) => super::sync::on_paste(state, text),
         _ => {}
     }
 }
