@@ -173,3 +173,17 @@ async fn a_server_whose_certificate_is_not_trusted_is_named_as_such() {
     );
     assert!(g.hint.as_deref().unwrap().contains("trust store"), "{g:?}");
 }
+
+#[tokio::test]
+async fn a_pasted_user_session_token_signs_in_as_a_user_session_of_its_organization() {
+    // The identity route answers 403 to a user's session token; the header must still say
+    // who is signed in: a user session, with the organization from the token's claims.
+    let sb = Sandbox::start().await.unwrap();
+    let mut pasted = attempt(&sb, &sb.client_id, false);
+    pasted.credentials = Credentials::Token(SecretString::from(demo::USER_SESSION_TOKEN));
+    let done = signin::log_in(&client(), &pasted, None).await.unwrap();
+    assert_eq!(
+        done.identity,
+        "user session · org 6f03caa1-a5de-43ce-b127-95a145d3464c"
+    );
+}

@@ -124,6 +124,23 @@ fn pick_an_app() {
 }
 
 #[test]
+fn header_with_a_user_session_token() {
+    // The identity route refuses a user's session token (403): the header says what it is and
+    // names the organization from its claims instead.
+    let token = kms_connect::kms::auth::Credentials::Token(secrecy::SecretString::from(
+        kms_connect::sandbox::demo::USER_SESSION_TOKEN,
+    ));
+    let s = State::new(
+        kms_connect::tui::Session {
+            identity: token.describe(),
+            ..session()
+        },
+        Some(project()),
+    );
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
 fn pick_filtering() {
     let mut s = wizard();
     press(&mut s, KeyCode::Char('/'));
