@@ -1780,3 +1780,17 @@ fn a_plain_http_instance_url_is_warned_on_stderr() {
         "{run:?}"
     );
 }
+
+#[test]
+fn create_in_a_pipe_prints_no_progress_line() {
+    // The seconds counting up are for a terminal only: a pipe or CI log gets just the result.
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["create", "northflank", "--name", "piped-nf"])
+        .secret_stdin(demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stderr.contains("Creating"), "{run:?}");
+    assert!(!run.stderr.contains('\r'), "{run:?}");
+}

@@ -668,3 +668,34 @@ fn the_name_example_is_the_apps_own_and_organization_level_has_no_project_label(
     assert!(text.contains("organization level"), "{text}");
     s.step = kms_connect::tui::Step::Pick;
 }
+
+#[test]
+fn test_rate_limited_counts_down() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    update(&mut s, tick(0));
+    let mut o = outcome(false);
+    o.code = OutcomeCode::RateLimited;
+    o.message = "TeamCity is rate-limiting requests (429).".into();
+    o.hint = Some("Try again in 30 s; your input is kept.".into());
+    o.retry_after_secs = Some(30);
+    update(&mut s, Msg::Tested(id, o));
+    update(&mut s, tick(18));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn review_creating_counts_the_seconds() {
+    let mut s = wizard();
+    at_review(&mut s);
+    update(&mut s, tick(3));
+    update(&mut s, tick(45));
+    insta::assert_snapshot!(screen(&s));
+}
+
+fn tick(secs: u64) -> Msg {
+    Msg::Tick(kms_connect::tui::Now {
+        elapsed: std::time::Duration::from_secs(secs),
+        unix: 1_700_000_000 + secs,
+    })
+}

@@ -518,7 +518,7 @@ fn ticks_only_advance_the_spinner() {
     let mut s = wizard();
     submitted(&mut s);
     let before = s.clone();
-    assert!(update(&mut s, Msg::Tick).is_empty());
+    assert!(update(&mut s, Msg::Tick(Default::default())).is_empty());
     assert_eq!(s.spinner, before.spinner + 1);
     assert_eq!(s.step, before.step);
 }
@@ -987,4 +987,51 @@ fn esc_on_the_project_list_without_a_project_goes_back_to_the_sign_in() {
     // And Esc on the server list comes back to the project list.
     press(&mut s, KeyCode::Esc);
     assert_eq!(s.step, Step::Project);
+}
+
+fn tick_at(secs: u64) -> Msg {
+    Msg::Tick(kms_connect::tui::Now {
+        elapsed: std::time::Duration::from_secs(secs),
+        unix: 1_700_000_000 + secs,
+    })
+}
+
+#[test]
+fn create_counts_the_seconds_it_waits_from_the_ticks() {
+    let mut s = wizard();
+    update(&mut s, tick_at(100)); // long before: the key that starts create carries no time
+    let id = submitted(&mut s);
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    assert!(matches!(
+        press(&mut s, KeyCode::Enter).as_slice(),
+        [Effect::Create(..)]
+    ));
+    assert_eq!(s.create_waited_secs(), 0);
+    update(&mut s, tick_at(500));
+    assert_eq!(s.create_waited_secs(), 0, "counted from the first tick");
+    update(&mut s, tick_at(537));
+    assert_eq!(s.create_waited_secs(), 37);
+    assert!(s.is_busy());
+}
+
+#[test]
+fn a_retry_after_counts_down_on_the_ticks_and_stops_the_ticks_at_zero() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    update(&mut s, tick_at(10));
+    let mut limited = outcome(false);
+    limited.code = OutcomeCode::RateLimited;
+    limited.retry_after_secs = Some(30);
+    update(&mut s, Msg::Tested(id, limited));
+    assert_eq!(s.retry_left_secs(), Some(30));
+    assert!(s.is_busy(), "ticks keep coming while it counts down");
+    update(&mut s, tick_at(25));
+    assert_eq!(s.retry_left_secs(), Some(15));
+    update(&mut s, tick_at(41));
+    assert_eq!(s.retry_left_secs(), Some(0));
+    assert!(!s.is_busy());
+    // Testing again starts afresh.
+    press(&mut s, KeyCode::Char('r'));
+    assert_eq!(s.retry_left_secs(), None);
 }

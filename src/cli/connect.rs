@@ -136,10 +136,12 @@ pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
     let project_id = session::project_id(&mut kms, ctx, false).await?;
     let project = project_id.as_deref();
     let input = &input;
-    let created = kms
-        .call(|c| async move { c.create_connection(input, project).await })
-        .await
-        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
+    let created = super::progress::counting(
+        "Creating (the KMS server checks the credential too)",
+        kms.call(|c| async move { c.create_connection(input, project).await }),
+    )
+    .await
+    .map_err(|e| Failure::from_kms(&e, Some(app)))?;
     for line in report {
         eprintln!("{line}");
     }

@@ -12,6 +12,7 @@ pub mod account;
 mod connect;
 mod connections;
 mod credential;
+mod progress;
 pub(crate) mod secret_input;
 mod session;
 mod sync;

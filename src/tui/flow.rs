@@ -462,6 +462,11 @@ pub(super) fn test_finished(state: &mut State, id: RequestId, list: Checklist) {
         return; // cancelled or superseded
     }
     state.test.running = None;
+    // The last tick was at most one tick ago (ticks run while the test does).
+    state.test.retry_ends = list
+        .server
+        .retry_after_secs
+        .map(|s| state.now.elapsed + std::time::Duration::from_secs(s));
     state.test.outcome = Some(list.server);
     state.test.checks = list.extra;
 }

@@ -3,7 +3,7 @@
 
 use super::browse::Browse;
 use super::form::Form;
-use super::msg::{Effect, RequestId, Scope, Step};
+use super::msg::{Effect, Now, RequestId, Scope, Step};
 use super::signin::SignIn;
 use crate::apps::checks::CheckLine;
 use crate::apps::{AppSpec, CATALOG, ConnectionInput, TestOutcome};
@@ -96,12 +96,17 @@ pub struct TestState {
     pub checks: Vec<CheckLine>,
     /// The user chose to go on although the test failed (or skipped it).
     pub overridden: bool,
+    /// When the provider's Retry-After ends, on the clock of [`Now::elapsed`].
+    pub retry_ends: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct CreateState {
     pub running: Option<RequestId>,
     pub error: Option<Guidance>,
+    /// The first tick after the request went out, on the clock of [`Now::elapsed`]: the
+    /// seconds waited are counted from it (the key that started it carries no time).
+    pub started: Option<std::time::Duration>,
 }
 
 /// Everything the screen shows.
@@ -144,6 +149,8 @@ pub struct State {
     pub quit: bool,
     /// The terminal's size, for keeping scrolling within the text.
     pub size: (u16, u16),
+    /// The time of the last tick (the runtime reads the clock; `update` never does).
+    pub now: Now,
 }
 
 impl State {
@@ -181,6 +188,7 @@ impl State {
             next_id: 1,
             quit: false,
             size: (80, 24),
+            now: Now::default(),
         }
     }
 
@@ -193,8 +201,32 @@ impl State {
         }
     }
 
+    /// The clock moved on: a create that is waiting starts counting from here.
+    pub(crate) fn tick(&mut self, now: Now) {
+        self.now = now;
+        if self.create.running.is_some() && self.create.started.is_none() {
+            self.create.started = Some(now.elapsed);
+        }
+    }
+
+    /// Whole seconds the create has waited so far (0 until the first tick).
+    pub fn create_waited_secs(&self) -> u64 {
+        self.create
+            .started
+            .map_or(0, |t| self.now.elapsed.saturating_sub(t).as_secs())
+    }
+
+    /// Seconds left of the test's Retry-After, rounded up; `None` when there is none.
+    pub fn retry_left_secs(&self) -> Option<u64> {
+        let left = self.test.retry_ends?.saturating_sub(self.now.elapsed);
+        Some(left.as_secs() + u64::from(left.subsec_nanos() > 0))
+    }
+
+    /// True while a request runs or a Retry-After counts down: then the runtime sends ticks.
     pub fn is_busy(&self) -> bool {
-        self.browse.is_busy()
+        self.retry_left_secs()
+            .is_some_and(|s| s > 0 && self.step == Step::Test)
+            || self.browse.is_busy()
             || self.projects.loading.is_some()
             || self.test.running.is_some()
             || self.create.running.is_some()

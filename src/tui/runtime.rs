@@ -136,6 +136,12 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
     }
     let size = terminal.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
+    let started = std::time::Instant::now();
+    let now = || super::msg::Now {
+        elapsed: started.elapsed(),
+        unix: crate::config::now_secs(),
+    };
+    update(&mut state, Msg::Tick(now()));
     terminal.draw(|f| view(&state, &theme, f))?;
     // Lets the end-to-end tests check that a panic restores the terminal; debug builds only.
     #[cfg(debug_assertions)]
@@ -168,7 +174,7 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
                 Some(Err(_)) | None => break,
             },
             Some(msg) = results.recv() => msg,
-            _ = tick.tick(), if state.is_busy() => Msg::Tick,
+            _ = tick.tick(), if state.is_busy() => Msg::Tick(now()),
             Some(n) = signals.recv() => { ended = Ended::Signal(n); break }
         };
         for effect in update(&mut state, msg) {

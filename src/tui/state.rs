@@ -22,8 +22,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.size = (w, h);
             Vec::new()
         }
-        Msg::Tick => {
+        Msg::Tick(now) => {
             state.spinner = state.spinner.wrapping_add(1);
+            state.tick(now);
             Vec::new()
         }
         Msg::Projects(id, result) => {
