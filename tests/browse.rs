@@ -69,9 +69,19 @@ fn sample() -> Vec<AppConnection> {
     ]
 }
 
+/// The runtime's clock reading for the browse screens: 2025-11-19 13:45 UTC, hours to days
+/// after the sample's updates.
+fn clock() -> Msg {
+    Msg::Tick(kms_connect::tui::Now {
+        elapsed: std::time::Duration::from_secs(5),
+        unix: 1_763_559_900,
+    })
+}
+
 /// The browser opened from step 1 with the sample list loaded.
 fn browsing() -> State {
     let mut s = wizard();
+    update(&mut s, clock());
     let id = match press(&mut s, KeyCode::Char('b')).as_slice() {
         [Effect::LoadConnections(id, Some(project))] => {
             assert_eq!(project, "7ffbb072-2575-495a-b5b0-127f88caef78");
@@ -701,7 +711,16 @@ fn the_summary_and_the_copy_notice_fit_in_80_columns() {
 
 #[test]
 fn browse_list() {
-    insta::assert_snapshot!(screen(&browsing()));
+    // In a project: no SCOPE column (every row would repeat the project), the name gets the
+    // room, UPDATED says how long ago, and Northflank's missing target is a dash.
+    let text = screen(&browsing());
+    assert!(!text.contains("SCOPE"), "{text}");
+    assert!(text.contains("bitbucket-pipelines"), "{text}");
+    assert!(
+        text.contains("3 h ago") && text.contains("7 d ago"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
 }
 
 #[test]
@@ -832,6 +851,7 @@ fn browse_details() {
 #[test]
 fn browse_org_level_names_projects() {
     let mut s = State::new(session(), None);
+    update(&mut s, clock());
     let effects = kms_connect::tui::browse::actions::open(&mut s);
     let [Effect::LoadProjects(pid)] = effects[..] else {
         panic!("{effects:?}")
@@ -875,6 +895,8 @@ fn browse_org_level_names_projects() {
     );
     let text = screen(&s);
     assert!(!text.contains("project 7ffbb"), "{text}");
+    // Rows differ in scope here: the column is there.
+    assert!(text.contains("SCOPE"), "{text}");
     insta::assert_snapshot!(text);
 }
 

@@ -26,48 +26,57 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
 }
 
-/// Column widths for a body `width` wide: the target column takes what is left.
+/// Column widths for a body `width` wide: the target column takes what is left. SCOPE is a
+/// column only at organization level, where rows differ (in a project every row would repeat
+/// the project the header names); the name gets its room.
 struct Columns {
     app: usize,
     name: usize,
     method: usize,
     target: usize,
-    scope: usize,
+    scope: Option<usize>,
     updated: usize,
 }
 
 impl Columns {
-    fn for_width(width: u16) -> Columns {
+    fn for_width(width: u16, with_scope: bool) -> Columns {
         let width = usize::from(width);
-        // Below 100 columns the time of day gives way to the name.
-        let updated = if width >= 100 { 16 } else { 10 };
-        let (app, method, scope) = (10, 12, 10);
+        // "12 min ago" and a date both fit in 10.
+        let (app, method, scope, updated) = (10, 12, 10, 10);
         let fixed = app + method + scope + updated + 5;
         let rest = width.saturating_sub(fixed);
-        // The name is what people look for: it gets the larger share.
-        let name = (rest * 3 / 5).max(12);
+        // The name is what people look for: it gets the larger share, and a scope column's
+        // room when there is none.
+        let target = rest.saturating_sub((rest * 3 / 5).max(12));
+        let name = if with_scope {
+            rest - target
+        } else {
+            rest - target + scope + 1
+        };
         Columns {
             app,
             name,
             method,
-            target: rest.saturating_sub(name),
-            scope,
+            target,
+            scope: with_scope.then_some(scope),
             updated,
         }
     }
 
-    fn line(&self, cells: [&str; 6]) -> String {
-        let widths = [
-            self.app,
-            self.name,
-            self.method,
-            self.target,
-            self.scope,
-            self.updated,
+    /// The cells in column order; a scope cell is dropped when there is no scope column.
+    fn line(&self, [app, name, method, target, scope, updated]: [&str; 6]) -> String {
+        let mut cells = vec![
+            (app, self.app),
+            (name, self.name),
+            (method, self.method),
+            (target, self.target),
         ];
+        if let Some(w) = self.scope {
+            cells.push((scope, w));
+        }
+        cells.push((updated, self.updated));
         cells
-            .iter()
-            .zip(widths)
+            .into_iter()
             .map(|(c, w)| fit(c, w))
             .collect::<Vec<_>>()
             .join(" ")
@@ -90,7 +99,8 @@ fn fit(s: &str, width: usize) -> String {
 fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let b = &state.browse;
     let mut lines = vec![Line::from(summary(state, b, usize::from(area.width)))];
-    let cols = Columns::for_width(area.width);
+    let at_org = matches!(state.scope, Some(Scope::Organization));
+    let cols = Columns::for_width(area.width, at_org);
     lines.push(Line::from(Span::styled(
         cols.line(["APP", "NAME", "METHOD", "TARGET", "SCOPE", "UPDATED"]),
         theme.heading(),
@@ -109,7 +119,7 @@ fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     for (pos, &i) in b.visible.iter().enumerate().skip(b.offset).take(height) {
         let row = &b.rows[i];
         let text = cols.line(
-            cells(row, scope, known, cols.updated)
+            cells(row, scope, known, state.now.unix)
                 .each_ref()
                 .map(String::as_str),
         );
@@ -123,15 +133,27 @@ fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// The row's cells; a narrow `updated` column keeps the date and drops the time.
-fn cells(row: &Row, scope: Option<&Scope>, known: &[Project], updated: usize) -> [String; 6] {
+/// The row's cells: a dash where the app has no target (Northflank), and how long ago it was
+/// updated by the runtime's clock (the date while no clock reading has come, or for a time
+/// the server wrote in another form).
+fn cells(row: &Row, scope: Option<&Scope>, known: &[Project], now_unix: u64) -> [String; 6] {
+    let updated = crate::apps::checks::when::parse_rfc3339(&row.conn.updated_at)
+        .filter(|_| now_unix > 0)
+        .map_or_else(
+            || row.updated.chars().take(10).collect(),
+            |t| crate::apps::checks::when::ago(t, i64::try_from(now_unix).unwrap_or(i64::MAX)),
+        );
     [
         row.app_name.clone(),
         row.name.clone(),
         row.method.clone(),
-        row.target.clone(),
+        if row.target.is_empty() {
+            "-".into()
+        } else {
+            row.target.clone()
+        },
         row.scope(scope, known),
-        row.updated.chars().take(updated).collect(),
+        updated,
     ]
 }
 
