@@ -1,5 +1,6 @@
 //! The event loop: terminal events, worker results, a spinner tick while busy, and signals.
-//! Draws only after something happened, so an idle wizard uses no CPU.
+//! Draws only after something happened (and once a minute for the clock), so an idle wizard
+//! uses next to no CPU.
 
 use std::time::Duration;
 
@@ -163,6 +164,9 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(120));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Once a minute even when idle, so "3 h ago" in the browser does not go stale.
+    let mut minute = tokio::time::interval(Duration::from_secs(60));
+    minute.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         let msg = tokio::select! {
             ev = events.next() => match ev {
@@ -175,6 +179,7 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
             },
             Some(msg) = results.recv() => msg,
             _ = tick.tick(), if state.is_busy() => Msg::Tick(now()),
+            _ = minute.tick() => Msg::Tick(now()),
             Some(n) = signals.recv() => { ended = Ended::Signal(n); break }
         };
         for effect in update(&mut state, msg) {
