@@ -331,7 +331,7 @@ fn test_ok_for_each_app() {
         "✓ TeamCity accepted the credential: version 2025.07 (build 197398).",
         "✓ Octopus Deploy accepted the credential: user svc-kms (KMS sync).",
         "✓ Bitbucket accepted the credential: user KMS Demo (kms-demo).",
-        "✓ Northflank accepted the credential: projects visible 1.",
+        "✓ Northflank accepted the credential: 1 project visible.",
     ];
     // A ✓ line's hint is printed too (TeamCity: how to name the project to check).
     let line_counts = [5, 4, 6, 4];
@@ -383,7 +383,7 @@ fn test_with_secret_env_sends_the_secret_from_the_variable() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         run.stdout.lines().next(),
-        Some("✓ Northflank accepted the credential: projects visible 1.")
+        Some("✓ Northflank accepted the credential: 1 project visible.")
     );
     let r = h.requests().pop().unwrap();
     assert_eq!(r.service, "northflank");
