@@ -699,3 +699,13 @@ fn tick(secs: u64) -> Msg {
         unix: 1_700_000_000 + secs,
     })
 }
+
+#[test]
+fn form_demo_values_on_f2() {
+    let mut s = demo_wizard();
+    to_form(&mut s, 0);
+    let footer = screen(&s);
+    assert!(footer.contains("F2 demo values"), "{footer}");
+    press(&mut s, KeyCode::F(2));
+    insta::assert_snapshot!(screen(&s));
+}

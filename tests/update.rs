@@ -1035,3 +1035,22 @@ fn a_retry_after_counts_down_on_the_ticks_and_stops_the_ticks_at_zero() {
     press(&mut s, KeyCode::Char('r'));
     assert_eq!(s.retry_left_secs(), None);
 }
+
+#[test]
+fn f2_on_the_demo_form_shows_the_demo_values_and_any_key_closes_them() {
+    let mut s = demo_wizard();
+    to_form(&mut s, 0);
+    let before = s.form.as_ref().unwrap().display(FieldId::Name).text;
+    press(&mut s, KeyCode::F(2));
+    assert!(s.demo_values);
+    // The key that closes the list is not typed into the field behind it.
+    press(&mut s, KeyCode::Char('x'));
+    assert!(!s.demo_values);
+    assert_eq!(s.form.as_ref().unwrap().display(FieldId::Name).text, before);
+    assert_eq!(s.step, Step::Form);
+    // Outside --demo there are no values, and F2 does nothing.
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    press(&mut s, KeyCode::F(2));
+    assert!(!s.demo_values);
+}

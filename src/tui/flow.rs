@@ -273,6 +273,8 @@ fn form_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Esc => state.step = Step::Instructions,
+        // The sandbox's values, listed on step 2, are needed here where they are typed.
+        KeyCode::F(2) if state.session.demo.is_some() => state.demo_values = true,
         KeyCode::Tab | KeyCode::Down => form.next(),
         KeyCode::BackTab | KeyCode::Up => form.prev(),
         KeyCode::Char('s') if ctrl => return submit_form(state),

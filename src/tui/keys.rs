@@ -54,14 +54,22 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             ]);
             v
         }
-        Step::Form => vec![
-            hint("Tab/↑↓", "move"),
-            hint("Enter", "next/test"),
-            hint("Ctrl-S", "test"),
-            hint("Esc", "back"),
-            hint("→", "take suggested name"),
-            help_only("Shift-Tab", "previous field"),
-        ],
+        Step::Form => {
+            let mut v = vec![
+                hint("Tab/↑↓", "move"),
+                hint("Enter", "next/test"),
+                hint("Ctrl-S", "test"),
+            ];
+            if state.session.demo.is_some() {
+                v.push(hint("F2", "demo values"));
+            }
+            v.extend([
+                hint("Esc", "back"),
+                hint("→", "take suggested name"),
+                help_only("Shift-Tab", "previous field"),
+            ]);
+            v
+        }
         Step::Test if state.test.running.is_some() => vec![hint("Esc", "cancel")],
         Step::Test if state.test.outcome.as_ref().is_some_and(|o| o.ok) => {
             vec![

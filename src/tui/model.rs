@@ -140,6 +140,8 @@ pub struct State {
     /// Ctrl-C ended the session (the exit status is then 130, as for SIGINT).
     pub interrupted: bool,
     pub help: bool,
+    /// In `--demo`, F2 on the form shows the sandbox's values to type (any key closes it).
+    pub demo_values: bool,
     pub browse: Browse,
     pub signin: SignIn,
     /// One line under the body: what just happened.
@@ -181,6 +183,7 @@ impl State {
             confirm_quit: false,
             interrupted: false,
             help: false,
+            demo_values: false,
             browse: Default::default(),
             signin: Default::default(),
             notice: None,

@@ -88,9 +88,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         // The user cannot see the screen: no key may create, delete or move on unseen.
         return Vec::new();
     }
-    if state.help {
-        // Any key closes help; it never acts on the screen behind it.
+    if state.help || state.demo_values {
+        // Any key closes help (or the demo values); it never acts on the screen behind it.
         state.help = false;
+        state.demo_values = false;
         return Vec::new();
     }
     if key.code == KeyCode::F(1) || (key.code == KeyCode::Char('?') && !state.text_focus()) {
@@ -112,7 +113,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn on_paste(state: &mut State, text: &str) {
-    if state.help || state.too_small() {
+    if state.help || state.demo_values || state.too_small() {
         return;
     }
     match state.step {

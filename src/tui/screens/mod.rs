@@ -3,6 +3,7 @@
 pub mod browse;
 pub mod browse_details;
 pub mod browse_dialogs;
+pub mod demo_values;
 pub mod done;
 pub mod form;
 pub mod help;
