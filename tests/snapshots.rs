@@ -709,3 +709,56 @@ fn form_demo_values_on_f2() {
     press(&mut s, KeyCode::F(2));
     insta::assert_snapshot!(screen(&s));
 }
+
+/// The Bitbucket form filled, for the use `switches` presses of F3 away from Secret Sync.
+fn bitbucket_form(switches: usize) -> State {
+    let mut s = wizard();
+    to_form(&mut s, 2);
+    type_text(&mut s, "ci-bitbucket");
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "ci@example.com");
+    press(&mut s, KeyCode::Tab);
+    update(&mut s, Msg::Paste(SECRET.into()));
+    for _ in 0..switches {
+        press(&mut s, KeyCode::F(3));
+    }
+    s
+}
+
+fn bitbucket_review(switches: usize) -> State {
+    let mut s = bitbucket_form(switches);
+    let [Effect::Test(id, ..)] = update(&mut s, ctrl('s'))[..] else {
+        panic!()
+    };
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    s
+}
+
+#[test]
+fn form_bitbucket_for_sync() {
+    insta::assert_snapshot!(screen(&bitbucket_form(0)));
+}
+
+#[test]
+fn form_bitbucket_for_scanning() {
+    let text = screen(&bitbucket_form(1));
+    assert!(text.contains("for Secret Scanning"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn review_bitbucket_for_sync() {
+    insta::assert_snapshot!(screen(&bitbucket_review(0)));
+}
+
+#[test]
+fn review_bitbucket_for_scanning() {
+    let text = screen(&bitbucket_review(1));
+    assert!(
+        text.contains("Secret Scanning (the test judged its 6 scopes"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}

@@ -1054,3 +1054,28 @@ fn f2_on_the_demo_form_shows_the_demo_values_and_any_key_closes_them() {
     press(&mut s, KeyCode::F(2));
     assert!(!s.demo_values);
 }
+
+#[test]
+fn f3_on_the_bitbucket_form_switches_the_use_the_test_judges() {
+    let mut s = wizard();
+    to_form(&mut s, 2);
+    assert_eq!(s.chosen_use().map(|u| u.flag_value), Some("sync"));
+    press(&mut s, KeyCode::F(3));
+    assert_eq!(s.chosen_use().map(|u| u.flag_value), Some("scanning"));
+    type_text(&mut s, "ci-bitbucket");
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "ci@example.com");
+    press(&mut s, KeyCode::Tab);
+    update(&mut s, Msg::Paste("tok".into()));
+    let effects = update(&mut s, ctrl('s'));
+    let [Effect::Test(_, _, inputs)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(inputs.use_name.as_deref(), Some("Secret Scanning"));
+    // An app with one use has none to switch: F3 does nothing there.
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    press(&mut s, KeyCode::F(3));
+    assert!(s.chosen_use().is_none() && s.notice.is_none());
+}

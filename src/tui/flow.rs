@@ -237,12 +237,7 @@ fn instructions_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::PageUp => state.scroll = clamp_scroll(state).saturating_sub(10),
         KeyCode::PageDown | KeyCode::Char(' ') => state.scroll = state.scroll.saturating_add(10),
         KeyCode::Home | KeyCode::Char('g') => state.scroll = 0,
-        KeyCode::Char('s') => {
-            let sets = state.app.map_or(0, |a| a.scope_sets.len());
-            if sets > 1 {
-                state.scope_set = (state.scope_set + 1) % sets;
-            }
-        }
+        KeyCode::Char('s') => state.switch_use(),
         KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') => state.step = Step::Form,
         KeyCode::Esc | KeyCode::Left | KeyCode::Char('h') => state.step = Step::Pick,
         _ => {}
@@ -266,6 +261,17 @@ fn clamp_scroll(state: &State) -> u16 {
 }
 
 fn form_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    // `s` is a letter here: F3 switches the use (Bitbucket: sync or scanning).
+    if key.code == KeyCode::F(3) && state.chosen_use().is_some() {
+        state.switch_use();
+        if let Some(u) = state.chosen_use() {
+            state.notice = Some(format!(
+                "For {}: the test judges the token's scopes for this use.",
+                u.use_name
+            ));
+        }
+        return Vec::new();
+    }
     let Some(form) = state.form.as_mut() else {
         state.step = Step::Pick;
         return Vec::new();

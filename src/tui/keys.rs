@@ -43,7 +43,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         ],
         Step::Instructions => {
             let mut v = vec![hint("Enter", "fill the form"), hint("↑↓/PgDn", "scroll")];
-            if state.app.is_some_and(|a| a.scope_sets.len() > 1) {
+            if state.chosen_use().is_some() {
                 v.push(hint("s", "other scopes"));
             }
             v.push(hint("Esc", "back"));
@@ -62,6 +62,9 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             ];
             if state.session.demo.is_some() {
                 v.push(hint("F2", "demo values"));
+            }
+            if state.chosen_use().is_some() {
+                v.push(hint("F3", "other use"));
             }
             v.extend([
                 hint("Esc", "back"),

@@ -236,6 +236,23 @@ impl State {
             || self.signin.busy()
     }
 
+    /// The use the token is for when the app has more than one (Bitbucket: Secret Sync or
+    /// Secret Scanning): the scopes the instructions list and the test judges follow it.
+    pub fn chosen_use(&self) -> Option<&'static crate::apps::ScopeSet> {
+        let app = self.app?;
+        (app.scope_sets.len() > 1)
+            .then(|| app.scope_sets.get(self.scope_set))
+            .flatten()
+    }
+
+    /// Switches to the app's next use (step 2's `s`, the form's F3).
+    pub(crate) fn switch_use(&mut self) {
+        let sets = self.app.map_or(0, |a| a.scope_sets.len());
+        if sets > 1 {
+            self.scope_set = (self.scope_set + 1) % sets;
+        }
+    }
+
     /// True when the window is smaller than the screens need: only the size message is shown.
     pub fn too_small(&self) -> bool {
         self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT

@@ -84,6 +84,20 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Span::styled(format!("  {:<w$} ", "Test"), theme.dim()),
         test,
     ]));
+    // Not part of the request: the use decides which scopes the test judged.
+    if let Some(u) = state.chosen_use() {
+        lines.extend(field_rows(
+            "Use",
+            format!(
+                "{} (the test judged its {} scopes; not sent)",
+                u.use_name,
+                u.scopes.len()
+            ),
+            w,
+            area.width,
+            theme,
+        ));
+    }
     lines.push(Line::default());
     if state.create.running.is_some() {
         // The server checks the credential too and retries that check up to 3 times (up to
