@@ -23,11 +23,13 @@ pub enum AccountCommand {
     Logout,
     /// Server, identity, organization, project and token expiry, and where each came from.
     Status {
+        /// Print the same facts as JSON.
         #[arg(long)]
         json: bool,
     },
     /// The projects this identity can see.
     Projects {
+        /// Print the projects as JSON.
         #[arg(long)]
         json: bool,
     },

@@ -25,6 +25,7 @@ pub struct CreateArgs {
     /// Connection name: lowercase letters, digits and hyphens.
     #[arg(long)]
     pub name: String,
+    /// What the connection is for.
     #[arg(long)]
     pub description: Option<String>,
     /// Create without testing the credential first.
