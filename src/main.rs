@@ -28,17 +28,7 @@ fn main() {
     // The CLI does one request at a time; the wizard and the sandbox want a second thread.
     // Whatever draws the wizard (browse, an interactive login) must not share its thread with
     // the worker: the panic hook tells the two apart by the thread's name.
-    let runtime = if !args.draws_the_wizard() && !args.demo {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-    };
-    let runtime = match runtime {
+    let runtime = match runtime_for(&args) {
         Ok(r) => r,
         Err(e) => fail(&format!("Could not start: {e}"), EXIT_RUNTIME),
     };
@@ -46,6 +36,17 @@ fn main() {
     // Do not wait for background tasks (a cancelled request, the sandbox) to wind down.
     runtime.shutdown_background();
     std::process::exit(code);
+}
+
+fn runtime_for(args: &Cli) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = if !args.draws_the_wizard() && !args.demo {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    };
+    builder.enable_all().build()
 }
 
 async fn run(args: Cli, given: GivenFlags) -> i32 {
@@ -77,55 +78,36 @@ async fn run(args: Cli, given: GivenFlags) -> i32 {
     }
     // No identity anywhere: the sign-in comes first.
     let not_signed_in = ctx.reach.credentials.is_none();
-    match args.command {
-        Some(Command::Account(AccountCommand::Login(a))) if a.is_interactive() => {
-            need_terminal(
-                "Without a terminal give --client-id with --client-secret-stdin, or --token-stdin.",
-            );
-            let opening = Opening {
+    let (without_terminal, opening) = match args.command {
+        Some(Command::Account(AccountCommand::Login(a))) if a.is_interactive() => (
+            "Without a terminal give --client-id with --client-secret-stdin, or --token-stdin.",
+            Opening {
                 sign_in: true,
                 exit_when_done: true,
                 browse: false,
-            };
-            wizard(&ctx, sandbox.as_ref(), opening).await
-        }
-        Some(Command::Browse) => {
-            need_terminal("Browsing needs a terminal. In scripts use kms-connect list.");
-            let opening = Opening {
+            },
+        ),
+        Some(Command::Browse) => (
+            "Browsing needs a terminal. In scripts use kms-connect list.",
+            Opening {
                 sign_in: not_signed_in,
                 exit_when_done: false,
                 browse: true,
-            };
-            wizard(&ctx, sandbox.as_ref(), opening).await
-        }
-        Some(cmd) => cli::report(cli::run(cmd, &ctx).await),
-        None => {
-            need_terminal(
-                "The wizard needs a terminal. In scripts use a subcommand: kms-connect --help.",
-            );
-            let opening = Opening {
+            },
+        ),
+        Some(cmd) => return cli::report(cli::run(cmd, &ctx).await),
+        None => (
+            "The wizard needs a terminal. In scripts use a subcommand: kms-connect --help.",
+            Opening {
                 sign_in: not_signed_in,
                 ..Opening::default()
-            };
-            wizard(&ctx, sandbox.as_ref(), opening).await
-        }
+            },
+        ),
+    };
+    if let Some(refusal) = tui::terminal::refusal(without_terminal) {
+        fail(&refusal, EXIT_INPUT);
     }
-}
-
-fn need_terminal(message: &str) {
-    use std::io::IsTerminal;
-    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        fail(message, EXIT_INPUT);
-    }
-    // A terminal that cannot draw the screens (no cursor movement, no alternate screen) would
-    // show a broken layout: say so, and point at the subcommands that need none.
-    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
-        fail(
-            "This terminal (TERM=dumb) cannot show the wizard. Use the subcommands instead: \
-             kms-connect --help (e.g. kms-connect create, kms-connect list).",
-            EXIT_INPUT,
-        );
-    }
+    wizard(&ctx, sandbox.as_ref(), opening).await
 }
 
 async fn wizard(ctx: &Context, sandbox: Option<&Sandbox>, opening: Opening) -> i32 {

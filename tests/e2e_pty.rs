@@ -491,6 +491,13 @@ fn a_small_window_says_so_and_recovers_on_resize() {
     // overtake keys the app has not read yet.
     let mut t = Term::spawn(&sandbox, &[], &[], 60, 20);
     t.wait_for("needs at least 80x24");
+    // The reader's screen grows first: the app redraws as soon as it sees the new size, and
+    // a frame read at the old width would wrap and never match.
+    t.parser
+        .lock()
+        .unwrap()
+        .screen_mut()
+        .set_size(NonZeroU16::new(24).unwrap(), NonZeroU16::new(80).unwrap());
     t.master
         .resize(PtySize {
             rows: 24,
@@ -499,11 +506,6 @@ fn a_small_window_says_so_and_recovers_on_resize() {
             pixel_height: 0,
         })
         .unwrap();
-    t.parser
-        .lock()
-        .unwrap()
-        .screen_mut()
-        .set_size(NonZeroU16::new(24).unwrap(), NonZeroU16::new(80).unwrap());
     t.wait_for("Step 1/5");
     assert!(t.screen().contains("Pick an app"), "{}", t.screen());
     t.send("q");

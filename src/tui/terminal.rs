@@ -103,3 +103,21 @@ pub fn panic_line(payload: &str, at: &str) -> String {
     let at = crate::sanitize::clean_short(at, 80);
     format!("kms-connect stopped on a bug ({what}) at {at}. Please report it.")
 }
+
+/// Why the wizard cannot run here, if it cannot: `message` when stdin or stdout is not a
+/// terminal; a pointer at the subcommands when the terminal cannot draw the screens (no cursor
+/// movement, no alternate screen), which would otherwise show a broken layout.
+pub fn refusal(message: &str) -> Option<String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Some(message.to_owned());
+    }
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        return Some(
+            "This terminal (TERM=dumb) cannot show the wizard. Use the subcommands instead: \
+             kms-connect --help (e.g. kms-connect create, kms-connect list)."
+                .to_owned(),
+        );
+    }
+    None
+}
