@@ -187,3 +187,30 @@ async fn a_pasted_user_session_token_signs_in_as_a_user_session_of_its_organizat
         "user session · org 6f03caa1-a5de-43ce-b127-95a145d3464c"
     );
 }
+
+#[test]
+fn a_dns_failure_on_a_well_known_server_points_at_the_network_not_the_spelling() {
+    use kms_connect::http::TransportFailure;
+    use kms_connect::kms::KmsError;
+    let failed = |url: &str| KmsError::Transport {
+        url: url.into(),
+        failure: TransportFailure::HostNotFound,
+    };
+    // Chosen from the sign-in's list: the name is right, this machine cannot resolve it.
+    for (_, server) in kms_connect::tui::signin::SERVERS {
+        let url = format!("{server}/api/status");
+        for g in [
+            kms_connect::kms::status::diagnose(&failed(&url)),
+            failed(&url).guidance(None),
+        ] {
+            assert!(
+                g.headline.contains("network") && g.headline.contains("DNS"),
+                "{server}: {g:?}"
+            );
+            assert!(!g.headline.contains("spelling"), "{server}: {g:?}");
+        }
+    }
+    // A typed name may be a typo.
+    let g = kms_connect::kms::status::diagnose(&failed("https://kms.exmaple.com/api/status"));
+    assert!(g.headline.contains("Check the spelling"), "{g:?}");
+}

@@ -167,7 +167,10 @@ impl KmsError {
         };
         match self {
             KmsError::Transport { url, failure } => server(
-                failure.describe(&crate::http::host_of(url)),
+                failure.describe_host(
+                    &crate::http::host_of(url),
+                    super::client::is_known_server(url),
+                ),
                 Some(transport_hint(
                     failure,
                     "Check the KMS address (--kms-url or KMS_API_URL) and your network.",
