@@ -1080,3 +1080,25 @@ fn an_id_with_control_characters_is_not_copied_and_the_notice_says_so() {
         assert!(screen(&s).contains("Not copied"), "{hostile:?}");
     }
 }
+
+#[test]
+fn the_delete_name_edits_like_a_shell_line() {
+    use crossterm::event::{KeyEvent, KeyModifiers as M};
+    let chord = |c: char, m: M| Msg::Key(KeyEvent::new(KeyCode::Char(c), m));
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('d'));
+    type_text(&mut s, "bitbucket-pipelines oops");
+    update(&mut s, chord('w', M::CONTROL));
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Backspace, M::NONE)));
+    assert_eq!(
+        s.browse.delete.as_ref().unwrap().typed,
+        "bitbucket-pipelines"
+    );
+    update(&mut s, chord('u', M::CONTROL));
+    assert_eq!(s.browse.delete.as_ref().unwrap().typed, "");
+    update(&mut s, chord('z', M::CONTROL));
+    assert!(matches!(
+        press(&mut s, KeyCode::Enter).as_slice(),
+        [Effect::Delete(..)]
+    ));
+}

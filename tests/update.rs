@@ -1079,3 +1079,63 @@ fn f3_on_the_bitbucket_form_switches_the_use_the_test_judges() {
     press(&mut s, KeyCode::F(3));
     assert!(s.chosen_use().is_none() && s.notice.is_none());
 }
+
+fn with(code: KeyCode, modifiers: crossterm::event::KeyModifiers) -> Msg {
+    Msg::Key(crossterm::event::KeyEvent::new(code, modifiers))
+}
+
+#[test]
+fn the_app_filter_edits_like_a_shell_line() {
+    use crossterm::event::KeyModifiers as M;
+    let mut s = wizard();
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "team city");
+    update(&mut s, with(KeyCode::Char('w'), M::CONTROL));
+    assert_eq!(s.apps.filter, "team ");
+    update(&mut s, with(KeyCode::Char('z'), M::CONTROL));
+    assert_eq!(s.apps.filter, "team city", "Ctrl-Z undoes");
+    update(&mut s, with(KeyCode::Char('a'), M::CONTROL));
+    type_text(&mut s, "x");
+    assert_eq!(s.apps.filter, "xteam city", "typed at the cursor");
+    update(&mut s, with(KeyCode::Char('e'), M::CONTROL));
+    update(&mut s, with(KeyCode::Char('b'), M::ALT));
+    update(&mut s, with(KeyCode::Char('k'), M::CONTROL));
+    assert_eq!(s.apps.filter, "xteam ");
+    update(&mut s, with(KeyCode::Char('u'), M::CONTROL));
+    assert_eq!(s.apps.filter, "");
+    type_text(&mut s, "octo");
+    assert_eq!(s.apps.visible()[0].slug, "octopus-deploy");
+    press(&mut s, KeyCode::Esc);
+    assert!(s.apps.filter.is_empty() && s.apps.filter_text.text().is_empty());
+}
+
+#[test]
+fn the_project_filter_edits_like_a_shell_line() {
+    use crossterm::event::KeyModifiers as M;
+    let mut s = State::new(session(), None);
+    let effects = s.start();
+    let [Effect::LoadProjects(id)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let project = |name: &str| Project {
+        id: format!("id-{name}"),
+        name: name.into(),
+        slug: name.into(),
+    };
+    update(
+        &mut s,
+        Msg::Projects(*id, Ok(vec![project("payments"), project("web")])),
+    );
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "pay web");
+    update(&mut s, with(KeyCode::Char('a'), M::CONTROL));
+    update(&mut s, with(KeyCode::Char('f'), M::ALT));
+    update(&mut s, with(KeyCode::Char('k'), M::CONTROL));
+    assert_eq!(s.projects.filter, "pay");
+    update(&mut s, Msg::Paste("ments\n".into()));
+    assert_eq!(s.projects.filter, "payments");
+    assert_eq!(s.projects.visible().len(), 1);
+    update(&mut s, with(KeyCode::Char('w'), M::CONTROL));
+    assert_eq!(s.projects.filter, "");
+    assert_eq!(s.projects.visible().len(), 2);
+}

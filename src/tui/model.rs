@@ -3,6 +3,7 @@
 
 use super::browse::Browse;
 use super::form::Form;
+use super::line_text::LineText;
 use super::msg::{Effect, Now, RequestId, Scope, Step};
 use super::signin::SignIn;
 use crate::apps::checks::CheckLine;
@@ -45,6 +46,8 @@ pub struct ProjectList {
     pub loaded: bool,
     /// `/` narrows the list by name, slug or ID.
     pub filter: String,
+    /// The filter as it is edited (cursor, undo, the shell keys); `filter` follows its text.
+    pub filter_text: LineText,
     pub filtering: bool,
 }
 
@@ -67,6 +70,8 @@ impl ProjectList {
 #[derive(Debug, Clone, Default)]
 pub struct AppList {
     pub filter: String,
+    /// The filter as it is edited (cursor, undo, the shell keys); `filter` follows its text.
+    pub filter_text: LineText,
     pub filtering: bool,
     pub selected: usize,
 }

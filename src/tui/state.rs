@@ -123,21 +123,11 @@ fn on_paste(state: &mut State, text: &str) {
             }
         }
         Step::SignIn => super::signin::on_paste(state, text),
-        Step::Project if state.projects.filtering => paste_filter(
-            &mut state.projects.filter,
-            &mut state.projects.selected,
-            text,
-        ),
-        Step::Pick if state.apps.filtering => {
-            paste_filter(&mut state.apps.filter, &mut state.apps.selected, text)
+        Step::Project if state.projects.filtering => {
+            super::flow::project_filter(&mut state.projects).paste(text)
         }
+        Step::Pick if state.apps.filtering => super::flow::app_filter(&mut state.apps).paste(text),
         Step::Browse => super::browse::keys::on_paste(state, text),
         _ => {}
     }
-}
-
-/// Pasted text goes into a list filter without control characters.
-fn paste_filter(filter: &mut String, selected: &mut usize, text: &str) {
-    filter.extend(text.chars().filter(|c| !c.is_control()));
-    *selected = 0;
 }
