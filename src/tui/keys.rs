@@ -20,7 +20,9 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         ],
         Step::Project => vec![
             hint("↑↓/jk", "move"),
+            help_only("g/G/Home/End", "first / last"),
             hint("Enter", "choose"),
+            help_only("Esc", "back"),
             hint("/", "filter"),
             hint("r", "reload"),
         ],
@@ -36,6 +38,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         Step::Pick => vec![
             hint("↑↓/jk", "move"),
             help_only("Enter", "pick"),
+            help_only("g/G/Home/End", "first / last"),
             hint("/", "filter"),
             hint("b", "browse"),
             hint("p", "project"),
@@ -48,6 +51,9 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             }
             v.push(hint("Esc", "back"));
             v.extend([
+                help_only("→/l", "fill the form"),
+                help_only("←/h", "back"),
+                help_only("j/k", "scroll"),
                 help_only("Space", "page down"),
                 help_only("PgUp", "page up"),
                 help_only("Home/g", "top"),
@@ -85,9 +91,14 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             hint("Enter/e", "fix"),
             hint("a", "create anyway"),
             hint("r", "test again"),
+            help_only("Esc", "back to the form"),
         ],
         Step::Review if state.create.running.is_some() => vec![hint("Esc", "stop waiting")],
-        Step::Review => vec![hint("Enter", "create"), hint("e/Esc", "edit")],
+        Step::Review => vec![
+            hint("Enter", "create"),
+            hint("e/Esc", "edit"),
+            help_only("c", "create"),
+        ],
         Step::Done => vec![
             hint("y", "copy ID"),
             hint("b", "browse"),
@@ -106,6 +117,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         h.push(hint("F1", "help"));
     } else {
         h.push(hint("?", "help"));
+        h.push(help_only("F1", "help"));
         if state.step != Step::Done {
             h.push(hint("q", "quit"));
         }

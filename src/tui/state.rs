@@ -84,6 +84,22 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    use super::browse::View;
+    let command_keys_only = match state.step {
+        Step::Pick
+        | Step::Project
+        | Step::Instructions
+        | Step::Test
+        | Step::Review
+        | Step::Done => true,
+        Step::Browse => matches!(state.browse.view, View::List | View::Details),
+        Step::SignIn | Step::Form => false,
+    };
+    if ctrl && command_keys_only && !state.text_focus() {
+        // A chord on a screen of command keys is not its letter: Ctrl-S on step 1 must not
+        // open the sign-in as `s` does. (Ctrl chords are for the forms and text fields.)
+        return Vec::new();
+    }
     if state.too_small() {
         // The user cannot see the screen: no key may create, delete or move on unseen.
         return Vec::new();

@@ -26,6 +26,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             let mut v = Vec::new();
             if selected.is_some() {
                 v.push(hint("Enter", "details"));
+                v.push(crate::tui::hint::help_only("→/l", "details"));
             }
             if !b.rows.is_empty() {
                 v.push(hint("/", "filter"));
@@ -59,6 +60,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         View::Details => {
             let mut v = acts.to_vec();
             v.push(hint("Esc", "back to the list"));
+            v.push(crate::tui::hint::help_only("←/h", "back to the list"));
             v.push(crate::tui::hint::help_only(
                 "↑↓/jk",
                 "previous / next connection",
