@@ -189,6 +189,7 @@ const DOWN: &str = "\x1b[B";
 const ENTER: &str = "\r";
 const TAB: &str = "\t";
 const ESC: &str = "\x1b";
+const RIGHT: &str = "\x1b[C";
 
 /// Types the form for the app at `index`, from step 1 to the Done screen.
 fn create_through_the_keys(
@@ -574,6 +575,54 @@ fn the_demo_runs_the_whole_wizard_on_its_own_sandbox() {
         sandbox.requests().is_empty(),
         "the test's own sandbox saw nothing"
     );
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn the_demo_creates_a_connection_then_its_secret_sync_and_watches_it_succeed() {
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(&sandbox, &["--demo"], &[], 80, 24);
+    t.wait_for("Step 1/5");
+    t.send(&DOWN.repeat(3));
+    t.send(ENTER);
+    t.wait_for("DEMO: type these values");
+    t.send(ENTER);
+    t.send("demo-nf");
+    t.send(TAB);
+    t.send(TAB);
+    t.paste(demo::NORTHFLANK_TOKEN);
+    t.send(ENTER);
+    t.wait_for("accepted the credential");
+    t.send(ENTER);
+    t.send(ENTER);
+    t.wait_for("s sets up a Secret Sync");
+    // Step 1: the demo project's environments; the first is taken.
+    t.send("s");
+    t.wait_for("Sync 1/5");
+    t.wait_for("Production");
+    t.send(ENTER);
+    // Step 2: listed at the sandbox's Northflank with the credential still in memory.
+    t.wait_for("Northflank project");
+    t.send(ENTER);
+    t.wait_for("Secret group");
+    t.send(ENTER);
+    let checks = t.wait_for("Press Enter for the options.");
+    assert!(!checks.contains(demo::NORTHFLANK_TOKEN), "{checks}");
+    t.send(ENTER);
+    t.wait_for("Sync 3/5");
+    t.send(RIGHT);
+    t.wait_for("Overwrite destination");
+    t.send(ENTER);
+    t.wait_for("Sync 4/5");
+    t.send(ENTER);
+    let review = t.wait_for("POST /api/v1/secret-syncs/northflank");
+    assert!(review.contains("app-env"), "the stored ID: {review}");
+    t.send(ENTER);
+    let done = t.wait_for("The first sync succeeded");
+    assert!(done.contains("Created Northflank sync"), "{done}");
+    t.send(ENTER);
+    t.wait_for("connection created");
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
 }

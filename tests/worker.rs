@@ -105,3 +105,141 @@ async fn requests_refused_together_all_retry_on_one_fresh_login_and_a_create_lan
     assert_eq!(creates, 2, "the refused POST and its one retry");
     assert_eq!(logins(&sb), before + 2, "the identity logged in again");
 }
+
+/// The sync flow's requests, run by the worker against the sandbox: the project's
+/// environments, the Northflank destinations listed with the credential (every cursor page),
+/// the checks, the create, and polls until the run ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_requests_list_check_create_and_poll_until_the_run_succeeds() {
+    use kms_connect::apps::sync_spec::{Destination, InitialSync, SyncDraft};
+    use kms_connect::kms::syncs::SyncStatus;
+    use kms_connect::tui::msg::{SyncCheckInput, SyncReply, SyncRequest};
+
+    let sb = Sandbox::start().await.unwrap();
+    let (tx, mut results) = mpsc::unbounded_channel();
+    let reach = Reach {
+        api_base: format!("{}/api", sb.kms_url),
+        credentials: Some(Credentials::Token(SecretString::from(sb.token.clone()))),
+        providers: ProviderEndpoints::default().with_app("northflank", &sb.northflank_api),
+        direct: true,
+    };
+    let mut worker = Worker::new(reach, tx);
+    let reply = |m: Msg| match m {
+        Msg::Sync(r) => *r,
+        other => panic!("{other:?}"),
+    };
+    let app = AppSpec::by_slug("northflank").unwrap();
+    let input = apps::validate::connection(
+        app,
+        &RawInput {
+            name: "worker-sync".into(),
+            description: String::new(),
+            target: String::new(),
+            secret: SecretString::from(demo::NORTHFLANK_TOKEN),
+        },
+    )
+    .unwrap();
+    worker.run(Effect::Create(
+        1,
+        input.clone(),
+        Some(sb.project_id.clone()),
+    ));
+    let conn = match next(&mut results).await {
+        Msg::Created(1, r) => r.unwrap(),
+        other => panic!("{other:?}"),
+    };
+
+    worker.run(Effect::Sync(SyncRequest::Environments(
+        2,
+        sb.project_id.clone(),
+    )));
+    match reply(next(&mut results).await) {
+        SyncReply::Environments(2, r) => {
+            let slugs: Vec<String> = r.unwrap().into_iter().map(|e| e.slug).collect();
+            assert!(slugs.contains(&"prod".to_owned()), "{slugs:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    worker.run(Effect::Sync(SyncRequest::Destinations(
+        3,
+        Box::new(input.clone()),
+    )));
+    let tree = match reply(next(&mut results).await) {
+        SyncReply::Destinations(3, r) => r.unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        tree.roots.len() > 100,
+        "every cursor page: {}",
+        tree.roots.len()
+    );
+    let web = tree.roots.iter().find(|n| n.id == "web").expect("web");
+    let group = &web.children[0];
+
+    let mut draft = SyncDraft {
+        name: "worker-sync".into(),
+        project_id: sb.project_id.clone(),
+        connection_id: conn.id.clone(),
+        environment: "prod".into(),
+        initial: Some(InitialSync::OverwriteDestination),
+        key_schema: Some("KMS_{{secretKey}}".into()),
+        ..SyncDraft::new(Destination::Northflank)
+    };
+    draft
+        .config
+        .insert("projectId".into(), web.id.clone().into());
+    draft
+        .config
+        .insert("secretGroupId".into(), group.id.clone().into());
+    let check = SyncCheckInput {
+        config: draft.config.clone(),
+        key_schema: draft.key_schema.clone(),
+        environment: "prod".into(),
+    };
+    worker.run(Effect::Sync(SyncRequest::Check(
+        4,
+        Box::new(input),
+        Box::new(check),
+    )));
+    match reply(next(&mut results).await) {
+        SyncReply::Checked(4, c) => assert!(c.ok(), "{c:?}"),
+        other => panic!("{other:?}"),
+    }
+
+    let body = draft.body().unwrap();
+    worker.run(Effect::Sync(SyncRequest::Create(
+        5,
+        Destination::Northflank,
+        Box::new(body),
+    )));
+    let sync = match reply(next(&mut results).await) {
+        SyncReply::Created(5, r) => r.unwrap(),
+        other => panic!("{other:?}"),
+    };
+    // Poll as the flow does, each answer asking for the next, until the run ends.
+    let mut attempt = 0;
+    let status = loop {
+        let id = 10 + u64::from(attempt);
+        worker.run(Effect::Sync(SyncRequest::Poll(
+            id,
+            Destination::Northflank,
+            sync.id.clone(),
+            attempt,
+        )));
+        match reply(next(&mut results).await) {
+            SyncReply::Polled(got, r, took) => {
+                assert_eq!(got, id);
+                assert!(took >= Duration::from_secs(1), "waited the poll delay");
+                let s = r.unwrap();
+                if s.sync_status.is_some_and(|st| st.is_done()) {
+                    break s.sync_status;
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+        attempt += 1;
+        assert!(attempt < 10, "the sandbox's run ends within seconds");
+    };
+    assert_eq!(status, Some(SyncStatus::Succeeded));
+}

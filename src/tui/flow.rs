@@ -21,6 +21,7 @@ pub(super) fn on_step_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Step::Review => review_key(state, key),
         Step::Done => done_key(state, key),
         Step::Browse => super::browse::keys::on_key(state, key),
+        Step::Sync(_) => super::sync::on_key(state, key),
     }
 }
 
@@ -451,6 +452,7 @@ fn done_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             ));
             return vec![Effect::Copy(id)];
         }
+        KeyCode::Char('s') => return super::sync::open_from_done(state),
         KeyCode::Char('b') => {
             // The new connection is on the list: it is loaded afresh.
             state.browse.scope = None;

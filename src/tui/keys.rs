@@ -99,13 +99,21 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             hint("e/Esc", "edit"),
             help_only("c", "create"),
         ],
-        Step::Done => vec![
-            hint("y", "copy ID"),
-            hint("b", "browse"),
-            hint("n", "create another"),
-            hint("Enter/q", "quit"),
-        ],
+        Step::Done => {
+            let mut v = Vec::new();
+            if state.can_sync() {
+                v.push(hint("s", "sync"));
+            }
+            v.extend([
+                hint("y", "copy ID"),
+                hint("b", "browse"),
+                hint("n", "create another"),
+                hint("Enter/q", "quit"),
+            ]);
+            v
+        }
         Step::Browse => super::browse::hints::hints(state),
+        Step::Sync(_) => super::sync::hints(state),
     };
     if state.text_focus() {
         // The shell-like editing keys every text field has, in the help only.

@@ -78,6 +78,10 @@ pub struct LineText {
 
 impl std::fmt::Debug for LineText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A masked one holds a secret: its length only.
+        if self.ta.mask_char().is_some() {
+            return write!(f, "LineText({} chars, masked)", self.text().chars().count());
+        }
         f.debug_tuple("LineText").field(&self.text()).finish()
     }
 }
@@ -85,6 +89,26 @@ impl std::fmt::Debug for LineText {
 impl LineText {
     pub fn text(&self) -> String {
         self.ta.lines().join("")
+    }
+
+    /// A line for a secret: drawn as dots, with no undo history keeping old copies.
+    pub fn masked() -> Self {
+        let mut ta = TextArea::default();
+        ta.set_mask_char(crate::tui::form::MASK);
+        ta.set_max_histories(0);
+        LineText { ta }
+    }
+
+    /// The text as drawn, split at the cursor: dots for a masked line.
+    pub fn shown_at_cursor(&self) -> (String, String) {
+        let (a, b) = self.split_at_cursor();
+        match self.ta.mask_char() {
+            Some(m) => (
+                std::iter::repeat_n(m, a.chars().count()).collect(),
+                std::iter::repeat_n(m, b.chars().count()).collect(),
+            ),
+            None => (a, b),
+        }
     }
 
     /// Applies one key; true when the text changed.

@@ -17,6 +17,7 @@ pub mod runtime;
 pub mod screens;
 pub mod signin;
 pub mod state;
+pub mod sync;
 pub mod terminal;
 pub mod theme;
 pub mod view;

@@ -149,6 +149,8 @@ pub struct State {
     pub demo_values: bool,
     pub browse: Browse,
     pub signin: SignIn,
+    /// The Secret Sync flow, once opened (kept when left, so coming back finds it).
+    pub sync: Option<super::sync::SyncFlow>,
     /// One line under the body: what just happened.
     pub notice: Option<String>,
     pub spinner: usize,
@@ -191,6 +193,7 @@ impl State {
             demo_values: false,
             browse: Default::default(),
             signin: Default::default(),
+            sync: None,
             notice: None,
             spinner: 0,
             next_id: 1,
@@ -239,6 +242,7 @@ impl State {
             || self.test.running.is_some()
             || self.create.running.is_some()
             || self.signin.busy()
+            || self.sync.as_ref().is_some_and(|f| f.is_busy())
     }
 
     /// The use the token is for when the app has more than one (Bitbucket: Secret Sync or
@@ -271,6 +275,7 @@ impl State {
             Step::Browse => self.browse.text_focus(),
             Step::Project => self.projects.filtering,
             Step::SignIn => self.signin.text_focus(),
+            Step::Sync(_) => self.sync.as_ref().is_some_and(|f| f.text_focus()),
             _ => false,
         }
     }
@@ -298,6 +303,15 @@ impl State {
                 .as_ref()
                 .is_some_and(|r| r.form.secret_len() > 0)
             || self.browse.edit.is_some()
+            || (matches!(self.step, Step::Sync(_))
+                && self.sync.as_ref().is_some_and(|f| f.run.created.is_none()))
+    }
+
+    /// The connection just created goes to a Secret Sync destination.
+    pub fn can_sync(&self) -> bool {
+        self.created
+            .as_ref()
+            .is_some_and(|c| crate::apps::sync_spec::Destination::from_slug(&c.app).is_some())
     }
 
     pub(crate) fn fresh_id(&mut self) -> RequestId {
@@ -325,6 +339,7 @@ pub(crate) fn cancel_running(state: &mut State) -> Vec<Effect> {
     .flatten()
     .chain(state.browse.running())
     .chain(state.signin.take_running())
+    .chain(state.sync.as_mut().map(|f| f.running()).unwrap_or_default())
     .map(Effect::Cancel)
     .collect()
 }

@@ -5,7 +5,10 @@
 use crossterm::event::KeyEvent;
 
 use crate::apps::checks::{CheckInputs, Checklist};
+use crate::apps::destinations::{DestinationCheck, Node, Tree};
+use crate::apps::sync_spec::Destination;
 use crate::apps::{AppSpec, ConnectionInput, TestOutcome};
+use crate::kms::syncs::{Environment, SecretSync};
 use crate::kms::{AppConnection, Changes, ConnectionList, Guidance, Project};
 
 /// Identifies one request to the worker, so late or cancelled answers can be ignored.
@@ -25,6 +28,51 @@ pub enum Step {
     Done,
     /// Existing connections (outside the five steps).
     Browse,
+    /// Setting up a Secret Sync for a connection (see `sync`).
+    Sync(SyncStep),
+}
+
+/// The five steps of the Secret Sync flow, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SyncStep {
+    Source,
+    Destination,
+    Options,
+    Details,
+    Review,
+}
+
+impl SyncStep {
+    pub const ALL: [SyncStep; 5] = [
+        SyncStep::Source,
+        SyncStep::Destination,
+        SyncStep::Options,
+        SyncStep::Details,
+        SyncStep::Review,
+    ];
+
+    /// 1-based, for the header.
+    pub fn number(self) -> usize {
+        self as usize + 1
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            SyncStep::Source => "Source",
+            SyncStep::Destination => "Destination",
+            SyncStep::Options => "Options",
+            SyncStep::Details => "Name",
+            SyncStep::Review => "Review & create",
+        }
+    }
+
+    pub fn prev(self) -> Option<SyncStep> {
+        Self::ALL.get((self as usize).checked_sub(1)?).copied()
+    }
+
+    pub fn next(self) -> Option<SyncStep> {
+        Self::ALL.get(self as usize + 1).copied()
+    }
 }
 
 impl Step {
@@ -40,6 +88,7 @@ impl Step {
             Step::Review => (5, "Review & create"),
             Step::Done => return "Done".into(),
             Step::Browse => return "Browse connections".into(),
+            Step::Sync(s) => return format!("Sync {}/5 · {}", s.number(), s.title()),
         };
         format!("Step {n}/5 · {title}")
     }
@@ -99,6 +148,8 @@ pub enum Msg {
     Changed(RequestId, Result<AppConnection, Guidance>),
     Deleted(RequestId, Result<AppConnection, Guidance>),
     SignIn(SignInReply),
+    /// Boxed: a sync row is large, and every key would carry its size.
+    Sync(Box<SyncReply>),
 }
 
 impl std::fmt::Debug for Msg {
@@ -123,6 +174,7 @@ impl std::fmt::Debug for Msg {
             Msg::Changed(id, r) => write!(f, "Changed({id}, ok: {})", r.is_ok()),
             Msg::Deleted(id, r) => write!(f, "Deleted({id}, ok: {})", r.is_ok()),
             Msg::SignIn(r) => write!(f, "SignIn({r:?})"),
+            Msg::Sync(r) => write!(f, "Sync({r:?})"),
         }
     }
 }
@@ -142,6 +194,7 @@ pub enum Effect {
     Copy(String),
     Cancel(RequestId),
     SignIn(SignInRequest),
+    Sync(SyncRequest),
 }
 
 /// A sign-in request for the worker.
@@ -177,4 +230,57 @@ pub enum SignInReply {
     Probed(RequestId, Result<(), Guidance>),
     LoggedIn(RequestId, Result<LoggedIn, Guidance>),
     Saved(RequestId, Result<(), String>),
+}
+
+/// A Secret Sync request for the worker (the `sync` flow).
+#[derive(Debug, Clone)]
+pub enum SyncRequest {
+    /// The project's environments, from the project's details.
+    Environments(RequestId, String),
+    /// Every destination the credential reaches at the provider.
+    Destinations(RequestId, Box<ConnectionInput>),
+    /// The level below a chosen destination listed on demand: a Bitbucket repository's
+    /// deployment environments (workspace, repository), an Octopus project's scope values
+    /// (space, project).
+    Children(RequestId, Box<ConnectionInput>, String, String),
+    /// The read-only destination checks: config, key schema, environment slug.
+    Check(RequestId, Box<ConnectionInput>, Box<SyncCheckInput>),
+    /// `POST /secret-syncs/{dest}` with the exact body shown on the review.
+    Create(RequestId, Destination, Box<serde_json::Value>),
+    /// Waits `poll_delay(attempt)`, then reads the sync once.
+    Poll(RequestId, Destination, String, u32),
+}
+
+/// What the destination checks read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncCheckInput {
+    pub config: serde_json::Map<String, serde_json::Value>,
+    pub key_schema: Option<String>,
+    pub environment: String,
+}
+
+impl SyncRequest {
+    pub fn id(&self) -> RequestId {
+        match self {
+            SyncRequest::Environments(id, _)
+            | SyncRequest::Destinations(id, _)
+            | SyncRequest::Children(id, ..)
+            | SyncRequest::Check(id, ..)
+            | SyncRequest::Create(id, ..)
+            | SyncRequest::Poll(id, ..) => *id,
+        }
+    }
+}
+
+/// The worker's answer to a Secret Sync request.
+#[derive(Debug, Clone)]
+pub enum SyncReply {
+    Environments(RequestId, Result<Vec<Environment>, Guidance>),
+    Destinations(RequestId, Result<Tree, String>),
+    Children(RequestId, Result<Vec<Node>, String>),
+    Checked(RequestId, DestinationCheck),
+    Created(RequestId, Result<SecretSync, Guidance>),
+    /// One read of the watched sync, and how long the wait plus the read took (the worker's
+    /// clock: `update` has none).
+    Polled(RequestId, Result<SecretSync, Guidance>, std::time::Duration),
 }

@@ -56,6 +56,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::SignIn(reply) => super::signin::on_reply(state, reply),
+        Msg::Sync(reply) => super::sync::on_reply(state, *reply),
     }
 }
 
@@ -93,7 +94,8 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         | Step::Review
         | Step::Done => true,
         Step::Browse => matches!(state.browse.view, View::List | View::Details),
-        Step::SignIn | Step::Form => false,
+        // The sign-in, the form and the sync flow have chords of their own (Ctrl-S, Ctrl-T).
+        Step::SignIn | Step::Form | Step::Sync(_) => false,
     };
     if ctrl && command_keys_only && !state.text_focus() {
         // A chord on a screen of command keys is not its letter: Ctrl-S on step 1 must not
@@ -144,6 +146,7 @@ fn on_paste(state: &mut State, text: &str) {
         }
         Step::Pick if state.apps.filtering => super::flow::app_filter(&mut state.apps).paste(text),
         Step::Browse => super::browse::keys::on_paste(state, text),
+        Step::Sync(_) => super::sync::on_paste(state, text),
         _ => {}
     }
 }

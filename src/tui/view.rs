@@ -64,9 +64,13 @@ fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 | super::msg::Step::Project
                 | super::msg::Step::SignIn
                 | super::msg::Step::Browse
+                | super::msg::Step::Sync(_)
         )
     }) {
         top.push(Span::raw(format!(" · {}", app.name)));
+    }
+    if let (super::msg::Step::Sync(_), Some(f)) = (state.step, state.sync.as_ref()) {
+        top.push(Span::raw(format!(" · {}", f.dest.name())));
     }
     let scope = state
         .scope

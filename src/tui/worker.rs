@@ -17,8 +17,8 @@ use crate::kms::auth::Credentials;
 use crate::kms::error::Trouble;
 use crate::kms::{Guidance, KmsClient};
 
-struct Shared {
-    reach: Reach,
+pub(in crate::tui) struct Shared {
+    pub(in crate::tui) reach: Reach,
     /// Built on first use, inside a task, so the first frame never waits for TLS setup.
     http: OnceCell<reqwest::Client>,
     /// Signed in once, then reused; cleared when the server rejects the token. The number
@@ -82,6 +82,7 @@ impl Worker {
             Effect::Test(id, input, inputs) => (id, Job::Test(Box::new(input), inputs)),
             Effect::Create(id, input, project) => (id, Job::Create(Box::new(input), project)),
             Effect::SignIn(request) => (request.id(), Job::SignIn(request)),
+            Effect::Sync(request) => (request.id(), Job::Sync(request)),
         };
         let token = CancellationToken::new();
         self.running.insert(id, token.clone());
@@ -119,6 +120,7 @@ enum Job {
     Update(&'static crate::apps::AppSpec, String, crate::kms::Changes),
     Delete(&'static crate::apps::AppSpec, String),
     SignIn(signin::Request),
+    Sync(super::msg::SyncRequest),
 }
 
 impl Job {
@@ -138,6 +140,7 @@ impl Job {
             Job::Rotate(..) | Job::Update(..) => Msg::Changed(id, Err(g)),
             Job::Delete(..) => Msg::Deleted(id, Err(g)),
             Job::SignIn(request) => Msg::SignIn(signin::job::failed(request, "internal error")),
+            Job::Sync(request) => Msg::Sync(Box::new(super::sync::job::failed(request))),
         }
     }
 
@@ -220,6 +223,7 @@ impl Job {
                     .await;
                 Msg::Deleted(id, result)
             }
+            Job::Sync(request) => super::sync::job::run(request, shared).await,
             Job::SignIn(request) => {
                 let http = match shared.http().await {
                     Ok(h) => h,
@@ -242,7 +246,7 @@ impl Job {
 }
 
 impl Shared {
-    async fn http(&self) -> Result<&reqwest::Client, String> {
+    pub(in crate::tui) async fn http(&self) -> Result<&reqwest::Client, String> {
         self.http
             .get_or_try_init(|| async { crate::http::client(true, self.reach.direct) })
             .await
@@ -295,7 +299,7 @@ impl Shared {
     /// started with and a remembered secret can log in again, logs in and tries once more, as
     /// the CLI does: a refused token means the server did nothing, so a write is safe to repeat.
     /// Requests refused at the same time all retry on the one fresh login.
-    async fn with_client<T, Fut>(
+    pub(in crate::tui) async fn with_client<T, Fut>(
         &self,
         app: Option<&'static crate::apps::AppSpec>,
         call: impl Fn(KmsClient) -> Fut,

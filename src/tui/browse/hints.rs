@@ -33,7 +33,10 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             }
             match selected {
                 // An app this version does not know can only have its ID copied.
-                Some(row) if row.app.is_some() => v.extend(acts),
+                Some(row) if row.app.is_some() => {
+                    v.extend(acts);
+                    v.push(crate::tui::hint::help_only("S", "set up a Secret Sync"));
+                }
                 Some(_) => v.push(hint("y", "copy ID")),
                 None => {}
             }
@@ -59,6 +62,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         }
         View::Details => {
             let mut v = acts.to_vec();
+            v.push(crate::tui::hint::help_only("S", "set up a Secret Sync"));
             v.push(hint("Esc", "back to the list"));
             v.push(crate::tui::hint::help_only("←/h", "back to the list"));
             v.push(crate::tui::hint::help_only(

@@ -157,6 +157,10 @@ fn selected_action(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('e') => actions::open_edit(state),
         KeyCode::Char('d') => actions::open_delete(state),
         KeyCode::Char('y') => actions::copy_id(state),
+        KeyCode::Char('S') => match state.browse.selected_row().map(|r| r.conn.clone()) {
+            Some(conn) => crate::tui::sync::open_from_browse(state, &conn),
+            None => Vec::new(),
+        },
         _ => Vec::new(),
     }
 }

@@ -64,6 +64,12 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .collect();
     lines.extend(markdown::render(&steps, theme, area.width));
     lines.push(Line::default());
+    if state.can_sync() {
+        lines.push(Line::from(Span::styled(
+            "s sets up a Secret Sync now, while the credential is still in memory.",
+            theme.heading(),
+        )));
+    }
     lines.push(Line::from(
         "y copies the ID · b browses the connections · n creates another · q quits.",
     ));

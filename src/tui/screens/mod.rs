@@ -13,6 +13,11 @@ pub mod project;
 pub mod review;
 pub mod signin_identity;
 pub mod signin_server;
+pub mod sync_destination;
+pub mod sync_details;
+pub mod sync_options;
+pub mod sync_review;
+pub mod sync_source;
 pub mod test;
 
 use ratatui::Frame;
@@ -40,6 +45,22 @@ pub fn render_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
         Step::Review => review::render(state, theme, frame, area),
         Step::Done => done::render(state, theme, frame, area),
         Step::Browse => browse::render(state, theme, frame, area),
+        Step::Sync(s) => {
+            let Some(f) = state.sync.as_ref() else { return };
+            match s {
+                crate::tui::msg::SyncStep::Source => {
+                    sync_source::render(state, f, theme, frame, area)
+                }
+                crate::tui::msg::SyncStep::Destination => {
+                    sync_destination::render(state, f, theme, frame, area)
+                }
+                crate::tui::msg::SyncStep::Options => sync_options::render(f, theme, frame, area),
+                crate::tui::msg::SyncStep::Details => sync_details::render(f, theme, frame, area),
+                crate::tui::msg::SyncStep::Review => {
+                    sync_review::render(state, f, theme, frame, area)
+                }
+            }
+        }
     }
 }
 
@@ -114,4 +135,40 @@ pub fn field_row(
         Span::styled(format!("  {label:<width$} "), theme.dim()),
         Span::raw(crate::sanitize::clean_short(&value.into(), max)),
     ])
+}
+
+/// A one-line text input of the sync flow: `> label  text▏` when focused, the text cleaned.
+pub fn line_input(
+    label: &str,
+    text: &crate::tui::line_text::LineText,
+    focused: bool,
+    width: usize,
+    theme: &Theme,
+) -> Line<'static> {
+    let (before, after) = text.shown_at_cursor();
+    let value = if focused {
+        format!("{before}▏{after}")
+    } else {
+        format!("{before}{after}")
+    };
+    Line::from(vec![
+        Span::styled(
+            format!("{}{label:<width$} ", if focused { "> " } else { "  " }),
+            if focused {
+                theme.selected()
+            } else {
+                theme.dim()
+            },
+        ),
+        Span::styled(crate::sanitize::clean_line(&value), theme.input(focused)),
+    ])
+}
+
+/// Rows `[start, start + room)` of a list of `len` with `selected` in view.
+pub fn window(len: usize, selected: usize, room: usize) -> std::ops::Range<usize> {
+    let room = room.max(1);
+    let start = selected
+        .saturating_sub(room - 1)
+        .min(len.saturating_sub(room));
+    start..(start + room).min(len)
 }
