@@ -189,9 +189,19 @@ impl TransportFailure {
         }
     }
 
-    /// One sentence: what happened to `host`.
+    /// One sentence: what happened to `host`, a name that was typed (so a failure to resolve
+    /// it may well be a typo).
     pub fn describe(&self, host: &str) -> String {
+        self.describe_host(host, false)
+    }
+
+    /// As [`TransportFailure::describe`], for a host chosen from a list of well-known servers:
+    /// it cannot be misspelled, so not resolving it points at the network or the DNS.
+    pub fn describe_host(&self, host: &str, well_known: bool) -> String {
         match self {
+            TransportFailure::HostNotFound if well_known => format!(
+                "Host not found: {host} does not resolve from this machine. Check the network connection and DNS (a VPN or proxy may be needed)."
+            ),
             TransportFailure::HostNotFound => {
                 format!("Host not found: {host} does not resolve. Check the spelling.")
             }

@@ -1,7 +1,7 @@
 //! `kms-connect`: parse the arguments, build the one context (or the demo's), dispatch to the
 //! wizard or to a scriptable command.
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use kms_connect::cli::account::AccountCommand;
 use kms_connect::cli::{self, Cli, Command, EXIT_INPUT, EXIT_RUNTIME, GivenFlags};
 use kms_connect::config::resolve::{self, Request};
@@ -13,7 +13,7 @@ use kms_connect::tui::{self, Opening};
 fn main() {
     // Before anything can panic: a panic restores the terminal and prints one clean line.
     tui::terminal::install_panic_hook();
-    let matches = Cli::command().get_matches();
+    let matches = kms_connect::cli::command().get_matches();
     let given = GivenFlags::from(&matches);
     let args = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // Completions and the man page need nothing but the clap definition.

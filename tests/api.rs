@@ -1072,7 +1072,7 @@ async fn provider_tests_pass_with_good_credentials_and_send_the_right_auth() {
         "TeamCity accepted the credential: version 2025.07 (build 197398).",
         "Octopus Deploy accepted the credential: user svc-kms (KMS sync).",
         "Bitbucket accepted the credential: user KMS Demo (kms-demo).",
-        "Northflank accepted the credential: projects visible 1.",
+        "Northflank accepted the credential: 1 project visible.",
     ];
     let expected_urls = [
         format!("{}/app/rest/server", sb.teamcity_url),
@@ -1871,4 +1871,35 @@ async fn a_rate_limited_get_says_when_to_retry() {
     let g = err.guidance(None);
     assert!(g.headline.contains("429"), "{}", g.headline);
     assert!(g.hint.unwrap().contains("in 30 s"));
+}
+
+#[tokio::test]
+async fn a_rate_limited_provider_on_create_says_to_wait_not_to_fix_the_credential() {
+    // The server's own check met a 429 (and retried it): the hint is the test step's kind,
+    // when to try again, not "fix the credential".
+    let sb = start().await;
+    let client = signed_in(&sb);
+    for slug in SLUGS {
+        let target = target_for(&sb, slug);
+        let inp = input(
+            slug,
+            &format!("{slug}-429"),
+            "",
+            &target,
+            demo::RATE_LIMITED_TOKEN,
+        );
+        let err = client
+            .create_connection(&inp, Some(&sb.project_id))
+            .await
+            .expect_err("a 429 must fail");
+        let g = err.guidance(Some(app(slug)));
+        let hint = g.hint.clone().unwrap_or_default();
+        assert!(
+            hint.contains("rate-limiting") && hint.contains("try again ") && !hint.contains("fix"),
+            "{slug}: {g:?}"
+        );
+        assert!(hint.contains(app(slug).rate_limit_wait), "{slug}: {hint}");
+        assert_guidance_clean(&g, demo::RATE_LIMITED_TOKEN);
+    }
+    assert!(sb.connections().is_empty());
 }

@@ -69,9 +69,19 @@ fn sample() -> Vec<AppConnection> {
     ]
 }
 
+/// The runtime's clock reading for the browse screens: 2025-11-19 13:45 UTC, hours to days
+/// after the sample's updates.
+fn clock() -> Msg {
+    Msg::Tick(kms_connect::tui::Now {
+        elapsed: std::time::Duration::from_secs(5),
+        unix: 1_763_559_900,
+    })
+}
+
 /// The browser opened from step 1 with the sample list loaded.
 fn browsing() -> State {
     let mut s = wizard();
+    update(&mut s, clock());
     let id = match press(&mut s, KeyCode::Char('b')).as_slice() {
         [Effect::LoadConnections(id, Some(project))] => {
             assert_eq!(project, "7ffbb072-2575-495a-b5b0-127f88caef78");
@@ -701,7 +711,16 @@ fn the_summary_and_the_copy_notice_fit_in_80_columns() {
 
 #[test]
 fn browse_list() {
-    insta::assert_snapshot!(screen(&browsing()));
+    // In a project: no SCOPE column (every row would repeat the project), the name gets the
+    // room, UPDATED says how long ago, and Northflank's missing target is a dash.
+    let text = screen(&browsing());
+    assert!(!text.contains("SCOPE"), "{text}");
+    assert!(text.contains("bitbucket-pipelines"), "{text}");
+    assert!(
+        text.contains("3 h ago") && text.contains("7 d ago"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
 }
 
 #[test]
@@ -832,6 +851,7 @@ fn browse_details() {
 #[test]
 fn browse_org_level_names_projects() {
     let mut s = State::new(session(), None);
+    update(&mut s, clock());
     let effects = kms_connect::tui::browse::actions::open(&mut s);
     let [Effect::LoadProjects(pid)] = effects[..] else {
         panic!("{effects:?}")
@@ -875,6 +895,8 @@ fn browse_org_level_names_projects() {
     );
     let text = screen(&s);
     assert!(!text.contains("project 7ffbb"), "{text}");
+    // Rows differ in scope here: the column is there.
+    assert!(text.contains("SCOPE"), "{text}");
     insta::assert_snapshot!(text);
 }
 
@@ -1057,4 +1079,26 @@ fn an_id_with_control_characters_is_not_copied_and_the_notice_says_so() {
         );
         assert!(screen(&s).contains("Not copied"), "{hostile:?}");
     }
+}
+
+#[test]
+fn the_delete_name_edits_like_a_shell_line() {
+    use crossterm::event::{KeyEvent, KeyModifiers as M};
+    let chord = |c: char, m: M| Msg::Key(KeyEvent::new(KeyCode::Char(c), m));
+    let mut s = browsing();
+    press(&mut s, KeyCode::Char('d'));
+    type_text(&mut s, "bitbucket-pipelines oops");
+    update(&mut s, chord('w', M::CONTROL));
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Backspace, M::NONE)));
+    assert_eq!(
+        s.browse.delete.as_ref().unwrap().typed,
+        "bitbucket-pipelines"
+    );
+    update(&mut s, chord('u', M::CONTROL));
+    assert_eq!(s.browse.delete.as_ref().unwrap().typed, "");
+    update(&mut s, chord('z', M::CONTROL));
+    assert!(matches!(
+        press(&mut s, KeyCode::Enter).as_slice(),
+        [Effect::Delete(..)]
+    ));
 }

@@ -331,7 +331,7 @@ fn test_ok_for_each_app() {
         "✓ TeamCity accepted the credential: version 2025.07 (build 197398).",
         "✓ Octopus Deploy accepted the credential: user svc-kms (KMS sync).",
         "✓ Bitbucket accepted the credential: user KMS Demo (kms-demo).",
-        "✓ Northflank accepted the credential: projects visible 1.",
+        "✓ Northflank accepted the credential: 1 project visible.",
     ];
     // A ✓ line's hint is printed too (TeamCity: how to name the project to check).
     let line_counts = [5, 4, 6, 4];
@@ -383,7 +383,7 @@ fn test_with_secret_env_sends_the_secret_from_the_variable() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         run.stdout.lines().next(),
-        Some("✓ Northflank accepted the credential: projects visible 1.")
+        Some("✓ Northflank accepted the credential: 1 project visible.")
     );
     let r = h.requests().pop().unwrap();
     assert_eq!(r.service, "northflank");
@@ -1779,4 +1779,18 @@ fn a_plain_http_instance_url_is_warned_on_stderr() {
         run.stderr.contains("⚠ http://ci.invalid is plain http://"),
         "{run:?}"
     );
+}
+
+#[test]
+fn create_in_a_pipe_prints_no_progress_line() {
+    // The seconds counting up are for a terminal only: a pipe or CI log gets just the result.
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .args(["create", "northflank", "--name", "piped-nf"])
+        .secret_stdin(demo::NORTHFLANK_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stderr.contains("Creating"), "{run:?}");
+    assert!(!run.stderr.contains('\r'), "{run:?}");
 }

@@ -1096,3 +1096,29 @@ fn the_demo_browser_shows_sync_health_and_runs_a_sync_until_it_succeeds() {
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
 }
+
+#[test]
+fn cli_create_on_a_terminal_counts_the_seconds_it_waits() {
+    // The sandbox checks the slow token for 5 s before it creates: the progress line on the
+    // terminal counts up meanwhile, and is erased when the answer comes.
+    let (_rt, sandbox) = runtime_and_sandbox();
+    let mut t = Term::spawn(
+        &sandbox,
+        &[
+            "create",
+            "northflank",
+            "--name",
+            "slow-nf",
+            "--secret-env",
+            "NF_SECRET",
+            "--skip-test",
+        ],
+        &[("NF_SECRET", demo::SLOW_TOKEN)],
+        80,
+        24,
+    );
+    t.wait_for("Creating (the KMS server checks the credential too)… 1 s");
+    let s = t.wait_for("Created Northflank connection slow-nf");
+    assert_eq!(t.wait_exit(), 0);
+    assert!(!s.contains("Creating ("), "the progress line stays:\n{s}");
+}

@@ -173,3 +173,44 @@ async fn a_server_whose_certificate_is_not_trusted_is_named_as_such() {
     );
     assert!(g.hint.as_deref().unwrap().contains("trust store"), "{g:?}");
 }
+
+#[tokio::test]
+async fn a_pasted_user_session_token_signs_in_as_a_user_session_of_its_organization() {
+    // The identity route answers 403 to a user's session token; the header must still say
+    // who is signed in: a user session, with the organization from the token's claims.
+    let sb = Sandbox::start().await.unwrap();
+    let mut pasted = attempt(&sb, &sb.client_id, false);
+    pasted.credentials = Credentials::Token(SecretString::from(demo::USER_SESSION_TOKEN));
+    let done = signin::log_in(&client(), &pasted, None).await.unwrap();
+    assert_eq!(
+        done.identity,
+        "user session · org 6f03caa1-a5de-43ce-b127-95a145d3464c"
+    );
+}
+
+#[test]
+fn a_dns_failure_on_a_well_known_server_points_at_the_network_not_the_spelling() {
+    use kms_connect::http::TransportFailure;
+    use kms_connect::kms::KmsError;
+    let failed = |url: &str| KmsError::Transport {
+        url: url.into(),
+        failure: TransportFailure::HostNotFound,
+    };
+    // Chosen from the sign-in's list: the name is right, this machine cannot resolve it.
+    for (_, server) in kms_connect::tui::signin::SERVERS {
+        let url = format!("{server}/api/status");
+        for g in [
+            kms_connect::kms::status::diagnose(&failed(&url)),
+            failed(&url).guidance(None),
+        ] {
+            assert!(
+                g.headline.contains("network") && g.headline.contains("DNS"),
+                "{server}: {g:?}"
+            );
+            assert!(!g.headline.contains("spelling"), "{server}: {g:?}");
+        }
+    }
+    // A typed name may be a typo.
+    let g = kms_connect::kms::status::diagnose(&failed("https://kms.exmaple.com/api/status"));
+    assert!(g.headline.contains("Check the spelling"), "{g:?}");
+}

@@ -124,6 +124,23 @@ fn pick_an_app() {
 }
 
 #[test]
+fn header_with_a_user_session_token() {
+    // The identity route refuses a user's session token (403): the header says what it is and
+    // names the organization from its claims instead.
+    let token = kms_connect::kms::auth::Credentials::Token(secrecy::SecretString::from(
+        kms_connect::sandbox::demo::USER_SESSION_TOKEN,
+    ));
+    let s = State::new(
+        kms_connect::tui::Session {
+            identity: token.describe(),
+            ..session()
+        },
+        Some(project()),
+    );
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
 fn pick_filtering() {
     let mut s = wizard();
     press(&mut s, KeyCode::Char('/'));
@@ -650,4 +667,98 @@ fn the_name_example_is_the_apps_own_and_organization_level_has_no_project_label(
     assert!(!text.contains("Project organization level"), "{text}");
     assert!(text.contains("organization level"), "{text}");
     s.step = kms_connect::tui::Step::Pick;
+}
+
+#[test]
+fn test_rate_limited_counts_down() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    update(&mut s, tick(0));
+    let mut o = outcome(false);
+    o.code = OutcomeCode::RateLimited;
+    o.message = "TeamCity is rate-limiting requests (429).".into();
+    o.hint = Some("Try again in 30 s; your input is kept.".into());
+    o.retry_after_secs = Some(30);
+    update(&mut s, Msg::Tested(id, o));
+    update(&mut s, tick(18));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn review_creating_counts_the_seconds() {
+    let mut s = wizard();
+    at_review(&mut s);
+    update(&mut s, tick(3));
+    update(&mut s, tick(45));
+    insta::assert_snapshot!(screen(&s));
+}
+
+fn tick(secs: u64) -> Msg {
+    Msg::Tick(kms_connect::tui::Now {
+        elapsed: std::time::Duration::from_secs(secs),
+        unix: 1_700_000_000 + secs,
+    })
+}
+
+#[test]
+fn form_demo_values_on_f2() {
+    let mut s = demo_wizard();
+    to_form(&mut s, 0);
+    let footer = screen(&s);
+    assert!(footer.contains("F2 demo values"), "{footer}");
+    press(&mut s, KeyCode::F(2));
+    insta::assert_snapshot!(screen(&s));
+}
+
+/// The Bitbucket form filled, for the use `switches` presses of F3 away from Secret Sync.
+fn bitbucket_form(switches: usize) -> State {
+    let mut s = wizard();
+    to_form(&mut s, 2);
+    type_text(&mut s, "ci-bitbucket");
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "ci@example.com");
+    press(&mut s, KeyCode::Tab);
+    update(&mut s, Msg::Paste(SECRET.into()));
+    for _ in 0..switches {
+        press(&mut s, KeyCode::F(3));
+    }
+    s
+}
+
+fn bitbucket_review(switches: usize) -> State {
+    let mut s = bitbucket_form(switches);
+    let [Effect::Test(id, ..)] = update(&mut s, ctrl('s'))[..] else {
+        panic!()
+    };
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    s
+}
+
+#[test]
+fn form_bitbucket_for_sync() {
+    insta::assert_snapshot!(screen(&bitbucket_form(0)));
+}
+
+#[test]
+fn form_bitbucket_for_scanning() {
+    let text = screen(&bitbucket_form(1));
+    assert!(text.contains("for Secret Scanning"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn review_bitbucket_for_sync() {
+    insta::assert_snapshot!(screen(&bitbucket_review(0)));
+}
+
+#[test]
+fn review_bitbucket_for_scanning() {
+    let text = screen(&bitbucket_review(1));
+    assert!(
+        text.contains("Secret Scanning (the test judged its 6 scopes"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
 }

@@ -518,7 +518,7 @@ fn ticks_only_advance_the_spinner() {
     let mut s = wizard();
     submitted(&mut s);
     let before = s.clone();
-    assert!(update(&mut s, Msg::Tick).is_empty());
+    assert!(update(&mut s, Msg::Tick(Default::default())).is_empty());
     assert_eq!(s.spinner, before.spinner + 1);
     assert_eq!(s.step, before.step);
 }
@@ -987,4 +987,155 @@ fn esc_on_the_project_list_without_a_project_goes_back_to_the_sign_in() {
     // And Esc on the server list comes back to the project list.
     press(&mut s, KeyCode::Esc);
     assert_eq!(s.step, Step::Project);
+}
+
+fn tick_at(secs: u64) -> Msg {
+    Msg::Tick(kms_connect::tui::Now {
+        elapsed: std::time::Duration::from_secs(secs),
+        unix: 1_700_000_000 + secs,
+    })
+}
+
+#[test]
+fn create_counts_the_seconds_it_waits_from_the_ticks() {
+    let mut s = wizard();
+    update(&mut s, tick_at(100)); // long before: the key that starts create carries no time
+    let id = submitted(&mut s);
+    update(&mut s, Msg::Tested(id, outcome(true)));
+    press(&mut s, KeyCode::Enter);
+    assert!(matches!(
+        press(&mut s, KeyCode::Enter).as_slice(),
+        [Effect::Create(..)]
+    ));
+    assert_eq!(s.create_waited_secs(), 0);
+    update(&mut s, tick_at(500));
+    assert_eq!(s.create_waited_secs(), 0, "counted from the first tick");
+    update(&mut s, tick_at(537));
+    assert_eq!(s.create_waited_secs(), 37);
+    assert!(s.is_busy());
+}
+
+#[test]
+fn a_retry_after_counts_down_on_the_ticks_and_stops_the_ticks_at_zero() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    update(&mut s, tick_at(10));
+    let mut limited = outcome(false);
+    limited.code = OutcomeCode::RateLimited;
+    limited.retry_after_secs = Some(30);
+    update(&mut s, Msg::Tested(id, limited));
+    assert_eq!(s.retry_left_secs(), Some(30));
+    assert!(s.is_busy(), "ticks keep coming while it counts down");
+    update(&mut s, tick_at(25));
+    assert_eq!(s.retry_left_secs(), Some(15));
+    update(&mut s, tick_at(41));
+    assert_eq!(s.retry_left_secs(), Some(0));
+    assert!(!s.is_busy());
+    // Testing again starts afresh.
+    press(&mut s, KeyCode::Char('r'));
+    assert_eq!(s.retry_left_secs(), None);
+}
+
+#[test]
+fn f2_on_the_demo_form_shows_the_demo_values_and_any_key_closes_them() {
+    let mut s = demo_wizard();
+    to_form(&mut s, 0);
+    let before = s.form.as_ref().unwrap().display(FieldId::Name).text;
+    press(&mut s, KeyCode::F(2));
+    assert!(s.demo_values);
+    // The key that closes the list is not typed into the field behind it.
+    press(&mut s, KeyCode::Char('x'));
+    assert!(!s.demo_values);
+    assert_eq!(s.form.as_ref().unwrap().display(FieldId::Name).text, before);
+    assert_eq!(s.step, Step::Form);
+    // Outside --demo there are no values, and F2 does nothing.
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    press(&mut s, KeyCode::F(2));
+    assert!(!s.demo_values);
+}
+
+#[test]
+fn f3_on_the_bitbucket_form_switches_the_use_the_test_judges() {
+    let mut s = wizard();
+    to_form(&mut s, 2);
+    assert_eq!(s.chosen_use().map(|u| u.flag_value), Some("sync"));
+    press(&mut s, KeyCode::F(3));
+    assert_eq!(s.chosen_use().map(|u| u.flag_value), Some("scanning"));
+    type_text(&mut s, "ci-bitbucket");
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    type_text(&mut s, "ci@example.com");
+    press(&mut s, KeyCode::Tab);
+    update(&mut s, Msg::Paste("tok".into()));
+    let effects = update(&mut s, ctrl('s'));
+    let [Effect::Test(_, _, inputs)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(inputs.use_name.as_deref(), Some("Secret Scanning"));
+    // An app with one use has none to switch: F3 does nothing there.
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    press(&mut s, KeyCode::F(3));
+    assert!(s.chosen_use().is_none() && s.notice.is_none());
+}
+
+fn with(code: KeyCode, modifiers: crossterm::event::KeyModifiers) -> Msg {
+    Msg::Key(crossterm::event::KeyEvent::new(code, modifiers))
+}
+
+#[test]
+fn the_app_filter_edits_like_a_shell_line() {
+    use crossterm::event::KeyModifiers as M;
+    let mut s = wizard();
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "team city");
+    update(&mut s, with(KeyCode::Char('w'), M::CONTROL));
+    assert_eq!(s.apps.filter, "team ");
+    update(&mut s, with(KeyCode::Char('z'), M::CONTROL));
+    assert_eq!(s.apps.filter, "team city", "Ctrl-Z undoes");
+    update(&mut s, with(KeyCode::Char('a'), M::CONTROL));
+    type_text(&mut s, "x");
+    assert_eq!(s.apps.filter, "xteam city", "typed at the cursor");
+    update(&mut s, with(KeyCode::Char('e'), M::CONTROL));
+    update(&mut s, with(KeyCode::Char('b'), M::ALT));
+    update(&mut s, with(KeyCode::Char('k'), M::CONTROL));
+    assert_eq!(s.apps.filter, "xteam ");
+    update(&mut s, with(KeyCode::Char('u'), M::CONTROL));
+    assert_eq!(s.apps.filter, "");
+    type_text(&mut s, "octo");
+    assert_eq!(s.apps.visible()[0].slug, "octopus-deploy");
+    press(&mut s, KeyCode::Esc);
+    assert!(s.apps.filter.is_empty() && s.apps.filter_text.text().is_empty());
+}
+
+#[test]
+fn the_project_filter_edits_like_a_shell_line() {
+    use crossterm::event::KeyModifiers as M;
+    let mut s = State::new(session(), None);
+    let effects = s.start();
+    let [Effect::LoadProjects(id)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let project = |name: &str| Project {
+        id: format!("id-{name}"),
+        name: name.into(),
+        slug: name.into(),
+    };
+    update(
+        &mut s,
+        Msg::Projects(*id, Ok(vec![project("payments"), project("web")])),
+    );
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "pay web");
+    update(&mut s, with(KeyCode::Char('a'), M::CONTROL));
+    update(&mut s, with(KeyCode::Char('f'), M::ALT));
+    update(&mut s, with(KeyCode::Char('k'), M::CONTROL));
+    assert_eq!(s.projects.filter, "pay");
+    update(&mut s, Msg::Paste("ments\n".into()));
+    assert_eq!(s.projects.filter, "payments");
+    assert_eq!(s.projects.visible().len(), 1);
+    update(&mut s, with(KeyCode::Char('w'), M::CONTROL));
+    assert_eq!(s.projects.filter, "");
+    assert_eq!(s.projects.visible().len(), 2);
 }

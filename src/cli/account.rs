@@ -23,11 +23,13 @@ pub enum AccountCommand {
     Logout,
     /// Server, identity, organization, project and token expiry, and where each came from.
     Status {
+        /// Print the same facts as JSON.
         #[arg(long)]
         json: bool,
     },
     /// The projects this identity can see.
     Projects {
+        /// Print the projects as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -269,16 +271,6 @@ fn identity_words(ctx: &Context) -> Option<(String, &'static str)> {
     Some((creds.describe(), how))
 }
 
-/// The organization of a pasted user session token, if that is what the credential is.
-fn user_session(creds: &Credentials) -> Option<String> {
-    match creds {
-        Credentials::Token(t) => {
-            crate::kms::identity::user_session_organization(secrecy::ExposeSecret::expose_secret(t))
-        }
-        _ => None,
-    }
-}
-
 async fn status(ctx: &Context, json: bool) -> CliResult {
     let now = now_secs();
     let profile_path = ctx
@@ -300,9 +292,9 @@ async fn status(ctx: &Context, json: bool) -> CliResult {
             // A user's session token: the identity route refuses it (403), the app-connection
             // routes accept it. Say so, with the organization from its claims.
             Err(crate::kms::KmsError::Api(e))
-                if e.status == 403 && user_session(creds).is_some() =>
+                if e.status == 403 && creds.user_session_organization().is_some() =>
             {
-                let org = user_session(creds).unwrap_or_default();
+                let org = creds.user_session_organization().unwrap_or_default();
                 organization = Some(format!("user session, organization {org}"));
             }
             Err(e) => problem = Some(Failure::from_kms_identity(&e)),

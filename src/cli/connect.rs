@@ -25,6 +25,7 @@ pub struct CreateArgs {
     /// Connection name: lowercase letters, digits and hyphens.
     #[arg(long)]
     pub name: String,
+    /// What the connection is for.
     #[arg(long)]
     pub description: Option<String>,
     /// Create without testing the credential first.
@@ -136,10 +137,12 @@ pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
     let project_id = session::project_id(&mut kms, ctx, false).await?;
     let project = project_id.as_deref();
     let input = &input;
-    let created = kms
-        .call(|c| async move { c.create_connection(input, project).await })
-        .await
-        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
+    let created = super::progress::counting(
+        "Creating (the KMS server checks the credential too)",
+        kms.call(|c| async move { c.create_connection(input, project).await }),
+    )
+    .await
+    .map_err(|e| Failure::from_kms(&e, Some(app)))?;
     for line in report {
         eprintln!("{line}");
     }

@@ -32,6 +32,7 @@ pub struct GetArgs {
     pub app: String,
     /// The connection's ID, or its name (looked up in the project, or at organization level).
     pub connection: String,
+    /// Print the server's object as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -49,6 +50,7 @@ pub struct RotateArgs {
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
+    /// App slug: teamcity, octopus-deploy, bitbucket or northflank.
     pub app: String,
     /// The connection's ID or name.
     pub connection: String,
@@ -58,12 +60,14 @@ pub struct UpdateArgs {
     /// New description ("" clears it).
     #[arg(long)]
     pub description: Option<String>,
+    /// Print the updated object as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
+    /// App slug: teamcity, octopus-deploy, bitbucket or northflank.
     pub app: String,
     /// The connection's ID or name.
     pub connection: String,

@@ -12,6 +12,7 @@ pub mod account;
 mod connect;
 mod connections;
 mod credential;
+mod progress;
 pub(crate) mod secret_input;
 mod session;
 mod sync;
@@ -30,6 +31,70 @@ pub const EXIT_RUNTIME: i32 = 1;
 pub const EXIT_INPUT: i32 = 2;
 pub const EXIT_TEST_FAILED: i32 = 3;
 
+/// The heading the options of every command stand under in `--help`.
+const GLOBAL: &str = "Global options";
+
+/// What `--project` does on each command (one global flag, read differently by each). A
+/// command not listed reads it as the wizard does.
+const PROJECT_HELP: &[(&[&str], &str)] = &[
+    (&["apps"], "Not used: apps never calls the KMS server"),
+    (&["test"], "Not used: test never calls the KMS server"),
+    (
+        &["create"],
+        "Project (ID or slug) to create the connection in; without it, organization level",
+    ),
+    (
+        &["browse"],
+        "Project (ID or slug) whose connections to browse; without it the wizard asks",
+    ),
+    (
+        &["list"],
+        "Project (ID or slug) whose connections to list; without it, every one the identity may read",
+    ),
+    (
+        &["get", "rotate", "update", "delete"],
+        "Project (ID or slug) a connection's name is looked up in (an ID is found anywhere)",
+    ),
+    (
+        &["sync"],
+        "Project (ID or slug) of the Secret Syncs (required; the profile's is used if saved)",
+    ),
+    (
+        &["login"],
+        "Project (ID or slug) to check and save in the profile",
+    ),
+    (
+        &["status"],
+        "Project (ID or slug) to check that this identity can see",
+    ),
+    (
+        &["logout", "projects", "completions", "man"],
+        "Not used by this command",
+    ),
+];
+
+/// The clap tree with `--project` described per command: parse with this, not
+/// `Cli::command()`, so `--help` and the generated man page and completions agree. Each
+/// command gets its own copy of the global flag (same name, variable and heading), which clap
+/// then does not copy over it.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut tree = Cli::command();
+    let Some(project) = tree
+        .get_arguments()
+        .find(|a| a.get_id() == "project")
+        .cloned()
+    else {
+        return tree;
+    };
+    for (names, help) in PROJECT_HELP {
+        for name in *names {
+            tree = tree.mut_subcommand(*name, |sub| sub.arg(project.clone().help(*help)));
+        }
+    }
+    tree
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kms-connect",
@@ -38,16 +103,16 @@ pub const EXIT_TEST_FAILED: i32 = 3;
 )]
 pub struct Cli {
     /// KMS server URL, with or without /api [default: https://app.kms.hanzo.ai]
-    #[arg(long, env = "KMS_API_URL", hide_env_values = true, global = true)]
+    #[arg(long, env = "KMS_API_URL", hide_env_values = true, global = true, help_heading = GLOBAL)]
     pub kms_url: Option<String>,
-    /// Project ID for new connections (without it the wizard asks)
-    #[arg(long, env = "KMS_PROJECT_ID", hide_env_values = true, global = true)]
+    /// Project (ID or slug) new connections go to; without it the wizard asks
+    #[arg(long, env = "KMS_PROJECT_ID", hide_env_values = true, global = true, help_heading = GLOBAL)]
     pub project: Option<String>,
     /// Run against a built-in sandbox KMS and providers on 127.0.0.1 (nothing leaves this machine)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub demo: bool,
     /// Saved profile to use (and to save to) [default: default]
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "NAME")]
     pub profile: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -73,6 +138,7 @@ impl Cli {
 pub enum Command {
     /// List the apps, their method and fields.
     Apps {
+        /// Print the apps as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -109,8 +175,7 @@ pub enum Command {
 /// `completions` and `man`: generated from the one clap definition, printed on `out`; None for
 /// any other command. Neither needs a server, a profile or a terminal.
 pub fn generated(cmd: &Command, out: &mut dyn std::io::Write) -> Option<std::io::Result<()>> {
-    use clap::CommandFactory;
-    let mut tree = Cli::command();
+    let mut tree = command();
     match cmd {
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut tree, "kms-connect", out);

@@ -62,21 +62,25 @@ pub struct DestArgs {
     pub app: String,
     #[command(flatten)]
     pub cred: ProviderCred,
+    /// Print the destinations as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
+    /// App slug: teamcity, octopus-deploy, bitbucket or northflank.
     pub app: String,
     /// The connection's ID or name.
     #[arg(long)]
     pub connection: String,
+    /// The sync's name.
     #[arg(long)]
     pub name: String,
     /// The source environment's slug.
     #[arg(long)]
     pub environment: String,
+    /// The folder of secrets to sync, in the source environment.
     #[arg(long, default_value = "/")]
     pub path: String,
     /// destinationConfig KEY=VALUE (e.g. project=Backend, scopeValues.environments=A,B).
@@ -85,13 +89,16 @@ pub struct CreateArgs {
     /// overwrite-destination, import-prioritize-source or import-prioritize-destination.
     #[arg(long)]
     pub initial: Option<String>,
+    /// How secret keys are named at the destination, e.g. 'KMS_{{secretKey}}'.
     #[arg(long)]
     pub key_schema: Option<String>,
     /// Never delete at the destination (disableSecretDeletion).
     #[arg(long)]
     pub keep_destination_secrets: bool,
+    /// Sync only when run (kms-connect sync run), not on every change.
     #[arg(long)]
     pub no_auto_sync: bool,
+    /// What the sync is for.
     #[arg(long)]
     pub description: Option<String>,
     /// Check the destination with the credential first (needs --secret-stdin or --secret-env).
@@ -102,45 +109,57 @@ pub struct CreateArgs {
     /// Wait until the first run ends (exit 0 succeeded, 4 failed, 1 timeout).
     #[arg(long)]
     pub wait: bool,
+    /// How long --wait waits for the run to end.
     #[arg(long, default_value_t = 180, value_name = "SECS")]
     pub wait_timeout: u64,
+    /// Print the server's object as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// Only this app's syncs (teamcity, octopus-deploy, bitbucket, northflank).
     #[arg(long)]
     pub app: Option<String>,
     /// Only the syncs of this connection (ID or name).
     #[arg(long)]
     pub connection: Option<String>,
+    /// Print the server's objects as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
+    /// App slug: teamcity, octopus-deploy, bitbucket or northflank.
     pub app: String,
     /// The sync's ID or name.
     pub sync: String,
+    /// Print the server's object as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// App slug: teamcity, octopus-deploy, bitbucket or northflank.
     pub app: String,
+    /// The sync's ID or name.
     pub sync: String,
+    /// Wait until the run ends (exit 0 succeeded, 4 failed, 1 timeout).
     #[arg(long)]
     pub wait: bool,
+    /// How long --wait waits for the run to end.
     #[arg(long, default_value_t = 180, value_name = "SECS")]
     pub wait_timeout: u64,
 }
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
+    /// App slug: teamcity, octopus-deploy, bitbucket or northflank.
     pub app: String,
+    /// The sync's ID or name.
     pub sync: String,
     /// Also remove the synced secrets at the destination.
     #[arg(long)]

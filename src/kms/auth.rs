@@ -39,11 +39,26 @@ impl Credentials {
         }
     }
 
-    /// Where the identity comes from, for the header line (never the secret).
+    /// Where the identity comes from, for the header line (never the secret). A user's session
+    /// token says so, with the organization from its claims: the identity route that would
+    /// name the organization refuses such a token.
     pub fn describe(&self) -> String {
         match self {
-            Credentials::Token(_) => "access token".into(),
+            Credentials::Token(_) => match self.user_session_organization() {
+                Some(org) => format!("user session · org {org}"),
+                None => "access token".into(),
+            },
             Credentials::UniversalAuth { client_id, .. } => describe_universal_auth(client_id),
+        }
+    }
+
+    /// The organization of a user's session token, if that is what this credential is.
+    pub fn user_session_organization(&self) -> Option<String> {
+        match self {
+            Credentials::Token(t) => super::identity::user_session_organization(
+                secrecy::ExposeSecret::expose_secret(t).trim(),
+            ),
+            Credentials::UniversalAuth { .. } => None,
         }
     }
 

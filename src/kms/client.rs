@@ -15,6 +15,24 @@ use crate::http::{self, TransportFailure};
 
 pub const DEFAULT_KMS_URL: &str = "https://app.kms.hanzo.ai";
 
+/// The well-known servers the sign-in offers by name; "Another server" (a typed URL) comes
+/// after them.
+pub const KNOWN_SERVERS: [(&str, &str); 4] = [
+    ("Hanzo KMS", DEFAULT_KMS_URL),
+    ("Hanzo KMS", "https://kms.hanzo.ai"),
+    ("Infisical Cloud (US)", "https://app.infisical.com"),
+    ("Infisical Cloud (EU)", "https://eu.infisical.com"),
+];
+
+/// True when `url` is on one of [`KNOWN_SERVERS`]' hosts: a name that cannot be misspelled,
+/// so a failure to resolve it is the network's or the DNS's.
+pub fn is_known_server(url: &str) -> bool {
+    let host = crate::http::host_of(url);
+    KNOWN_SERVERS
+        .iter()
+        .any(|(_, known)| crate::http::host_of(known) == host)
+}
+
 /// A create waits for the server's own check of the provider, which has no time limit of
 /// its own and retries 3 times on 429, 5xx and network errors, honouring `Retry-After`
 /// (backend/src/lib/config/request.ts): four slow attempts (4 × 35 s) plus three waits of

@@ -167,7 +167,10 @@ impl KmsError {
         };
         match self {
             KmsError::Transport { url, failure } => server(
-                failure.describe(&crate::http::host_of(url)),
+                failure.describe_host(
+                    &crate::http::host_of(url),
+                    super::client::is_known_server(url),
+                ),
                 Some(transport_hint(
                     failure,
                     "Check the KMS address (--kms-url or KMS_API_URL) and your network.",
@@ -297,7 +300,7 @@ impl ApiError {
         if lower.starts_with("failed to validate") || lower.starts_with("unable to validate") {
             g.trouble = Trouble::Credential;
             g.headline = format!("The KMS server's credential check failed: {msg}");
-            g.hint = Some("It called the provider from its own network; fix the credential or URL and try again.".into());
+            g.hint = Some(check_failed_hint(&lower, app));
             return g;
         }
         // The server's own lookup of the instance URL's host found no address (its URL
@@ -359,6 +362,30 @@ impl ApiError {
             self.status
         );
         g
+    }
+}
+
+/// What to do when the server's own call to the provider failed. A 429 or a 5xx is not the
+/// credential: the server already retried 3 times (honouring Retry-After), so say to wait,
+/// as the test step does, instead of "fix the credential".
+fn check_failed_hint(lower: &str, app: Option<&AppSpec>) -> String {
+    let name = app.map_or("The provider", |a| a.name);
+    let status = lower
+        .rsplit_once("status code ")
+        .and_then(|(_, rest)| rest.get(..3))
+        .and_then(|code| code.parse::<u16>().ok());
+    match status {
+        Some(429) => format!(
+            "{name} is rate-limiting the KMS server's requests (429); the server already retried 3 times, honouring Retry-After. Nothing was created: try again {}.",
+            app.map_or("in a few minutes", |a| a.rate_limit_wait)
+        ),
+        Some(500..=599) => format!(
+            "{name} answered with a server error; the KMS server already retried 3 times. Nothing was created: try again later."
+        ),
+        _ => {
+            "It called the provider from its own network; fix the credential or URL and try again."
+                .into()
+        }
     }
 }
 

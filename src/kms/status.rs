@@ -42,7 +42,7 @@ pub fn diagnose(err: &KmsError) -> Guidance {
     let not_kms = "Check the URL: it should be the server's base address, as you open it in a browser (e.g. https://app.kms.hanzo.ai).";
     match err {
         KmsError::Transport { url, failure } => guidance(
-            failure.describe(&host_of(url)),
+            failure.describe_host(&host_of(url), super::client::is_known_server(url)),
             super::error::transport_hint(
                 failure,
                 "Check the address and your network, or pick another server.",

@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::form::Form;
+use super::line_text::LineText;
 use super::model::{State, cancel_running, fresh_id, load_projects};
 use super::msg::{Effect, RequestId, Scope, Step};
 use crate::apps::checks::Checklist;
@@ -37,39 +38,74 @@ fn list_move(selected: &mut usize, len: usize, code: KeyCode) -> bool {
     true
 }
 
-/// A key while a list filter is being typed: edits the filter, moves in the `len` visible
-/// items, Esc clears it. True when Enter asks to choose the selected item.
-fn type_filter(
-    filter: &mut String,
-    filtering: &mut bool,
-    selected: &mut usize,
-    len: usize,
-    key: KeyEvent,
-) -> bool {
-    match key.code {
-        KeyCode::Esc => {
-            *filtering = false;
-            filter.clear();
-            *selected = 0;
+/// A list filter being typed: its text (what the list is matched with), the same text as
+/// edited (cursor, undo, the shell keys of every text input), and the selection.
+pub(super) struct Filter<'a> {
+    pub text: &'a mut String,
+    pub line: &'a mut LineText,
+    pub filtering: &'a mut bool,
+    pub selected: &'a mut usize,
+}
+
+impl Filter<'_> {
+    /// A key while the filter is typed: edits it as a shell line, moves in the `len` visible
+    /// items, Esc clears it. True when Enter asks to choose the selected item.
+    fn key(self, len: usize, key: KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Esc => {
+                *self.filtering = false;
+                self.clear();
+            }
+            KeyCode::Enter => {
+                *self.filtering = false;
+                return true;
+            }
+            KeyCode::Up | KeyCode::Down => {
+                list_move(self.selected, len, key.code);
+            }
+            _ => {
+                if self.line.input(key) {
+                    *self.text = self.line.text();
+                    *self.selected = 0;
+                }
+            }
         }
-        KeyCode::Enter => {
-            *filtering = false;
-            return true;
-        }
-        KeyCode::Up | KeyCode::Down => {
-            list_move(selected, len, key.code);
-        }
-        KeyCode::Backspace => {
-            filter.pop();
-            *selected = 0;
-        }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            filter.push(c);
-            *selected = 0;
-        }
-        _ => {}
+        false
     }
-    false
+
+    /// Pasted text, at the cursor, without control characters.
+    pub(super) fn paste(self, pasted: &str) {
+        if self.line.insert(pasted) {
+            *self.text = self.line.text();
+            *self.selected = 0;
+        }
+    }
+
+    fn clear(self) {
+        self.line.clear();
+        self.text.clear();
+        *self.selected = 0;
+    }
+}
+
+/// The project list's filter.
+pub(super) fn project_filter(p: &mut super::model::ProjectList) -> Filter<'_> {
+    Filter {
+        text: &mut p.filter,
+        line: &mut p.filter_text,
+        filtering: &mut p.filtering,
+        selected: &mut p.selected,
+    }
+}
+
+/// The app list's filter.
+pub(super) fn app_filter(a: &mut super::model::AppList) -> Filter<'_> {
+    Filter {
+        text: &mut a.filter,
+        line: &mut a.filter_text,
+        filtering: &mut a.filtering,
+        selected: &mut a.selected,
+    }
 }
 
 fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -77,7 +113,7 @@ fn project_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     // The list is the visible projects plus "organization level" at the end.
     let len = p.visible().len() + 1;
     if p.filtering {
-        if type_filter(&mut p.filter, &mut p.filtering, &mut p.selected, len, key) {
+        if project_filter(p).key(len, key) {
             return choose_project(state);
         }
         return Vec::new();
@@ -119,8 +155,7 @@ fn project_list_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Enter => choose_project(state),
         KeyCode::Esc if !p.filter.is_empty() => {
-            p.filter.clear();
-            p.selected = 0;
+            project_filter(p).clear();
             Vec::new()
         }
         KeyCode::Esc if state.scope.is_some() && state.browse.wanted => {
@@ -162,13 +197,7 @@ fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let apps = &mut state.apps;
     if apps.filtering {
         let len = apps.visible().len();
-        if type_filter(
-            &mut apps.filter,
-            &mut apps.filtering,
-            &mut apps.selected,
-            len,
-            key,
-        ) {
+        if app_filter(apps).key(len, key) {
             return pick_selected(state);
         }
         return Vec::new();
@@ -182,7 +211,7 @@ fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('s') => return super::signin::open(state, Step::Pick),
         KeyCode::Enter => return pick_selected(state),
         KeyCode::Char('b') => return super::browse::actions::open(state),
-        KeyCode::Esc if !apps.filter.is_empty() => apps.filter.clear(),
+        KeyCode::Esc if !apps.filter.is_empty() => app_filter(apps).clear(),
         KeyCode::Char('p') | KeyCode::Esc if state.projects.loaded => state.step = Step::Project,
         KeyCode::Char('p') => {
             // The project came from a flag or the environment: fetch the list to choose again.
@@ -238,12 +267,7 @@ fn instructions_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::PageUp => state.scroll = clamp_scroll(state).saturating_sub(10),
         KeyCode::PageDown | KeyCode::Char(' ') => state.scroll = state.scroll.saturating_add(10),
         KeyCode::Home | KeyCode::Char('g') => state.scroll = 0,
-        KeyCode::Char('s') => {
-            let sets = state.app.map_or(0, |a| a.scope_sets.len());
-            if sets > 1 {
-                state.scope_set = (state.scope_set + 1) % sets;
-            }
-        }
+        KeyCode::Char('s') => state.switch_use(),
         KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') => state.step = Step::Form,
         KeyCode::Esc | KeyCode::Left | KeyCode::Char('h') => state.step = Step::Pick,
         _ => {}
@@ -267,6 +291,17 @@ fn clamp_scroll(state: &State) -> u16 {
 }
 
 fn form_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    // `s` is a letter here: F3 switches the use (Bitbucket: sync or scanning).
+    if key.code == KeyCode::F(3) && state.chosen_use().is_some() {
+        state.switch_use();
+        if let Some(u) = state.chosen_use() {
+            state.notice = Some(format!(
+                "For {}: the test judges the token's scopes for this use.",
+                u.use_name
+            ));
+        }
+        return Vec::new();
+    }
     let Some(form) = state.form.as_mut() else {
         state.step = Step::Pick;
         return Vec::new();
@@ -274,6 +309,8 @@ fn form_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Esc => state.step = Step::Instructions,
+        // The sandbox's values, listed on step 2, are needed here where they are typed.
+        KeyCode::F(2) if state.session.demo.is_some() => state.demo_values = true,
         KeyCode::Tab | KeyCode::Down => form.next(),
         KeyCode::BackTab | KeyCode::Up => form.prev(),
         KeyCode::Char('s') if ctrl => return submit_form(state),
@@ -464,6 +501,11 @@ pub(super) fn test_finished(state: &mut State, id: RequestId, list: Checklist) {
         return; // cancelled or superseded
     }
     state.test.running = None;
+    // The last tick was at most one tick ago (ticks run while the test does).
+    state.test.retry_ends = list
+        .server
+        .retry_after_secs
+        .map(|s| state.now.elapsed + std::time::Duration::from_secs(s));
     state.test.outcome = Some(list.server);
     state.test.checks = list.extra;
 }

@@ -20,7 +20,9 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         ],
         Step::Project => vec![
             hint("↑↓/jk", "move"),
+            help_only("g/G/Home/End", "first / last"),
             hint("Enter", "choose"),
+            help_only("Esc", "back"),
             hint("/", "filter"),
             hint("r", "reload"),
         ],
@@ -36,6 +38,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         Step::Pick => vec![
             hint("↑↓/jk", "move"),
             help_only("Enter", "pick"),
+            help_only("g/G/Home/End", "first / last"),
             hint("/", "filter"),
             hint("b", "browse"),
             hint("p", "project"),
@@ -43,25 +46,39 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         ],
         Step::Instructions => {
             let mut v = vec![hint("Enter", "fill the form"), hint("↑↓/PgDn", "scroll")];
-            if state.app.is_some_and(|a| a.scope_sets.len() > 1) {
+            if state.chosen_use().is_some() {
                 v.push(hint("s", "other scopes"));
             }
             v.push(hint("Esc", "back"));
             v.extend([
+                help_only("→/l", "fill the form"),
+                help_only("←/h", "back"),
+                help_only("j/k", "scroll"),
                 help_only("Space", "page down"),
                 help_only("PgUp", "page up"),
                 help_only("Home/g", "top"),
             ]);
             v
         }
-        Step::Form => vec![
-            hint("Tab/↑↓", "move"),
-            hint("Enter", "next/test"),
-            hint("Ctrl-S", "test"),
-            hint("Esc", "back"),
-            hint("→", "take suggested name"),
-            help_only("Shift-Tab", "previous field"),
-        ],
+        Step::Form => {
+            let mut v = vec![
+                hint("Tab/↑↓", "move"),
+                hint("Enter", "next/test"),
+                hint("Ctrl-S", "test"),
+            ];
+            if state.session.demo.is_some() {
+                v.push(hint("F2", "demo values"));
+            }
+            if state.chosen_use().is_some() {
+                v.push(hint("F3", "other use"));
+            }
+            v.extend([
+                hint("Esc", "back"),
+                hint("→", "take suggested name"),
+                help_only("Shift-Tab", "previous field"),
+            ]);
+            v
+        }
         Step::Test if state.test.running.is_some() => vec![hint("Esc", "cancel")],
         Step::Test if state.test.outcome.as_ref().is_some_and(|o| o.ok) => {
             vec![
@@ -74,9 +91,14 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             hint("Enter/e", "fix"),
             hint("a", "create anyway"),
             hint("r", "test again"),
+            help_only("Esc", "back to the form"),
         ],
         Step::Review if state.create.running.is_some() => vec![hint("Esc", "stop waiting")],
-        Step::Review => vec![hint("Enter", "create"), hint("e/Esc", "edit")],
+        Step::Review => vec![
+            hint("Enter", "create"),
+            hint("e/Esc", "edit"),
+            help_only("c", "create"),
+        ],
         Step::Done => {
             let mut v = Vec::new();
             if state.can_sync() {
@@ -103,6 +125,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         h.push(hint("F1", "help"));
     } else {
         h.push(hint("?", "help"));
+        h.push(help_only("F1", "help"));
         if state.step != Step::Done {
             h.push(hint("q", "quit"));
         }

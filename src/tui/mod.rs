@@ -25,6 +25,6 @@ pub mod worker;
 
 pub use launch::{DemoScreens, Opening, wizard};
 pub use model::{DemoInfo, Session, State};
-pub use msg::{Effect, Msg, Scope, Step};
+pub use msg::{Effect, Msg, Now, Scope, Step};
 pub use runtime::{Ended, SignInConfig, TuiConfig, run};
 pub use state::update;

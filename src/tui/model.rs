@@ -3,7 +3,8 @@
 
 use super::browse::Browse;
 use super::form::Form;
-use super::msg::{Effect, RequestId, Scope, Step};
+use super::line_text::LineText;
+use super::msg::{Effect, Now, RequestId, Scope, Step};
 use super::signin::SignIn;
 use crate::apps::checks::CheckLine;
 use crate::apps::{AppSpec, CATALOG, ConnectionInput, TestOutcome};
@@ -45,6 +46,8 @@ pub struct ProjectList {
     pub loaded: bool,
     /// `/` narrows the list by name, slug or ID.
     pub filter: String,
+    /// The filter as it is edited (cursor, undo, the shell keys); `filter` follows its text.
+    pub filter_text: LineText,
     pub filtering: bool,
 }
 
@@ -67,6 +70,8 @@ impl ProjectList {
 #[derive(Debug, Clone, Default)]
 pub struct AppList {
     pub filter: String,
+    /// The filter as it is edited (cursor, undo, the shell keys); `filter` follows its text.
+    pub filter_text: LineText,
     pub filtering: bool,
     pub selected: usize,
 }
@@ -96,12 +101,17 @@ pub struct TestState {
     pub checks: Vec<CheckLine>,
     /// The user chose to go on although the test failed (or skipped it).
     pub overridden: bool,
+    /// When the provider's Retry-After ends, on the clock of [`Now::elapsed`].
+    pub retry_ends: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct CreateState {
     pub running: Option<RequestId>,
     pub error: Option<Guidance>,
+    /// The first tick after the request went out, on the clock of [`Now::elapsed`]: the
+    /// seconds waited are counted from it (the key that started it carries no time).
+    pub started: Option<std::time::Duration>,
 }
 
 /// Everything the screen shows.
@@ -135,6 +145,8 @@ pub struct State {
     /// Ctrl-C ended the session (the exit status is then 130, as for SIGINT).
     pub interrupted: bool,
     pub help: bool,
+    /// In `--demo`, F2 on the form shows the sandbox's values to type (any key closes it).
+    pub demo_values: bool,
     pub browse: Browse,
     pub signin: SignIn,
     /// The Secret Sync flow, once opened (kept when left, so coming back finds it).
@@ -146,6 +158,8 @@ pub struct State {
     pub quit: bool,
     /// The terminal's size, for keeping scrolling within the text.
     pub size: (u16, u16),
+    /// The time of the last tick (the runtime reads the clock; `update` never does).
+    pub now: Now,
 }
 
 impl State {
@@ -176,6 +190,7 @@ impl State {
             confirm_quit: false,
             interrupted: false,
             help: false,
+            demo_values: false,
             browse: Default::default(),
             signin: Default::default(),
             sync: None,
@@ -184,6 +199,7 @@ impl State {
             next_id: 1,
             quit: false,
             size: (80, 24),
+            now: Now::default(),
         }
     }
 
@@ -196,13 +212,54 @@ impl State {
         }
     }
 
+    /// The clock moved on: a create that is waiting starts counting from here.
+    pub(crate) fn tick(&mut self, now: Now) {
+        self.now = now;
+        if self.create.running.is_some() && self.create.started.is_none() {
+            self.create.started = Some(now.elapsed);
+        }
+    }
+
+    /// Whole seconds the create has waited so far (0 until the first tick).
+    pub fn create_waited_secs(&self) -> u64 {
+        self.create
+            .started
+            .map_or(0, |t| self.now.elapsed.saturating_sub(t).as_secs())
+    }
+
+    /// Seconds left of the test's Retry-After, rounded up; `None` when there is none.
+    pub fn retry_left_secs(&self) -> Option<u64> {
+        let left = self.test.retry_ends?.saturating_sub(self.now.elapsed);
+        Some(left.as_secs() + u64::from(left.subsec_nanos() > 0))
+    }
+
+    /// True while a request runs or a Retry-After counts down: then the runtime sends ticks.
     pub fn is_busy(&self) -> bool {
-        self.browse.is_busy()
+        self.retry_left_secs()
+            .is_some_and(|s| s > 0 && self.step == Step::Test)
+            || self.browse.is_busy()
             || self.projects.loading.is_some()
             || self.test.running.is_some()
             || self.create.running.is_some()
             || self.signin.busy()
             || self.sync.as_ref().is_some_and(|f| f.is_busy())
+    }
+
+    /// The use the token is for when the app has more than one (Bitbucket: Secret Sync or
+    /// Secret Scanning): the scopes the instructions list and the test judges follow it.
+    pub fn chosen_use(&self) -> Option<&'static crate::apps::ScopeSet> {
+        let app = self.app?;
+        (app.scope_sets.len() > 1)
+            .then(|| app.scope_sets.get(self.scope_set))
+            .flatten()
+    }
+
+    /// Switches to the app's next use (step 2's `s`, the form's F3).
+    pub(crate) fn switch_use(&mut self) {
+        let sets = self.app.map_or(0, |a| a.scope_sets.len());
+        if sets > 1 {
+            self.scope_set = (self.scope_set + 1) % sets;
+        }
     }
 
     /// True when the window is smaller than the screens need: only the size message is shown.

@@ -119,14 +119,25 @@ impl Scope {
     }
 }
 
+/// The time as the runtime read it: the state machine has no clock of its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Now {
+    /// Since the wizard started, from a monotonic clock: for counting seconds up and down.
+    pub elapsed: std::time::Duration,
+    /// Seconds since the Unix epoch: for how long ago something was updated.
+    pub unix: u64,
+}
+
 #[derive(Clone)]
 pub enum Msg {
     Key(KeyEvent),
     Paste(String),
     /// The terminal's size (also sent once at start).
     Resize(u16, u16),
-    /// A slow clock for the spinner; only sent while something is running.
-    Tick,
+    /// The clock, read by the runtime: sent once at start and then only while something runs
+    /// or counts down. Drives the spinner, the seconds counted while creating, a Retry-After
+    /// counting down, and "3 h ago" in the browser.
+    Tick(Now),
     Projects(RequestId, Result<Vec<Project>, Guidance>),
     Tested(RequestId, TestOutcome),
     /// The whole checklist (the server's check and the lines after it).
@@ -161,7 +172,7 @@ impl std::fmt::Debug for Msg {
             Msg::Key(k) => write!(f, "Key({:?})", k.modifiers),
             Msg::Paste(p) => write!(f, "Paste({} chars)", p.chars().count()),
             Msg::Resize(w, h) => write!(f, "Resize({w}, {h})"),
-            Msg::Tick => write!(f, "Tick"),
+            Msg::Tick(_) => write!(f, "Tick"),
             Msg::Projects(id, r) => write!(f, "Projects({id}, {:?})", r.as_ref().map(Vec::len)),
             Msg::Tested(id, o) => write!(f, "Tested({id}, {:?})", o.code),
             Msg::Checked(id, l) => write!(f, "Checked({id}, {:?})", l.server.code),

@@ -1,5 +1,6 @@
 //! The event loop: terminal events, worker results, a spinner tick while busy, and signals.
-//! Draws only after something happened, so an idle wizard uses no CPU.
+//! Draws only after something happened (and once a minute for the clock), so an idle wizard
+//! uses next to no CPU.
 
 use std::time::Duration;
 
@@ -136,6 +137,12 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
     }
     let size = terminal.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
+    let started = std::time::Instant::now();
+    let now = || super::msg::Now {
+        elapsed: started.elapsed(),
+        unix: crate::config::now_secs(),
+    };
+    update(&mut state, Msg::Tick(now()));
     terminal.draw(|f| view(&state, &theme, f))?;
     // Lets the end-to-end tests check that a panic restores the terminal; debug builds only.
     #[cfg(debug_assertions)]
@@ -157,6 +164,9 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(120));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Once a minute even when idle, so "3 h ago" in the browser does not go stale.
+    let mut minute = tokio::time::interval(Duration::from_secs(60));
+    minute.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         let msg = tokio::select! {
             ev = events.next() => match ev {
@@ -168,7 +178,8 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
                 Some(Err(_)) | None => break,
             },
             Some(msg) = results.recv() => msg,
-            _ = tick.tick(), if state.is_busy() => Msg::Tick,
+            _ = tick.tick(), if state.is_busy() => Msg::Tick(now()),
+            _ = minute.tick() => Msg::Tick(now()),
             Some(n) = signals.recv() => { ended = Ended::Signal(n); break }
         };
         for effect in update(&mut state, msg) {

@@ -22,8 +22,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.size = (w, h);
             Vec::new()
         }
-        Msg::Tick => {
+        Msg::Tick(now) => {
             state.spinner = state.spinner.wrapping_add(1);
+            state.tick(now);
             Vec::new()
         }
         Msg::Projects(id, result) => {
@@ -84,13 +85,31 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    use super::browse::View;
+    let command_keys_only = match state.step {
+        Step::Pick
+        | Step::Project
+        | Step::Instructions
+        | Step::Test
+        | Step::Review
+        | Step::Done => true,
+        Step::Browse => matches!(state.browse.view, View::List | View::Details),
+        // The sign-in, the form and the sync flow have chords of their own (Ctrl-S, Ctrl-T).
+        Step::SignIn | Step::Form | Step::Sync(_) => false,
+    };
+    if ctrl && command_keys_only && !state.text_focus() {
+        // A chord on a screen of command keys is not its letter: Ctrl-S on step 1 must not
+        // open the sign-in as `s` does. (Ctrl chords are for the forms and text fields.)
+        return Vec::new();
+    }
     if state.too_small() {
         // The user cannot see the screen: no key may create, delete or move on unseen.
         return Vec::new();
     }
-    if state.help {
-        // Any key closes help; it never acts on the screen behind it.
+    if state.help || state.demo_values {
+        // Any key closes help (or the demo values); it never acts on the screen behind it.
         state.help = false;
+        state.demo_values = false;
         return Vec::new();
     }
     if key.code == KeyCode::F(1) || (key.code == KeyCode::Char('?') && !state.text_focus()) {
@@ -112,7 +131,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn on_paste(state: &mut State, text: &str) {
-    if state.help || state.too_small() {
+    if state.help || state.demo_values || state.too_small() {
         return;
     }
     match state.step {
@@ -122,22 +141,12 @@ fn on_paste(state: &mut State, text: &str) {
             }
         }
         Step::SignIn => super::signin::on_paste(state, text),
-        Step::Project if state.projects.filtering => paste_filter(
-            &mut state.projects.filter,
-            &mut state.projects.selected,
-            text,
-        ),
-        Step::Pick if state.apps.filtering => {
-            paste_filter(&mut state.apps.filter, &mut state.apps.selected, text)
+        Step::Project if state.projects.filtering => {
+            super::flow::project_filter(&mut state.projects).paste(text)
         }
+        Step::Pick if state.apps.filtering => super::flow::app_filter(&mut state.apps).paste(text),
         Step::Browse => super::browse::keys::on_paste(state, text),
         Step::Sync(_) => super::sync::on_paste(state, text),
         _ => {}
     }
-}
-
-/// Pasted text goes into a list filter without control characters.
-fn paste_filter(filter: &mut String, selected: &mut usize, text: &str) {
-    filter.extend(text.chars().filter(|c| !c.is_control()));
-    *selected = 0;
 }

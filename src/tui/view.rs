@@ -42,6 +42,9 @@ pub fn view(state: &State, theme: &Theme, frame: &mut Frame) {
             ..area
         },
     );
+    if state.demo_values {
+        screens::demo_values::render(state, theme, frame, area);
+    }
     if state.help {
         screens::help::render(state, theme, frame, area);
     }

@@ -147,6 +147,20 @@ pub fn days_left(now: i64, then: i64) -> i64 {
     }
 }
 
+/// How long ago `then` was at `now`, as a list column says it: "just now", "5 min ago",
+/// "3 h ago", "2 d ago", and the date from 30 days on (a count of days is no longer easier to
+/// read than the day). A time ahead of `now` (clocks differ) is "just now".
+pub fn ago(then: i64, now: i64) -> String {
+    let secs = now.saturating_sub(then);
+    match secs {
+        ..60 => "just now".into(),
+        60..3600 => format!("{} min ago", secs / 60),
+        3600..DAY => format!("{} h ago", secs / 3600),
+        _ if secs < 30 * DAY => format!("{} d ago", secs / DAY),
+        _ => date(then),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +237,17 @@ mod tests {
         assert_eq!(days_left(0, 1), 1);
         assert_eq!(days_left(0, 0), 0);
         assert_eq!(days_left(DAY * 3, 0), -3);
+    }
+
+    #[test]
+    fn ago_counts_minutes_hours_and_days_then_gives_the_date() {
+        let t = parse_rfc3339("2025-11-02T09:00:00Z").unwrap();
+        assert_eq!(ago(t, t - 300), "just now");
+        assert_eq!(ago(t, t + 59), "just now");
+        assert_eq!(ago(t, t + 60), "1 min ago");
+        assert_eq!(ago(t, t + 3 * 3600 + 1200), "3 h ago");
+        assert_eq!(ago(t, t + 2 * DAY + 5), "2 d ago");
+        assert_eq!(ago(t, t + 29 * DAY), "29 d ago");
+        assert_eq!(ago(t, t + 30 * DAY), "2025-11-02");
     }
 }

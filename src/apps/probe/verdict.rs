@@ -52,6 +52,22 @@ fn tls_hint(app: &AppSpec, advice: Advice<'_>) -> String {
     }
 }
 
+/// One learned fact as words: "version 2025.07", "user svc-kms"; a count of what is visible
+/// reads as a count ("1 project visible", "3 projects visible").
+fn phrase(key: &str, value: &str) -> String {
+    match (key.strip_suffix(" visible"), value.parse::<u64>()) {
+        (Some(plural), Ok(n)) => {
+            let noun = if n == 1 {
+                plural.strip_suffix('s').unwrap_or(plural)
+            } else {
+                plural
+            };
+            format!("{n} {noun} visible")
+        }
+        _ => format!("{key} {value}"),
+    }
+}
+
 /// Reads a provider's answer in the order of providers.md §0.2.
 pub fn classify(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> TestOutcome {
     let status = r.status;
@@ -67,7 +83,7 @@ pub fn classify(app: &AppSpec, url: &str, r: &Captured, advice: Advice<'_>) -> T
                 let learned = (app.learned)(&body);
                 let what = learned
                     .iter()
-                    .map(|(k, v)| format!("{k} {v}"))
+                    .map(|(k, v)| phrase(k, v))
                     .collect::<Vec<_>>()
                     .join(", ");
                 let message = if what.is_empty() {

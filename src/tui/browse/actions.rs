@@ -351,6 +351,7 @@ pub fn open_delete(state: &mut State) -> Vec<Effect> {
         Some(d) if d.conn_id == id => {
             if d.name != name {
                 d.typed.clear();
+                d.typed_text.clear();
             }
             d.name = name;
             d.used_by = used_by;
@@ -360,6 +361,7 @@ pub fn open_delete(state: &mut State) -> Vec<Effect> {
                 conn_id: id,
                 name,
                 typed: String::new(),
+                typed_text: Default::default(),
                 running: None,
                 error: None,
                 used_by,
@@ -385,9 +387,6 @@ pub fn delete_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match key.code {
         KeyCode::Esc => state.browse.view = View::Details,
-        KeyCode::Backspace => {
-            d.typed.pop();
-        }
         KeyCode::Enter if d.typed.trim() == d.name => return start_delete(state),
         KeyCode::Enter => {
             let name = crate::sanitize::clean_short(&d.name, 40);
@@ -397,8 +396,11 @@ pub fn delete_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 format!("The name does not match: type {name} exactly to delete it.")
             });
         }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => d.typed.push(c),
-        _ => {}
+        _ => {
+            if d.typed_text.input(key) {
+                d.typed = d.typed_text.text();
+            }
+        }
     }
     Vec::new()
 }

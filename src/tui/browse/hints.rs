@@ -26,13 +26,17 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             let mut v = Vec::new();
             if selected.is_some() {
                 v.push(hint("Enter", "details"));
+                v.push(crate::tui::hint::help_only("→/l", "details"));
             }
             if !b.rows.is_empty() {
                 v.push(hint("/", "filter"));
             }
             match selected {
                 // An app this version does not know can only have its ID copied.
-                Some(row) if row.app.is_some() => v.extend(acts),
+                Some(row) if row.app.is_some() => {
+                    v.extend(acts);
+                    v.push(crate::tui::hint::help_only("S", "set up a Secret Sync"));
+                }
                 Some(_) => v.push(hint("y", "copy ID")),
                 None => {}
             }
@@ -63,7 +67,9 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
                 v.extend([hint("Tab", "sync"), hint("r", "run"), hint("x", "del sync")]);
             }
             v.extend(acts);
+            v.push(crate::tui::hint::help_only("S", "set up a Secret Sync"));
             v.push(hint("Esc", "back to the list"));
+            v.push(crate::tui::hint::help_only("←/h", "back to the list"));
             v.push(crate::tui::hint::help_only(
                 "↑↓/jk",
                 "previous / next connection",

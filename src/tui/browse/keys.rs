@@ -53,7 +53,8 @@ pub fn on_paste(state: &mut State, text: &str) {
         }
         View::Delete if focus => {
             if let Some(d) = b.delete.as_mut() {
-                d.typed.push_str(&clean);
+                d.typed_text.insert(&clean);
+                d.typed = d.typed_text.text();
             }
         }
         View::DeleteSync if focus => {

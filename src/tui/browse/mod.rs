@@ -166,6 +166,8 @@ pub struct DeleteState {
     pub conn_id: String,
     pub name: String,
     pub typed: String,
+    /// The name as it is edited (cursor, undo, the shell keys); `typed` follows its text.
+    pub typed_text: crate::tui::line_text::LineText,
     pub running: Option<RequestId>,
     pub error: Option<Guidance>,
     /// The Secret Syncs known to use it: the server refuses to delete it while any exist.

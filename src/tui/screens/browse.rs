@@ -27,59 +27,65 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
 }
 
-/// Column widths for a body `width` wide: the target column takes what is left.
+/// Column widths for a body `width` wide: the target column takes what is left. SCOPE is a
+/// column only at organization level, where rows differ (in a project every row would repeat
+/// the project the header names); the name gets its room.
 struct Columns {
     app: usize,
     name: usize,
     method: usize,
     target: usize,
-    scope: usize,
+    scope: Option<usize>,
     updated: usize,
     /// How many Secret Syncs use the connection and the worst state (`✗ 1/3 failed`).
     syncs: usize,
 }
 
 impl Columns {
-    fn for_width(width: u16) -> Columns {
+    fn for_width(width: u16, with_scope: bool) -> Columns {
         let width = usize::from(width);
-        // Below 100 columns the time of day gives way to the name.
-        let updated = if width >= 100 { 16 } else { 10 };
-        let (app, method, scope) = (10, 12, 10);
-        let syncs = 13;
-        let fixed = app + method + scope + updated + syncs + 6;
+        // "12 min ago" and a date both fit in 10.
+        let (app, method, updated, syncs) = (10, 12, 10, 13);
+        let scope = with_scope.then_some(10);
+        // Below 100 columns the target (also in the details, and still searched by the
+        // filter) gives way to SYNCS.
+        let with_target = width >= 100;
+        let columns = 5 + usize::from(with_scope) + usize::from(with_target);
+        let fixed = app + method + updated + syncs + scope.unwrap_or(0) + (columns - 1);
         let rest = width.saturating_sub(fixed);
-        // The name is what people look for: it gets the larger share. Below 100 columns the
-        // target (also in the details, and still searched by the filter) gives way to SYNCS.
-        let name = if width >= 100 {
-            (rest * 3 / 5).max(12)
+        // The name is what people look for: it gets the larger share, and all of it when
+        // there is no target column.
+        let (name, target) = if with_target {
+            let name = (rest * 3 / 5).max(12);
+            (name, rest.saturating_sub(name))
         } else {
-            rest.saturating_add(1).max(12)
+            (rest.max(12), 0)
         };
         Columns {
             app,
             name,
             method,
-            target: rest.saturating_sub(name),
+            target,
             scope,
             updated,
             syncs,
         }
     }
 
-    fn line(&self, cells: [&str; 7]) -> String {
-        let widths = [
-            self.app,
-            self.name,
-            self.method,
-            self.target,
-            self.scope,
-            self.updated,
-            self.syncs,
-        ];
+    /// The cells in column order; the target and scope cells are dropped when those columns
+    /// are not shown.
+    fn line(&self, [app, name, method, target, scope, updated, syncs]: [&str; 7]) -> String {
+        let mut cells = vec![(app, self.app), (name, self.name), (method, self.method)];
+        if self.target > 0 {
+            cells.push((target, self.target));
+        }
+        if let Some(w) = self.scope {
+            cells.push((scope, w));
+        }
+        cells.push((updated, self.updated));
+        cells.push((syncs, self.syncs));
         cells
-            .iter()
-            .zip(widths)
-            .filter(|(_, w)| *w > 0)
+            .into_iter()
             .map(|(c, w)| fit(c, w))
             .collect::<Vec<_>>()
             .join(" ")
@@ -102,7 +108,8 @@ fn fit(s: &str, width: usize) -> String {
 fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let b = &state.browse;
     let mut lines = vec![Line::from(summary(state, b, usize::from(area.width)))];
-    let cols = Columns::for_width(area.width);
+    let at_org = matches!(state.scope, Some(Scope::Organization));
+    let cols = Columns::for_width(area.width, at_org);
     lines.push(Line::from(Span::styled(
         cols.line([
             "APP", "NAME", "METHOD", "TARGET", "SCOPE", "UPDATED", "SYNCS",
@@ -123,9 +130,15 @@ fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     for (pos, &i) in b.visible.iter().enumerate().skip(b.offset).take(height) {
         let row = &b.rows[i];
         let text = cols.line(
-            cells(row, scope, known, cols.updated, b.syncs.cell(&row.conn.id))
-                .each_ref()
-                .map(String::as_str),
+            cells(
+                row,
+                scope,
+                known,
+                state.now.unix,
+                b.syncs.cell(&row.conn.id),
+            )
+            .each_ref()
+            .map(String::as_str),
         );
         let style = if pos == b.selected {
             theme.selected()
@@ -137,21 +150,33 @@ fn list(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// The row's cells; a narrow `updated` column keeps the date and drops the time.
+/// The row's cells: a dash where the app has no target (Northflank), how long ago it was
+/// updated by the runtime's clock (the date while no clock reading has come, or for a time
+/// the server wrote in another form), and the health of its syncs.
 fn cells(
     row: &Row,
     scope: Option<&Scope>,
     known: &[Project],
-    updated: usize,
+    now_unix: u64,
     syncs: &str,
 ) -> [String; 7] {
+    let updated = crate::apps::checks::when::parse_rfc3339(&row.conn.updated_at)
+        .filter(|_| now_unix > 0)
+        .map_or_else(
+            || row.updated.chars().take(10).collect(),
+            |t| crate::apps::checks::when::ago(t, i64::try_from(now_unix).unwrap_or(i64::MAX)),
+        );
     [
         row.app_name.clone(),
         row.name.clone(),
         row.method.clone(),
-        row.target.clone(),
+        if row.target.is_empty() {
+            "-".into()
+        } else {
+            row.target.clone()
+        },
         row.scope(scope, known),
-        row.updated.chars().take(updated).collect(),
+        updated,
         syncs.to_owned(),
     ]
 }

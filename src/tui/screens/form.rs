@@ -15,10 +15,13 @@ const LABEL_WIDTH: u16 = 26;
 
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(form) = &state.form else { return };
-    let intro = format!(
+    let mut intro = format!(
         "{} connection · method: {}",
         form.app.name, form.app.method_name
     );
+    if let Some(u) = state.chosen_use() {
+        intro.push_str(&format!(" · for {} (F3 switches)", u.use_name));
+    }
     frame.render_widget(
         Paragraph::new(Span::styled(intro, theme.dim())),
         row(area, 0),

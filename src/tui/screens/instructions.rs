@@ -29,18 +29,7 @@ pub fn lines(
             "DEMO: type these values in the form",
             theme.demo_badge(),
         )));
-        let rows = demo.for_app(app.slug);
-        let width = rows
-            .iter()
-            .map(|(l, _)| l.chars().count())
-            .max()
-            .unwrap_or(0);
-        for (label, value) in rows {
-            out.push(Line::from(vec![
-                Span::styled(format!("  {label:<width$}  "), theme.dim()),
-                Span::raw(value.clone()),
-            ]));
-        }
+        out.extend(super::demo_values::rows(demo, app, theme));
     }
     out.push(Line::default());
     let body = match app.scope_sets.get(scope_set) {

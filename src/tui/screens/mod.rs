@@ -4,6 +4,7 @@ pub mod browse;
 pub mod browse_details;
 pub mod browse_dialogs;
 pub mod browse_syncs;
+pub mod demo_values;
 pub mod done;
 pub mod form;
 pub mod help;

@@ -17,10 +17,15 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     ];
     let visible = apps.visible();
     if apps.filtering || !apps.filter.is_empty() {
-        let cursor = if apps.filtering { "▏" } else { "" };
+        let text = if apps.filtering {
+            let (before, after) = apps.filter_text.split_at_cursor();
+            format!("{before}▏{after}")
+        } else {
+            apps.filter.clone()
+        };
         lines.push(Line::from(vec![
             Span::styled("Filter: ", theme.dim()),
-            Span::raw(format!("{}{cursor}", apps.filter)),
+            Span::raw(text),
         ]));
         lines.push(Line::default());
     }

@@ -42,10 +42,15 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let visible = p.visible();
     if p.filtering || !p.filter.is_empty() {
-        let cursor = if p.filtering { "▏" } else { "" };
+        let text = if p.filtering {
+            let (before, after) = p.filter_text.split_at_cursor();
+            format!("{}▏{}", clean_line(&before), clean_line(&after))
+        } else {
+            clean_line(&p.filter)
+        };
         lines.push(Line::from(vec![
             Span::styled("Filter: ", theme.dim()),
-            Span::raw(format!("{}{cursor}", clean_line(&p.filter))),
+            Span::raw(text),
             Span::styled(
                 format!("  ({} of {})", visible.len(), p.items.len()),
                 theme.dim(),

@@ -84,12 +84,33 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Span::styled(format!("  {:<w$} ", "Test"), theme.dim()),
         test,
     ]));
+    // Not part of the request: the use decides which scopes the test judged.
+    if let Some(u) = state.chosen_use() {
+        lines.extend(field_rows(
+            "Use",
+            format!(
+                "{} (the test judged its {} scopes; not sent)",
+                u.use_name,
+                u.scopes.len()
+            ),
+            w,
+            area.width,
+            theme,
+        ));
+    }
     lines.push(Line::default());
     if state.create.running.is_some() {
-        lines.push(Line::from(format!(
-            "{} Creating… the KMS server checks the credential too. Esc stops waiting.",
-            spinner(state)
-        )));
+        // The server checks the credential too and retries that check up to 3 times (up to
+        // CREATE_TIMEOUT in all): the seconds counting up show it is still waiting.
+        lines.extend(wrapped(
+            &format!("{} ", spinner(state)),
+            &format!(
+                "Creating… {} s. The KMS server checks the credential too, retrying up to 3 times if the provider is slow or busy. Esc stops waiting.",
+                state.create_waited_secs()
+            ),
+            Style::new(),
+            area.width,
+        ));
     } else if let Some(g) = &state.create.error {
         lines.extend(wrapped("✗ ", &g.headline, theme.error(), area.width));
         if let Some(h) = &g.hint {

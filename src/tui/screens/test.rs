@@ -35,7 +35,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.dim(),
         )));
     } else if let Some(o) = &state.test.outcome {
-        lines.extend(server_line(o, theme, area.width));
+        lines.extend(server_line(&counted_down(state, o), theme, area.width));
         if state.test.checks.is_empty() {
             lines.push(Line::default());
         }
@@ -63,6 +63,22 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// The outcome with its Retry-After counted down from the ticks, instead of the seconds the
+/// provider first named.
+fn counted_down(state: &State, o: &TestOutcome) -> TestOutcome {
+    let mut o = o.clone();
+    match state.retry_left_secs() {
+        Some(0) => o.hint = Some("The wait is over: r tests again (your input is kept).".into()),
+        Some(n) => {
+            o.hint = Some(format!(
+                "Try again in {n} s (the provider's Retry-After); r tests again, your input is kept."
+            ))
+        }
+        None => {}
+    }
+    o
 }
 
 /// The server's own check: ✓ or ✗, its sentence, and what to do.

@@ -17,15 +17,9 @@ pub use super::msg::{LoggedIn, SignInReply as Reply, SignInRequest as Request};
 use super::msg::{RequestId, Step};
 use crate::config::AuthMethod;
 use crate::kms::Guidance;
-use crate::kms::client::DEFAULT_KMS_URL;
 
 /// The servers offered; "Another server" (a typed URL) comes after them.
-pub const SERVERS: [(&str, &str); 4] = [
-    ("Hanzo KMS", DEFAULT_KMS_URL),
-    ("Hanzo KMS", "https://kms.hanzo.ai"),
-    ("Infisical Cloud (US)", "https://app.infisical.com"),
-    ("Infisical Cloud (EU)", "https://eu.infisical.com"),
-];
+pub const SERVERS: [(&str, &str); 4] = crate::kms::client::KNOWN_SERVERS;
 
 /// What the sign-in starts from: the profile it saves to and what is already known.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
