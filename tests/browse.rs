@@ -350,6 +350,46 @@ fn a_rejected_rotation_shows_the_server_error_and_keeps_the_input() {
     assert_eq!(s.browse.view, View::Rotate);
 }
 
+fn tick_at(secs: u64) -> Msg {
+    Msg::Tick(kms_connect::tui::Now {
+        elapsed: std::time::Duration::from_secs(secs),
+        unix: 1_763_559_900,
+    })
+}
+
+#[test]
+fn a_kms_retry_after_on_a_rotation_counts_down_on_the_ticks() {
+    let mut s = browsing();
+    let test = rotation_tested(&mut s);
+    update(&mut s, Msg::Tested(test, tested(true)));
+    let save = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Rotate(id, ..)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let g = Guidance {
+        hint: Some("Try again in 30 s; nothing was lost.".into()),
+        ..guidance(
+            Trouble::Server,
+            "The KMS server is rate-limiting requests (429).",
+            Vec::new(),
+        )
+    };
+    update(
+        &mut s,
+        Msg::RetryAfter(30, Box::new(Msg::Changed(save, Err(g)))),
+    );
+    assert_eq!(s.browse.view, View::Rotate);
+    assert_eq!(s.rotate_retry_left_secs(), Some(30));
+    assert!(s.is_busy(), "ticks keep coming while it counts down");
+    update(&mut s, tick_at(23));
+    assert_eq!(s.rotate_retry_left_secs(), Some(12));
+    insta::assert_snapshot!(screen(&s));
+    update(&mut s, tick_at(40));
+    assert_eq!(s.rotate_retry_left_secs(), Some(0));
+    assert!(!s.is_busy());
+    assert!(screen(&s).contains("The wait is over"));
+}
+
 #[test]
 fn edit_sends_only_what_changed_and_a_taken_name_lands_under_name() {
     let mut s = browsing();

@@ -685,6 +685,25 @@ fn test_rate_limited_counts_down() {
 }
 
 #[test]
+fn review_kms_rate_limited_counts_down() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    update(&mut s, tick(2));
+    let g = Guidance {
+        trouble: Trouble::Server,
+        headline: "The KMS server is rate-limiting requests (429).".into(),
+        hint: Some("Try again in 30 s; nothing was lost.".into()),
+        fields: vec![],
+    };
+    update(
+        &mut s,
+        Msg::RetryAfter(30, Box::new(Msg::Created(id, Err(g)))),
+    );
+    update(&mut s, tick(20));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
 fn review_creating_counts_the_seconds() {
     let mut s = wizard();
     at_review(&mut s);

@@ -1036,6 +1036,57 @@ fn a_retry_after_counts_down_on_the_ticks_and_stops_the_ticks_at_zero() {
     assert_eq!(s.retry_left_secs(), None);
 }
 
+/// The KMS server's own 429 with a Retry-After, as the worker reads it: the words and the
+/// seconds it carries beside them.
+fn kms_rate_limited(secs: u64) -> (Guidance, u64) {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("retry-after", secs.to_string().parse().unwrap());
+    let captured = Captured {
+        status: 429,
+        headers,
+        body: br#"{"statusCode":429,"error":"Too Many Requests","message":"Rate limit exceeded"}"#
+            .to_vec(),
+    };
+    let err = KmsError::from_response(
+        "https://kms.example.com/api/v1/app-connections/teamcity",
+        &captured,
+    );
+    let teamcity = AppSpec::by_slug("teamcity").unwrap();
+    (
+        err.guidance(Some(teamcity)),
+        err.retry_after_secs().unwrap(),
+    )
+}
+
+#[test]
+fn a_kms_retry_after_on_create_counts_down_on_the_ticks_and_stops_the_ticks_at_zero() {
+    let mut s = wizard();
+    let id = at_review(&mut s);
+    update(&mut s, tick_at(10));
+    let (g, secs) = kms_rate_limited(30);
+    assert_eq!(secs, 30);
+    update(
+        &mut s,
+        Msg::RetryAfter(secs, Box::new(Msg::Created(id, Err(g)))),
+    );
+    assert_eq!(s.step, Step::Review);
+    assert!(s.create.error.is_some());
+    assert_eq!(s.create_retry_left_secs(), Some(30));
+    assert!(s.is_busy(), "ticks keep coming while it counts down");
+    update(&mut s, tick_at(25));
+    assert_eq!(s.create_retry_left_secs(), Some(15));
+    update(&mut s, tick_at(41));
+    assert_eq!(s.create_retry_left_secs(), Some(0));
+    assert!(!s.is_busy());
+    // Trying again starts afresh, and an error without a Retry-After does not count.
+    let Some(Effect::Create(again, ..)) = press(&mut s, KeyCode::Enter).into_iter().next() else {
+        panic!("Enter retries");
+    };
+    let (g, _) = kms_rate_limited(30);
+    update(&mut s, Msg::Created(again, Err(g)));
+    assert_eq!(s.create_retry_left_secs(), None);
+}
+
 #[test]
 fn f2_on_the_demo_form_shows_the_demo_values_and_any_key_closes_them() {
     let mut s = demo_wizard();

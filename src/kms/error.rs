@@ -96,6 +96,15 @@ pub fn transport_hint(failure: &TransportFailure, otherwise: &'static str) -> &'
 }
 
 impl KmsError {
+    /// The seconds the server's 429 asked to wait (its `Retry-After`), for a wait that counts
+    /// down; `None` for any other error.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            KmsError::Api(e) if e.status == 429 => e.retry_after_secs,
+            _ => None,
+        }
+    }
+
     /// Reads a non-2xx answer.
     pub fn from_response(url: &str, r: &Captured) -> KmsError {
         // A server may echo what it was sent (the token, a client or provider secret) in its

@@ -514,11 +514,13 @@ pub(super) fn create_finished(
     state: &mut State,
     id: RequestId,
     result: Result<AppConnection, Guidance>,
+    retry_after: Option<u64>,
 ) {
     if state.create.running != Some(id) {
         return;
     }
     state.create.running = None;
+    state.create.retry_ends = state.wait_ends(retry_after);
     match result {
         Ok(conn) => {
             state.record_change("Created", &conn);

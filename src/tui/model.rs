@@ -112,6 +112,8 @@ pub struct CreateState {
     /// The first tick after the request went out, on the clock of [`Now::elapsed`]: the
     /// seconds waited are counted from it (the key that started it carries no time).
     pub started: Option<std::time::Duration>,
+    /// When the KMS server's Retry-After on the error ends, on the clock of [`Now::elapsed`].
+    pub retry_ends: Option<std::time::Duration>,
 }
 
 /// Everything the screen shows.
@@ -229,14 +231,54 @@ impl State {
 
     /// Seconds left of the test's Retry-After, rounded up; `None` when there is none.
     pub fn retry_left_secs(&self) -> Option<u64> {
-        let left = self.test.retry_ends?.saturating_sub(self.now.elapsed);
+        self.secs_left(self.test.retry_ends)
+    }
+
+    /// Seconds left until `ends`, rounded up; `None` when there is no wait.
+    pub fn secs_left(&self, ends: Option<std::time::Duration>) -> Option<u64> {
+        let left = ends?.saturating_sub(self.now.elapsed);
         Some(left.as_secs() + u64::from(left.subsec_nanos() > 0))
+    }
+
+    /// When a Retry-After of `secs` that arrives now ends (the last tick was at most one tick
+    /// ago: ticks run while a request does).
+    pub(crate) fn wait_ends(&self, secs: Option<u64>) -> Option<std::time::Duration> {
+        secs.map(|s| self.now.elapsed + std::time::Duration::from_secs(s))
+    }
+
+    /// Seconds left of the KMS server's Retry-After on the create error; `None` without one.
+    pub fn create_retry_left_secs(&self) -> Option<u64> {
+        self.create
+            .error
+            .as_ref()
+            .and_then(|_| self.secs_left(self.create.retry_ends))
+    }
+
+    /// True while an error on screen counts a Retry-After down.
+    fn counting_down(&self) -> bool {
+        let counting = |left: Option<u64>| left.is_some_and(|s| s > 0);
+        counting(self.retry_left_secs()) && self.step == Step::Test
+            || counting(self.create_retry_left_secs()) && self.step == Step::Review
+            || self.step == Step::Browse
+                && (counting(self.rotate_retry_left_secs())
+                    || counting(self.edit_retry_left_secs()))
+    }
+
+    /// Seconds left of the KMS server's Retry-After on the rotation's error.
+    pub fn rotate_retry_left_secs(&self) -> Option<u64> {
+        let r = self.browse.rotate.as_ref()?;
+        r.error.as_ref().and_then(|_| self.secs_left(r.retry_ends))
+    }
+
+    /// Seconds left of the KMS server's Retry-After on the edit's error.
+    pub fn edit_retry_left_secs(&self) -> Option<u64> {
+        let e = self.browse.edit.as_ref()?;
+        e.error.as_ref().and_then(|_| self.secs_left(e.retry_ends))
     }
 
     /// True while a request runs or a Retry-After counts down: then the runtime sends ticks.
     pub fn is_busy(&self) -> bool {
-        self.retry_left_secs()
-            .is_some_and(|s| s > 0 && self.step == Step::Test)
+        self.counting_down()
             || self.browse.is_busy()
             || self.projects.loading.is_some()
             || self.test.running.is_some()

@@ -148,6 +148,10 @@ pub enum Msg {
     /// A rotation or an edit of details finished.
     Changed(RequestId, Result<AppConnection, Guidance>),
     Deleted(RequestId, Result<AppConnection, Guidance>),
+    /// A create, rotation or edit the KMS server refused with 429 and a Retry-After: the
+    /// seconds it named beside the result (`Created` or `Changed`), so the error counts them
+    /// down as the test step counts a provider's.
+    RetryAfter(u64, Box<Msg>),
     SignIn(SignInReply),
     /// Boxed: a sync row is large, and every key would carry its size.
     Sync(Box<SyncReply>),
@@ -186,6 +190,7 @@ impl std::fmt::Debug for Msg {
             }
             Msg::Changed(id, r) => write!(f, "Changed({id}, ok: {})", r.is_ok()),
             Msg::Deleted(id, r) => write!(f, "Deleted({id}, ok: {})", r.is_ok()),
+            Msg::RetryAfter(secs, m) => write!(f, "RetryAfter({secs}, {m:?})"),
             Msg::SignIn(r) => write!(f, "SignIn({r:?})"),
             Msg::BrowseSyncs(id, _, r) => write!(f, "BrowseSyncs({id}, {r:?})"),
             Msg::Sync(r) => write!(f, "Sync({r:?})"),

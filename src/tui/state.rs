@@ -43,7 +43,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             super::browse::actions::connections_arrived(state, id, result)
         }
         Msg::Changed(id, result) => {
-            super::browse::actions::changed(state, id, result);
+            super::browse::actions::changed(state, id, result, None);
             Vec::new()
         }
         Msg::Deleted(id, result) => {
@@ -51,7 +51,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Created(id, result) => {
-            super::flow::create_finished(state, id, result);
+            super::flow::create_finished(state, id, result, None);
+            Vec::new()
+        }
+        Msg::RetryAfter(secs, inner) => {
+            match *inner {
+                Msg::Created(id, result) => {
+                    super::flow::create_finished(state, id, result, Some(secs));
+                }
+                Msg::Changed(id, result) => {
+                    super::browse::actions::changed(state, id, result, Some(secs));
+                }
+                other => return update(state, other),
+            }
             Vec::new()
         }
         Msg::SignIn(reply) => super::signin::on_reply(state, reply),

@@ -141,6 +141,17 @@ enum SyncJob {
     Delete(Destination, String, bool),
 }
 
+/// The result as its message; a refusal whose Retry-After named seconds carries them beside it.
+fn waited<T>(
+    result: Result<T, (Guidance, Option<u64>)>,
+    msg: impl FnOnce(Result<T, Guidance>) -> Msg,
+) -> Msg {
+    match result {
+        Err((g, Some(secs))) => Msg::RetryAfter(secs, Box::new(msg(Err(g)))),
+        other => msg(other.map_err(|(g, _)| g)),
+    }
+}
+
 /// Unix seconds now: the clock lives here, and reaches `update` as part of a message.
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
@@ -215,11 +226,11 @@ impl Job {
             Job::Create(input, project) => {
                 let (input, project) = (&*input, project.as_deref());
                 let result = shared
-                    .with_client(Some(input.app), |c| async move {
+                    .with_client_waits(Some(input.app), |c| async move {
                         c.create_connection(input, project).await
                     })
                     .await;
-                Msg::Created(id, result)
+                waited(result, |r| Msg::Created(id, r))
             }
             Job::Connections(project) => {
                 let project = project.as_deref();
@@ -233,20 +244,20 @@ impl Job {
             Job::Rotate(conn_id, input) => {
                 let (conn_id, input) = (conn_id.as_str(), &*input);
                 let result = shared
-                    .with_client(Some(input.app), |c| async move {
+                    .with_client_waits(Some(input.app), |c| async move {
                         c.rotate_connection(conn_id, input).await
                     })
                     .await;
-                Msg::Changed(id, result)
+                waited(result, |r| Msg::Changed(id, r))
             }
             Job::Update(app, conn_id, changes) => {
                 let (conn_id, changes) = (conn_id.as_str(), &changes);
                 let result = shared
-                    .with_client(Some(app), |c| async move {
+                    .with_client_waits(Some(app), |c| async move {
                         c.update_connection(app, conn_id, changes).await
                     })
                     .await;
-                Msg::Changed(id, result)
+                waited(result, |r| Msg::Changed(id, r))
             }
             Job::Delete(app, conn_id) => {
                 let conn_id = conn_id.as_str();
@@ -389,16 +400,29 @@ impl Shared {
     where
         Fut: Future<Output = Result<T, crate::kms::KmsError>>,
     {
-        let (client, used) = self.client().await?;
+        self.with_client_waits(app, call).await.map_err(|(g, _)| g)
+    }
+
+    /// As [`Shared::with_client`], with the seconds a 429's Retry-After named beside the
+    /// words, so the screen can count them down.
+    async fn with_client_waits<T, Fut>(
+        &self,
+        app: Option<&'static crate::apps::AppSpec>,
+        call: impl Fn(KmsClient) -> Fut,
+    ) -> Result<T, (Guidance, Option<u64>)>
+    where
+        Fut: Future<Output = Result<T, crate::kms::KmsError>>,
+    {
+        let (client, used) = self.client().await.map_err(|g| (g, None))?;
         let err = match call(client).await {
             Ok(v) => return Ok(v),
             Err(e) => e,
         };
         let g = err.guidance(app);
         if g.trouble != Trouble::Auth || !self.refused(used).await {
-            return Err(g);
+            return Err((g, err.retry_after_secs()));
         }
-        let (client, used) = self.client().await?;
+        let (client, used) = self.client().await.map_err(|g| (g, None))?;
         match call(client).await {
             Ok(v) => Ok(v),
             Err(e) => {
@@ -406,7 +430,7 @@ impl Shared {
                 if g.trouble == Trouble::Auth {
                     self.refused(used).await;
                 }
-                Err(g)
+                Err((g, e.retry_after_secs()))
             }
         }
     }
@@ -433,5 +457,34 @@ impl Shared {
             slot.1 += 1;
         }
         can_log_in
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused() -> Guidance {
+        Guidance {
+            trouble: Trouble::Server,
+            headline: "The KMS server is rate-limiting requests (429).".into(),
+            hint: None,
+            fields: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_retry_after_travels_beside_the_refusal_and_nothing_else_is_wrapped() {
+        let msg = waited::<()>(Err((refused(), Some(30))), |r| {
+            Msg::Created(7, r.map(|()| unreachable!()))
+        });
+        assert!(
+            matches!(&msg, Msg::RetryAfter(30, inner) if matches!(**inner, Msg::Created(7, Err(_)))),
+            "{msg:?}"
+        );
+        let msg = waited::<()>(Err((refused(), None)), |r| {
+            Msg::Created(7, r.map(|()| unreachable!()))
+        });
+        assert!(matches!(msg, Msg::Created(7, Err(_))), "{msg:?}");
     }
 }

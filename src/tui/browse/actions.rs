@@ -131,6 +131,7 @@ pub fn open_rotate(state: &mut State) -> Vec<Effect> {
             error: None,
             input: None,
             return_to: View::List,
+            retry_ends: None,
         });
     }
     if let Some(r) = state.browse.rotate.as_mut()
@@ -270,6 +271,7 @@ pub fn open_edit(state: &mut State) -> Vec<Effect> {
             form,
             saving: None,
             error: None,
+            retry_ends: None,
         });
     }
     state.browse.view = View::Edit;
@@ -425,7 +427,14 @@ fn start_delete(state: &mut State) -> Vec<Effect> {
 }
 
 /// A rotation or an edit came back.
-pub fn changed(state: &mut State, id: RequestId, result: Result<AppConnection, Guidance>) {
+/// `retry_after`: the seconds a 429 asked to wait, counted down under the error.
+pub fn changed(
+    state: &mut State,
+    id: RequestId,
+    result: Result<AppConnection, Guidance>,
+    retry_after: Option<u64>,
+) {
+    let retry_ends = state.wait_ends(retry_after);
     let b = &mut state.browse;
     if b.rotate.as_ref().is_some_and(|r| r.saving == Some(id)) {
         match result {
@@ -455,6 +464,7 @@ pub fn changed(state: &mut State, id: RequestId, result: Result<AppConnection, G
                         r.outcome = None;
                     }
                     r.error = Some(g);
+                    r.retry_ends = retry_ends;
                 }
             }
         }
@@ -489,6 +499,7 @@ pub fn changed(state: &mut State, id: RequestId, result: Result<AppConnection, G
                     }
                 }
                 e.error = Some(g);
+                e.retry_ends = retry_ends;
             }
         }
     }

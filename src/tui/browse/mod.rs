@@ -149,6 +149,8 @@ pub struct RotateState {
     pub input: Option<crate::apps::ConnectionInput>,
     /// Where rotate was started (the list or the details): Esc goes back there.
     pub return_to: View,
+    /// When the KMS server's Retry-After on the error ends (on the clock of `Now::elapsed`).
+    pub retry_ends: Option<std::time::Duration>,
 }
 
 /// Editing one connection's name and description.
@@ -158,6 +160,8 @@ pub struct EditState {
     pub form: Form,
     pub saving: Option<RequestId>,
     pub error: Option<Guidance>,
+    /// When the KMS server's Retry-After on the error ends (on the clock of `Now::elapsed`).
+    pub retry_ends: Option<std::time::Duration>,
 }
 
 /// Deleting one connection: the user types its name to confirm.

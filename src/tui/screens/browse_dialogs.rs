@@ -48,7 +48,8 @@ pub fn rotate(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             ..area
         };
         if let Some(g) = &r.error {
-            frame.render_widget(Paragraph::new(guidance(g, theme, area.width)), below);
+            let left = state.rotate_retry_left_secs();
+            frame.render_widget(Paragraph::new(guidance(g, left, theme, area.width)), below);
         }
         return;
     }
@@ -78,7 +79,12 @@ pub fn rotate(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.extend(super::test::server_line(o, theme, area.width));
         lines.extend(super::test::checklist(&r.checks, theme, area.width));
         if let Some(g) = &r.error {
-            lines.extend(guidance(g, theme, area.width));
+            lines.extend(guidance(
+                g,
+                state.rotate_retry_left_secs(),
+                theme,
+                area.width,
+            ));
         }
         lines.push(Line::default());
         lines.push(Line::from(if o.ok {
@@ -114,7 +120,7 @@ pub fn edit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let lines = if e.saving.is_some() {
         vec![Line::from(format!("{} Saving…", spinner(state)))]
     } else if let Some(g) = &e.error {
-        guidance(g, theme, area.width)
+        guidance(g, state.edit_retry_left_secs(), theme, area.width)
     } else {
         Vec::new()
     };
@@ -152,7 +158,7 @@ pub fn delete(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if d.running.is_some() {
         lines.push(Line::from(format!("{} Deleting…", spinner(state))));
     } else if let Some(g) = &d.error {
-        lines.extend(guidance(g, theme, area.width));
+        lines.extend(guidance(g, None, theme, area.width));
     }
     // Long names wrap rather than hide the end of the instruction.
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
@@ -194,10 +200,11 @@ pub fn result(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn guidance(g: &Guidance, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+/// `left`: the seconds left of the server's Retry-After, if it named one.
+fn guidance(g: &Guidance, left: Option<u64>, theme: &Theme, width: u16) -> Vec<Line<'static>> {
     let mut lines = wrapped("✗ ", &g.headline, theme.error(), width);
-    if let Some(h) = &g.hint {
-        lines.extend(wrapped("  ", h, Style::new(), width));
+    if let Some(h) = super::waiting_hint(g.hint.as_deref(), left) {
+        lines.extend(wrapped("  ", &h, Style::new(), width));
     }
     lines
 }

@@ -73,6 +73,18 @@ pub fn spinner(state: &State) -> &'static str {
 
 /// A message wrapped to `width` with a hanging indent under its first characters, e.g.
 /// `✗ ` or two spaces.
+/// The hint of a KMS refusal with its Retry-After counted down from the ticks, instead of the
+/// seconds the server first named; `left`: seconds left, `None` when there is no wait.
+pub fn waiting_hint(hint: Option<&str>, left: Option<u64>) -> Option<String> {
+    match left {
+        Some(0) => Some("The wait is over: try again now; nothing was lost.".into()),
+        Some(n) => Some(format!(
+            "Try again in {n} s (the KMS server's Retry-After); nothing was lost."
+        )),
+        None => hint.map(str::to_owned),
+    }
+}
+
 pub fn wrapped(prefix: &str, text: &str, style: Style, width: u16) -> Vec<Line<'static>> {
     super::markdown::wrap(
         Span::styled(prefix.to_owned(), style),

@@ -113,8 +113,9 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         ));
     } else if let Some(g) = &state.create.error {
         lines.extend(wrapped("✗ ", &g.headline, theme.error(), area.width));
-        if let Some(h) = &g.hint {
-            lines.extend(wrapped("  ", h, Style::new(), area.width));
+        let hint = super::waiting_hint(g.hint.as_deref(), state.create_retry_left_secs());
+        if let Some(h) = hint {
+            lines.extend(wrapped("  ", &h, Style::new(), area.width));
         }
         lines.push(Line::from("Press Enter to try again, or e to edit."));
     } else {
