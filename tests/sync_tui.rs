@@ -791,8 +791,79 @@ fn s_in_the_browser_opens_the_flow_for_the_selected_connection_and_esc_returns()
     assert!(matches!(sync_req(&effects), SyncRequest::Environments(..)));
     assert_eq!(s.step, Step::Sync(SyncStep::Source));
     assert_eq!(s.sync.as_ref().unwrap().target.name, "nf-prod");
-    press(&mut s, KeyCode::Esc);
+    let effects = press(&mut s, KeyCode::Esc);
     assert_eq!(s.step, Step::Browse);
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::LoadSyncs(..))),
+        "nothing created: nothing read again {effects:?}"
+    );
+}
+
+/// The review with the browser's lists read earlier in the session (for the scope).
+fn at_review_having_browsed() -> State {
+    let mut s = at_review();
+    s.browse.set_rows(vec![conn("teamcity", "ci-teamcity")]);
+    s.browse.loaded = true;
+    s.browse.scope = s.scope.clone();
+    s
+}
+
+/// The one sync list request among `effects`, for the project.
+fn reads_the_syncs_again(effects: &[Effect]) {
+    assert!(
+        matches!(
+            effects,
+            [Effect::LoadSyncs(_, Some(p))] if p == "7ffbb072-2575-495a-b5b0-127f88caef78"
+        ),
+        "the project's syncs are read again: {effects:?}"
+    );
+}
+
+#[test]
+fn a_sync_created_from_done_is_counted_when_the_browser_shows_again() {
+    let mut s = at_review_having_browsed();
+    created(&mut s);
+    press(&mut s, KeyCode::Esc); // stop watching
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Done);
+    // Done's `b` reads the list afresh (the new connection is on it), then its syncs.
+    let list = match press(&mut s, KeyCode::Char('b')).as_slice() {
+        [Effect::LoadConnections(id, _)] => *id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(s.step, Step::Browse);
+    let rows = vec![conn("teamcity", "ci-teamcity")];
+    reads_the_syncs_again(&update(&mut s, Msg::Connections(list, Ok(rows.into()))));
+    // Once read again, nothing is stale.
+    assert!(!s.browse.syncs.stale);
+}
+
+#[test]
+fn a_sync_created_from_the_browser_is_counted_when_the_flow_returns_to_it() {
+    let mut s = at_review_having_browsed();
+    s.sync.as_mut().unwrap().from_browse = true;
+    created(&mut s);
+    press(&mut s, KeyCode::Esc); // stop watching
+    reads_the_syncs_again(&press(&mut s, KeyCode::Enter));
+    assert_eq!(s.step, Step::Browse);
+}
+
+#[test]
+fn a_failed_sync_create_reads_nothing_again() {
+    let mut s = at_review_having_browsed();
+    s.sync.as_mut().unwrap().from_browse = true;
+    let id = match sync_req(&press(&mut s, KeyCode::Enter)) {
+        SyncRequest::Create(id, ..) => *id,
+        other => panic!("{other:?}"),
+    };
+    let g = kms_connect::kms::Guidance {
+        trouble: kms_connect::kms::error::Trouble::Input,
+        headline: "A Secret Sync with this name already exists.".into(),
+        hint: None,
+        fields: Vec::new(),
+    };
+    reply(&mut s, SyncReply::Created(id, Err(g)));
+    assert!(!s.browse.syncs.stale);
 }
 
 // ---------------------------------------------------------------------------------------------

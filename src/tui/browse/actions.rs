@@ -27,7 +27,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     }
     state.step = Step::Browse;
     if state.browse.loaded && state.browse.scope == state.scope {
-        return Vec::new();
+        return super::syncs::refresh_if_stale(state);
     }
     load(state)
 }

@@ -56,6 +56,9 @@ pub struct BrowseSyncs {
     /// The last run or refresh error of a sync, shown under it.
     pub problems: HashMap<String, String>,
     pub delete: Option<SyncDeleteState>,
+    /// A sync was created (or deleted) outside the browser, in the sync flow, since the list
+    /// was read: the SYNCS column and the details are read again when the browser shows.
+    pub stale: bool,
 }
 
 impl BrowseSyncs {
@@ -224,6 +227,7 @@ pub fn load(state: &mut State) -> Vec<Effect> {
     let s = &mut state.browse.syncs;
     s.loading = Some(id);
     s.error = None;
+    s.stale = false;
     let project = state
         .scope
         .as_ref()
@@ -231,6 +235,17 @@ pub fn load(state: &mut State) -> Vec<Effect> {
         .map(str::to_owned);
     effects.push(Effect::LoadSyncs(id, project));
     effects
+}
+
+/// The browser is shown again: reads the syncs again if the sync flow changed them since,
+/// so the counts do not wait for `r`. A list not read yet, or being read, is left alone.
+pub fn refresh_if_stale(state: &mut State) -> Vec<Effect> {
+    let b = &state.browse;
+    if b.syncs.stale && b.loaded && b.loading.is_none() && b.scope == state.scope {
+        load(state)
+    } else {
+        Vec::new()
+    }
 }
 
 /// An answer from the worker.

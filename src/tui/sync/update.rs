@@ -109,6 +109,10 @@ fn leave(state: &mut State) -> Vec<Effect> {
         .collect();
     if from_browse || state.created.is_none() {
         state.step = Step::Browse;
+        return cancel
+            .into_iter()
+            .chain(crate::tui::browse::syncs::refresh_if_stale(state))
+            .collect();
     } else {
         state.step = Step::Done;
     }
@@ -836,6 +840,8 @@ pub fn on_reply(state: &mut State, reply: SyncReply) -> Vec<Effect> {
             }
             match result {
                 Ok(sync) => {
+                    // The browser's counts no longer hold: read again when it shows.
+                    state.browse.syncs.stale = true;
                     state.changes.push(format!(
                         "Created {} Secret Sync {} (ID {})",
                         f.dest.name(),
