@@ -173,11 +173,11 @@ pub fn delete(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         )),
         Line::default(),
     ];
-    let matches = d.typed.trim() == d.name;
+    let matches = d.typed.matches(&d.name);
     let typed_style = if matches { theme.ok() } else { Style::new() };
     lines.push(Line::from(vec![
         Span::styled("  Name: ", theme.dim()),
-        Span::styled(clean_line(&d.typed), typed_style),
+        Span::styled(clean_line(d.typed.as_str()), typed_style),
         Span::styled(" ", theme.selected()),
     ]));
     lines.push(Line::default());
