@@ -544,7 +544,7 @@ fn delete_asks_for_the_new_name_after_a_rename() {
     press(&mut s, KeyCode::Char('d'));
     let d = s.browse.delete.as_ref().unwrap();
     assert_eq!(d.name, "bitbucket-pipelines-2");
-    assert_eq!(d.typed, "");
+    assert_eq!(d.typed.as_str(), "");
     assert!(screen(&s).contains("bitbucket-pipelines-2"));
     type_text(&mut s, "bitbucket-pipelines");
     assert!(
@@ -1131,11 +1131,11 @@ fn the_delete_name_edits_like_a_shell_line() {
     update(&mut s, chord('w', M::CONTROL));
     update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Backspace, M::NONE)));
     assert_eq!(
-        s.browse.delete.as_ref().unwrap().typed,
+        s.browse.delete.as_ref().unwrap().typed.as_str(),
         "bitbucket-pipelines"
     );
     update(&mut s, chord('u', M::CONTROL));
-    assert_eq!(s.browse.delete.as_ref().unwrap().typed, "");
+    assert_eq!(s.browse.delete.as_ref().unwrap().typed.as_str(), "");
     update(&mut s, chord('z', M::CONTROL));
     assert!(matches!(
         press(&mut s, KeyCode::Enter).as_slice(),

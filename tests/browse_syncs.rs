@@ -7,7 +7,7 @@ mod common;
 
 use common::hostile::{ATTACKS, assert_clean, hostile_text};
 use common::*;
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kms_connect::apps::sync_spec::Destination;
 use kms_connect::kms::error::Trouble;
 use kms_connect::kms::sync_lists::SyncList;
@@ -535,4 +535,36 @@ fn hostile_sync_names_messages_and_destinations_come_out_clean() {
     assert_eq!(s.browse.view, View::Delete);
     let dialog = screen(&s);
     assert!(dialog.contains("1 Secret Sync uses it"), "{dialog}");
+}
+
+#[test]
+fn the_sync_delete_name_edits_like_a_shell_line() {
+    let mut s = browsing_with(syncs());
+    select(&mut s, "bitbucket-pipelines");
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('x'));
+    type_text(&mut s, "api-pipelines oops");
+    let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    // Ctrl-W takes the last word (not a letter w), Backspace the space before it.
+    update(&mut s, ctrl('w'));
+    press(&mut s, KeyCode::Backspace);
+    let typed = |s: &kms_connect::tui::State| {
+        s.browse
+            .syncs
+            .delete
+            .as_ref()
+            .unwrap()
+            .typed
+            .as_str()
+            .to_owned()
+    };
+    assert_eq!(typed(&s), "api-pipelines");
+    update(&mut s, ctrl('a'));
+    press(&mut s, KeyCode::Char('x'));
+    assert_eq!(typed(&s), "xapi-pipelines", "Ctrl-A moved to the start");
+    update(&mut s, ctrl('z'));
+    assert_eq!(typed(&s), "api-pipelines", "Ctrl-Z undid the x");
+    // A pasted name goes in at the cursor, as typed text does.
+    update(&mut s, Msg::Paste("!".into()));
+    assert!(typed(&s).contains('!'));
 }

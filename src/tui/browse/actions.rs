@@ -353,7 +353,6 @@ pub fn open_delete(state: &mut State) -> Vec<Effect> {
         Some(d) if d.conn_id == id => {
             if d.name != name {
                 d.typed.clear();
-                d.typed_text.clear();
             }
             d.name = name;
             d.used_by = used_by;
@@ -362,8 +361,7 @@ pub fn open_delete(state: &mut State) -> Vec<Effect> {
             state.browse.delete = Some(DeleteState {
                 conn_id: id,
                 name,
-                typed: String::new(),
-                typed_text: Default::default(),
+                typed: Default::default(),
                 running: None,
                 error: None,
                 used_by,
@@ -389,20 +387,9 @@ pub fn delete_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match key.code {
         KeyCode::Esc => state.browse.view = View::Details,
-        KeyCode::Enter if d.typed.trim() == d.name => return start_delete(state),
-        KeyCode::Enter => {
-            let name = crate::sanitize::clean_short(&d.name, 40);
-            state.notice = Some(if d.typed.trim().is_empty() {
-                format!("Type the connection's name ({name}) to delete it.")
-            } else {
-                format!("The name does not match: type {name} exactly to delete it.")
-            });
-        }
-        _ => {
-            if d.typed_text.input(key) {
-                d.typed = d.typed_text.text();
-            }
-        }
+        KeyCode::Enter if d.typed.matches(&d.name) => return start_delete(state),
+        KeyCode::Enter => state.notice = Some(d.typed.refusal("connection's", &d.name)),
+        _ => d.typed.input(key),
     }
     Vec::new()
 }

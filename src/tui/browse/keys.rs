@@ -53,13 +53,12 @@ pub fn on_paste(state: &mut State, text: &str) {
         }
         View::Delete if focus => {
             if let Some(d) = b.delete.as_mut() {
-                d.typed_text.insert(&clean);
-                d.typed = d.typed_text.text();
+                d.typed.paste(&clean);
             }
         }
         View::DeleteSync if focus => {
             if let Some(d) = b.syncs.delete.as_mut() {
-                d.typed.push_str(&clean);
+                d.typed.paste(&clean);
             }
         }
         _ => {}

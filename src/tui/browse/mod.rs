@@ -6,6 +6,7 @@ pub mod actions;
 pub mod hints;
 pub mod keys;
 pub mod syncs;
+pub mod typed_name;
 
 use crate::apps::{AppSpec, CATALOG, TestOutcome};
 use crate::kms::{AppConnection, Guidance, Project};
@@ -169,9 +170,7 @@ pub struct EditState {
 pub struct DeleteState {
     pub conn_id: String,
     pub name: String,
-    pub typed: String,
-    /// The name as it is edited (cursor, undo, the shell keys); `typed` follows its text.
-    pub typed_text: crate::tui::line_text::LineText,
+    pub typed: typed_name::TypedName,
     pub running: Option<RequestId>,
     pub error: Option<Guidance>,
     /// The Secret Syncs known to use it: the server refuses to delete it while any exist.

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 use super::View;
 use crate::apps::sync_spec::Destination;
@@ -29,7 +29,7 @@ pub struct SyncDeleteState {
     pub name: String,
     /// The destination in words, for the question.
     pub target: String,
-    pub typed: String,
+    pub typed: super::typed_name::TypedName,
     /// `removeSecrets`: also delete the secrets this sync wrote at the destination.
     pub remove_secrets: bool,
     pub running: Option<RequestId>,
@@ -438,7 +438,7 @@ fn open_delete(state: &mut State) {
             dest,
             name: sync.name.clone(),
             target: format!("{} {}", dest.name(), sync.destination_label()),
-            typed: String::new(),
+            typed: Default::default(),
             remove_secrets: false,
             running: None,
             error: None,
@@ -464,10 +464,7 @@ pub fn delete_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Esc => state.browse.view = View::Details,
         // The one choice besides the name: a key that cannot be part of a name.
         KeyCode::Tab | KeyCode::BackTab => d.remove_secrets = !d.remove_secrets,
-        KeyCode::Backspace => {
-            d.typed.pop();
-        }
-        KeyCode::Enter if d.typed.trim() == d.name => {
+        KeyCode::Enter if d.typed.matches(&d.name) => {
             let id = fresh_id(state);
             let Some(d) = state.browse.syncs.delete.as_mut() else {
                 return Vec::new();
@@ -481,16 +478,8 @@ pub fn delete_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 d.remove_secrets,
             )];
         }
-        KeyCode::Enter => {
-            let name = clean_short(&d.name, 40);
-            state.notice = Some(if d.typed.trim().is_empty() {
-                format!("Type the sync's name ({name}) to delete it.")
-            } else {
-                format!("The name does not match: type {name} exactly to delete it.")
-            });
-        }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => d.typed.push(c),
-        _ => {}
+        KeyCode::Enter => state.notice = Some(d.typed.refusal("sync's", &d.name)),
+        _ => d.typed.input(key),
     }
     Vec::new()
 }

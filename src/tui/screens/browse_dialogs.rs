@@ -141,27 +141,45 @@ pub fn delete(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Line::from("This cannot be undone. Secret Syncs that use it must be removed first."),
     ];
     lines.extend(super::browse_syncs::used_by(&d.used_by, theme, area.width));
-    lines.extend([
-        Line::from(format!(
-            "Type its name ({name}) and press Enter to delete it."
-        )),
-        Line::default(),
-    ]);
-    let matches = d.typed.trim() == d.name;
-    let typed_style = if matches { theme.ok() } else { Style::new() };
-    lines.push(Line::from(vec![
-        Span::styled("  Name: ", theme.dim()),
-        Span::styled(clean_line(&d.typed), typed_style),
-        Span::styled(" ", theme.selected()),
-    ]));
-    lines.push(Line::default());
-    if d.running.is_some() {
-        lines.push(Line::from(format!("{} Deleting…", spinner(state))));
-    } else if let Some(g) = &d.error {
+    lines.extend(typed_name(state, theme, &d.name, &d.typed, d.running));
+    if let (None, Some(g)) = (d.running, &d.error) {
         lines.extend(guidance(g, None, theme, area.width));
     }
     // Long names wrap rather than hide the end of the instruction.
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// The end of a delete dialog: what to type, the name as typed (green once it matches), and
+/// the progress while the delete runs.
+pub(super) fn typed_name<'a>(
+    state: &State,
+    theme: &Theme,
+    name: &str,
+    typed: &crate::tui::browse::typed_name::TypedName,
+    running: Option<crate::tui::msg::RequestId>,
+) -> Vec<Line<'a>> {
+    let typed_style = if typed.matches(name) {
+        theme.ok()
+    } else {
+        Style::new()
+    };
+    let mut lines = vec![
+        Line::from(format!(
+            "Type its name ({}) and press Enter to delete it.",
+            clean_line(name)
+        )),
+        Line::default(),
+        Line::from(vec![
+            Span::styled("  Name: ", theme.dim()),
+            Span::styled(clean_line(typed.as_str()), typed_style),
+            Span::styled(" ", theme.selected()),
+        ]),
+        Line::default(),
+    ];
+    if running.is_some() {
+        lines.push(Line::from(format!("{} Deleting…", spinner(state))));
+    }
+    lines
 }
 
 pub fn result(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -168,22 +168,11 @@ pub fn delete(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Line::from(Span::styled(format!("      {effect}"), theme.dim())),
         Line::default(),
         Line::from("This cannot be undone."),
-        Line::from(format!(
-            "Type its name ({name}) and press Enter to delete it."
-        )),
-        Line::default(),
     ];
-    let matches = d.typed.trim() == d.name;
-    let typed_style = if matches { theme.ok() } else { Style::new() };
-    lines.push(Line::from(vec![
-        Span::styled("  Name: ", theme.dim()),
-        Span::styled(clean_line(&d.typed), typed_style),
-        Span::styled(" ", theme.selected()),
-    ]));
-    lines.push(Line::default());
-    if d.running.is_some() {
-        lines.push(Line::from(format!("{} Deleting…", spinner(state))));
-    } else if let Some(g) = &d.error {
+    lines.extend(super::browse_dialogs::typed_name(
+        state, theme, &d.name, &d.typed, d.running,
+    ));
+    if let (None, Some(g)) = (d.running, &d.error) {
         lines.extend(wrapped("✗ ", &g.headline, theme.error(), area.width));
         if let Some(h) = &g.hint {
             lines.extend(wrapped("  ", h, Style::new(), area.width));
