@@ -471,6 +471,28 @@ fn browse_details_with_syncs() {
 }
 
 #[test]
+fn at_80_columns_the_details_of_a_connection_with_syncs_keep_esc_in_the_footer() {
+    let mut s = browsing_with(syncs());
+    select(&mut s, "build-server");
+    press(&mut s, KeyCode::Enter);
+    let text = screen(&s);
+    let footer = text.lines().last().unwrap();
+    for key in ["Esc back", "Tab sync", "r run", "x del sync", "? help"] {
+        assert!(footer.contains(key), "{key:?} missing from {footer}");
+    }
+    // Copying the ID moved to the help, and still works.
+    let help = kms_connect::tui::keys::hints(&s);
+    assert!(
+        help.iter().any(|h| h.key == "y" && !h.in_footer),
+        "{help:?}"
+    );
+    assert!(matches!(
+        press(&mut s, KeyCode::Char('y')).as_slice(),
+        [Effect::Copy(_)]
+    ));
+}
+
+#[test]
 fn browse_delete_sync() {
     let mut s = browsing_with(syncs());
     select(&mut s, "bitbucket-pipelines");

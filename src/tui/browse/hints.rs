@@ -65,10 +65,17 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             let syncs = b.selected_row().map_or(0, |r| b.syncs.of(&r.conn.id).len());
             if syncs > 0 {
                 v.extend([hint("Tab", "sync"), hint("r", "run"), hint("x", "del sync")]);
+                // At 80 columns the sync keys leave room for Esc or for y, not both: the way
+                // back stays, copying the ID moves to the help (the list's footer has it).
+                v.extend(acts.map(|h| match h.key {
+                    "y" => crate::tui::hint::help_only(h.key, h.action),
+                    _ => h,
+                }));
+            } else {
+                v.extend(acts);
             }
-            v.extend(acts);
             v.push(crate::tui::hint::help_only("S", "set up a Secret Sync"));
-            v.push(hint("Esc", "back to the list"));
+            v.push(hint("Esc", "back"));
             v.push(crate::tui::hint::help_only("←/h", "back to the list"));
             v.push(crate::tui::hint::help_only(
                 "↑↓/jk",
