@@ -574,3 +574,83 @@ fn deleting_a_connection_in_use_names_its_syncs_and_sends_nothing() {
     let del = h.run(&["delete", "northflank", "ci-nf", "--yes"], None);
     assert_eq!(del.status.code(), Some(0), "{}", stderr(&del));
 }
+
+/// The README's `--demo` sync lines, backslash continuations joined.
+fn readme_demo_lines() -> Vec<String> {
+    let readme = include_str!("../README.md");
+    let joined = readme.replace("\\\n", " ");
+    joined
+        .lines()
+        .filter(|l| l.contains("kms-connect --demo sync "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_readmes_demo_sync_examples_run_as_pasted() {
+    let lines = readme_demo_lines();
+    for app in ["teamcity", "octopus-deploy", "bitbucket"] {
+        for cmd in ["destinations", "create"] {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.contains(&format!("sync {cmd} {app} "))),
+                "no README demo line for sync {cmd} {app}"
+            );
+        }
+    }
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for line in lines {
+        let home = tempfile::tempdir().unwrap();
+        let out = Command::new("sh")
+            .args(["-c", &line])
+            .env_clear()
+            .env("PATH", &path)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{line}\n{}", stderr(&out));
+    }
+}
+
+#[test]
+fn create_check_looks_up_the_connection_before_the_provider() {
+    let h = Harness::new();
+    let out = h.run(
+        &[
+            "sync",
+            "create",
+            "teamcity",
+            "--connection",
+            "nope",
+            "--name",
+            "x",
+            "--environment",
+            "prod",
+            "--dest",
+            "project=Backend",
+            "--initial",
+            "overwrite-destination",
+            "--check",
+            "--instance-url",
+            &h.sb.teamcity_url,
+            "--secret-env",
+            "PROVIDER_SECRET",
+        ],
+        Some(demo::TEAMCITY_TOKEN),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nope"), "{}", stderr(&out));
+    // No destination check ran: its lines start with a mark.
+    assert!(
+        !stderr(&out).contains("✓") && !stderr(&out).contains("✗ Reads"),
+        "{}",
+        stderr(&out)
+    );
+}

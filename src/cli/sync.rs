@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use super::credential::{app_for, target_value, validated};
+use super::credential::{app_for, target_or_demo, validated};
 use super::session::{self, Kms};
 use super::{CliResult, EXIT_RUNTIME, EXIT_TEST_FAILED, Failure};
 use crate::apps::destinations::{self, Node};
@@ -195,8 +195,13 @@ fn project(ctx: &Context) -> Result<String, Failure> {
         .ok_or_else(|| Failure::input("Give the project with --project or KMS_PROJECT_ID."))
 }
 
-/// The credential as a validated connection input (never from argv).
-fn provider_input(dest: Destination, cred: &ProviderCred) -> Result<ConnectionInput, Failure> {
+/// The credential as a validated connection input (never from argv); in `--demo` the instance
+/// URL or email defaults to the sandbox's, as for `test` and `create`.
+fn provider_input(
+    dest: Destination,
+    cred: &ProviderCred,
+    ctx: &Context,
+) -> Result<ConnectionInput, Failure> {
     let app = app_for(dest.slug())?;
     let args = super::credential::CredentialArgs {
         app: dest.slug().into(),
@@ -211,7 +216,7 @@ fn provider_input(dest: Destination, cred: &ProviderCred) -> Result<ConnectionIn
         ca_cert: None,
     };
     let secret = args.secret(app)?;
-    let target = target_value(&args, app)?;
+    let target = target_or_demo(&args, app, ctx)?;
     validated(
         app,
         &RawInput {
@@ -230,7 +235,7 @@ fn http_for(ctx: &Context, input: &ConnectionInput) -> Result<reqwest::Client, F
 
 async fn list_destinations(a: DestArgs, ctx: &Context) -> CliResult {
     let dest = dest_for(&a.app)?;
-    let input = provider_input(dest, &a.cred)?;
+    let input = provider_input(dest, &a.cred, ctx)?;
     let http = http_for(ctx, &input)?;
     let tree = destinations::list(&http, &input, &ctx.reach.providers)
         .await
@@ -308,8 +313,21 @@ async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
     {
         eprintln!("⚠ {w}");
     }
+    // The connection first: checking a destination is of no use when it does not exist.
+    let mut kms = signed_in(ctx).await?;
+    let app = dest.app();
+    let which = ConnectionRef::parse(&a.connection);
+    let p = project_id.clone();
+    let conn = kms
+        .call(|c| {
+            let (which, p) = (which.clone(), p.clone());
+            async move { c.get_connection(app, &which, Some(&p)).await }
+        })
+        .await
+        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
+    draft.connection_id = conn.id.clone();
     if a.check {
-        let input = provider_input(dest, &a.cred)?;
+        let input = provider_input(dest, &a.cred, ctx)?;
         let http = http_for(ctx, &input)?;
         let checked = destinations::check(
             &http,
@@ -344,18 +362,6 @@ async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
         "{}",
         dest.first_sync_effect(draft.key_schema.as_deref(), draft.keep_destination_secrets)
     );
-    let mut kms = signed_in(ctx).await?;
-    let app = dest.app();
-    let which = ConnectionRef::parse(&a.connection);
-    let p = project_id.clone();
-    let conn = kms
-        .call(|c| {
-            let (which, p) = (which.clone(), p.clone());
-            async move { c.get_connection(app, &which, Some(&p)).await }
-        })
-        .await
-        .map_err(|e| Failure::from_kms(&e, Some(app)))?;
-    draft.connection_id = conn.id.clone();
     let body = draft.body().map_err(issues)?;
     let sync = kms
         .call(|c| {
