@@ -341,6 +341,8 @@ fn tab_chooses_a_sync_r_runs_it_and_it_is_read_again_until_it_ends() {
     };
     assert!(update(&mut s, one(second, status("succeeded"))).is_empty());
     assert_eq!(s.browse.syncs.cell(TC), "✓ 2");
+    // The outcome replaces "Running … now…".
+    assert_eq!(s.notice.as_deref(), Some("✓ backend-staging succeeded."));
     assert!(s.browse.syncs.watching.is_empty());
 }
 
@@ -393,16 +395,77 @@ fn deleting_a_sync_needs_its_name_and_may_remove_the_synced_secrets() {
         other => panic!("{other:?}"),
     };
     let answer = sync(with(target.raw.clone(), "removeStatus", json!("pending")));
-    update(
+    let follow = update(
         &mut s,
-        Msg::BrowseSyncs(del, NOW, Box::new(BrowseSyncReply::Deleted(Ok(answer)))),
+        Msg::BrowseSyncs(
+            del,
+            NOW,
+            Box::new(BrowseSyncReply::Deleted(Ok(answer.clone()))),
+        ),
     );
     assert_eq!(s.browse.view, View::Details);
     assert_eq!(
         s.notice.as_deref(),
-        Some("Removing the synced secrets at the destination, then deleting api-pipelines.")
+        Some("Removing the synced secrets of api-pipelines…")
     );
     assert_eq!(s.browse.syncs.cell(BB), "—");
+    // The server deletes the row once the secrets are removed: it is read until it is gone.
+    let first = match follow.as_slice() {
+        [Effect::RefreshSync(id, Destination::Bitbucket, sync_id, 0)] => {
+            assert_eq!(sync_id, &target.id);
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    let second = match update(&mut s, one(first, answer)).as_slice() {
+        [Effect::RefreshSync(id, Destination::Bitbucket, _, 1)] => *id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        s.browse.syncs.cell(BB),
+        "—",
+        "a refresh does not bring it back"
+    );
+    let gone = guidance(&format!(
+        "The KMS server answered 404: Could not find Bitbucket Sync with ID \"{}\".",
+        target.id
+    ));
+    let effects = update(
+        &mut s,
+        Msg::BrowseSyncs(second, NOW, Box::new(BrowseSyncReply::One(Err(gone)))),
+    );
+    assert!(effects.is_empty());
+    assert_eq!(s.notice.as_deref(), Some("Deleted the sync api-pipelines."));
+    assert!(
+        s.changes
+            .iter()
+            .any(|c| c.starts_with("Deleted Secret Sync api-pipelines (ID ")),
+        "{:?}",
+        s.changes
+    );
+    assert!(screen(&s).contains("Deleted the sync api-pipelines."));
+}
+
+#[test]
+fn a_sync_deleted_at_once_is_in_the_summary() {
+    let mut s = browsing_with(syncs());
+    select(&mut s, "bitbucket-pipelines");
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('x'));
+    type_text(&mut s, "api-pipelines");
+    let del = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::DeleteSync(id, _, _, false)] => *id,
+        other => panic!("{other:?}"),
+    };
+    let target = syncs()[2].clone();
+    let effects = update(
+        &mut s,
+        Msg::BrowseSyncs(del, NOW, Box::new(BrowseSyncReply::Deleted(Ok(target)))),
+    );
+    assert!(effects.is_empty());
+    assert_eq!(s.notice.as_deref(), Some("Deleted the sync api-pipelines."));
+    assert_eq!(s.changes.len(), 1, "{:?}", s.changes);
+    assert!(s.changes[0].starts_with("Deleted Secret Sync api-pipelines"));
 }
 
 #[test]
@@ -589,4 +652,23 @@ fn the_sync_delete_name_edits_like_a_shell_line() {
     // A pasted name goes in at the cursor, as typed text does.
     update(&mut s, Msg::Paste("!".into()));
     assert!(typed(&s).contains('!'));
+}
+
+#[test]
+fn a_failed_run_replaces_the_running_line_with_the_failure() {
+    let mut s = browsing_with(syncs());
+    select(&mut s, "build-server");
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    let failed = syncs()[1].clone();
+    let run = match press(&mut s, KeyCode::Char('r')).as_slice() {
+        [Effect::RunSync(id, _, _)] => *id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(s.notice.as_deref(), Some("Running backend-staging now…"));
+    assert!(update(&mut s, one(run, failed)).is_empty());
+    let notice = s.notice.clone().unwrap();
+    assert!(notice.starts_with("✗ backend-staging failed: "), "{notice}");
+    assert!(!screen(&s).contains("Running backend-staging"));
 }

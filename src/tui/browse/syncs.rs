@@ -13,7 +13,7 @@ use crate::apps::sync_spec::Destination;
 use crate::kms::Guidance;
 use crate::kms::sync_lists::SyncList;
 use crate::kms::syncs::{Health, SecretSync};
-use crate::sanitize::clean_short;
+use crate::sanitize::{clean_line, clean_short};
 use crate::tui::model::{State, fresh_id};
 use crate::tui::msg::{BrowseSyncReply, Effect, RequestId, Scope};
 
@@ -56,6 +56,9 @@ pub struct BrowseSyncs {
     /// The last run or refresh error of a sync, shown under it.
     pub problems: HashMap<String, String>,
     pub delete: Option<SyncDeleteState>,
+    /// Deletions waiting for the server to remove the synced secrets first: request → (sync
+    /// ID, name, refreshes so far). The sync is read again until it is gone.
+    pub removing: HashMap<RequestId, (String, String, u32)>,
     /// A sync was created (or deleted) outside the browser, in the sync flow, since the list
     /// was read: the SYNCS column and the details are read again when the browser shows.
     pub stale: bool,
@@ -154,6 +157,7 @@ impl BrowseSyncs {
     pub fn running(&mut self) -> Vec<RequestId> {
         let mut ids: Vec<RequestId> = self.loading.take().into_iter().collect();
         ids.extend(self.watching.drain().map(|(id, _)| id));
+        ids.extend(self.removing.drain().map(|(id, _)| id));
         if let Some(d) = self.delete.as_mut() {
             ids.extend(d.running.take());
         }
@@ -264,11 +268,9 @@ pub fn arrived(state: &mut State, id: RequestId, now: i64, reply: BrowseSyncRepl
             }
             Vec::new()
         }
+        BrowseSyncReply::One(result) if s.removing.contains_key(&id) => removing(state, id, result),
         BrowseSyncReply::One(result) => one(state, id, now, result),
-        BrowseSyncReply::Deleted(result) => {
-            deleted(state, id, result);
-            Vec::new()
-        }
+        BrowseSyncReply::Deleted(result) => deleted(state, id, result),
     }
 }
 
@@ -302,6 +304,11 @@ fn one(
     s.problems.remove(&sync_id);
     let done = sync.sync_status.is_some_and(|st| st.is_done());
     let dest = sync.dest();
+    if done {
+        // The outcome replaces "Running … now…", which no longer holds.
+        state.notice = Some(outcome(&sync, now));
+    }
+    let s = &mut state.browse.syncs;
     s.put(sync);
     match dest {
         Some(dest) if !done && attempt < MAX_REFRESHES => {
@@ -317,10 +324,23 @@ fn one(
     }
 }
 
-fn deleted(state: &mut State, id: RequestId, result: Result<SecretSync, Guidance>) {
+/// The status line once a run ended: the sync's name and how it went.
+fn outcome(sync: &SecretSync, now: i64) -> String {
+    let name = clean_short(&sync.name, 40);
+    match sync.health(now) {
+        Health::Failed { message: Some(m) } => {
+            clean_short(&format!("✗ {name} failed: {}", m.text), 200)
+        }
+        Health::Failed { message: None } => format!("✗ {name} failed."),
+        Health::Ok { .. } => format!("✓ {name} succeeded."),
+        other => format!("{name}: {}", other.label()),
+    }
+}
+
+fn deleted(state: &mut State, id: RequestId, result: Result<SecretSync, Guidance>) -> Vec<Effect> {
     let b = &mut state.browse;
     let Some(d) = b.syncs.delete.as_mut().filter(|d| d.running == Some(id)) else {
-        return;
+        return Vec::new();
     };
     d.running = None;
     match result {
@@ -329,15 +349,77 @@ fn deleted(state: &mut State, id: RequestId, result: Result<SecretSync, Guidance
             b.syncs.delete = None;
             b.syncs.drop_sync(&sync_id);
             b.view = View::Details;
-            // With removeSecrets the server removes the secrets first, then the row.
+            // With removeSecrets the server removes the secrets first, then the row: follow
+            // it until it is gone, so the line ends with "Deleted".
             let pending = gone.remove_status.is_some_and(|st| !st.is_done());
-            state.notice = Some(if remove && pending {
-                format!("Removing the synced secrets at the destination, then deleting {name}.")
-            } else {
-                format!("Deleted the sync {name}.")
-            });
+            let short = clean_short(&name, 30);
+            if remove
+                && pending
+                && let Some(dest) = gone.dest()
+            {
+                state.notice = Some(format!("Removing the synced secrets of {short}…"));
+                let next = fresh_id(state);
+                state
+                    .browse
+                    .syncs
+                    .removing
+                    .insert(next, (sync_id.clone(), name, 0));
+                return vec![Effect::RefreshSync(next, dest, sync_id, 0)];
+            }
+            record_deleted(state, &name, &sync_id);
+            state.notice = Some(format!("Deleted the sync {short}."));
         }
         Err(g) => d.error = Some(g),
+    }
+    Vec::new()
+}
+
+/// For the summary printed on quit.
+fn record_deleted(state: &mut State, name: &str, sync_id: &str) {
+    state.changes.push(format!(
+        "Deleted Secret Sync {} (ID {})",
+        clean_line(name),
+        clean_line(sync_id)
+    ));
+}
+
+/// A deletion after removing the synced secrets: the sync read again. Gone (the server's
+/// "Could not find … Sync") means deleted; still there means read it again.
+fn removing(state: &mut State, id: RequestId, result: Result<SecretSync, Guidance>) -> Vec<Effect> {
+    let Some((sync_id, name, attempt)) = state.browse.syncs.removing.remove(&id) else {
+        return Vec::new();
+    };
+    let short = clean_short(&name, 30);
+    match result {
+        Err(g) if g.headline.contains("Could not find") => {
+            record_deleted(state, &name, &sync_id);
+            state.notice = Some(format!("Deleted the sync {short}."));
+            Vec::new()
+        }
+        Err(g) => {
+            state.notice = Some(clean_short(
+                &format!("{short} may not be deleted yet: {}", g.headline),
+                200,
+            ));
+            Vec::new()
+        }
+        Ok(sync) => match sync.dest() {
+            Some(dest) if attempt < MAX_REFRESHES => {
+                let next = fresh_id(state);
+                state
+                    .browse
+                    .syncs
+                    .removing
+                    .insert(next, (sync_id.clone(), name, attempt + 1));
+                vec![Effect::RefreshSync(next, dest, sync_id, attempt + 1)]
+            }
+            _ => {
+                state.notice = Some(format!(
+                    "{short} is still there: the server has not removed its secrets yet."
+                ));
+                Vec::new()
+            }
+        },
     }
 }
 
