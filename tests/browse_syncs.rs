@@ -515,6 +515,29 @@ fn the_connection_delete_dialog_names_the_syncs_that_use_it() {
         text.contains("2 Secret Syncs use it, so the server will refuse"),
         "{text}"
     );
+    // Sent anyway (the list may be out of date); the refusal points at the list above.
+    type_text(&mut s, "build-server");
+    let del = match press(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::Delete(id, _, conn_id)] => {
+            assert_eq!(conn_id, TC);
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    let refused = Guidance {
+        trouble: Trouble::Server,
+        headline: "The KMS server refused: this connection is still in use (by a Secret Sync, rotation or data source).".into(),
+        hint: Some("Delete those or point them at another connection first; the server does not say which ones.".into()),
+        fields: Vec::new(),
+    };
+    update(&mut s, Msg::Deleted(del, Err(refused)));
+    assert_eq!(s.browse.view, View::Delete);
+    let text = screen(&s);
+    assert!(!text.contains("does not say which"), "{text}");
+    assert!(
+        text.contains("Delete the Secret Syncs listed above first: x on each"),
+        "{text}"
+    );
 }
 
 // ---- screens at 80x24 ----

@@ -510,6 +510,17 @@ pub fn deleted(state: &mut State, id: RequestId, result: Result<AppConnection, G
                 crate::sanitize::clean_line(&conn.name)
             ));
         }
-        Err(g) => d.error = Some(g),
+        Err(mut g) => {
+            // The dialog lists the syncs: the server's "does not say which ones" would
+            // contradict the list right above it.
+            if !d.used_by.is_empty() && g.headline.contains("still in use") {
+                g.hint = Some(IN_USE_HINT.into());
+            }
+            d.error = Some(g);
+        }
     }
 }
+
+/// What to do when the server refuses to delete a connection whose syncs the dialog lists.
+pub const IN_USE_HINT: &str =
+    "Delete the Secret Syncs listed above first: x on each in the connection's details.";
