@@ -654,3 +654,94 @@ fn create_check_looks_up_the_connection_before_the_provider() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_sync_that_does_not_exist_is_exit_2_with_where_to_look() {
+    let h = Harness::new();
+    for args in [
+        &["sync", "get", "bitbucket", "nope"][..],
+        &["sync", "delete", "teamcity", "nope", "--yes"][..],
+        &["sync", "run", "teamcity", "nope"][..],
+    ] {
+        let out = h.run(args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        let lines: Vec<&str> = err.lines().collect();
+        assert!(lines[0].starts_with("Could not find "), "{err}");
+        assert!(!err.contains("answered 404"), "{err}");
+        assert!(lines[1].contains("kms-connect sync list"), "{err}");
+    }
+}
+
+#[test]
+fn a_wrong_environment_or_path_is_exit_2_with_a_hint() {
+    let h = Harness::new();
+    h.connections();
+    for (env, path) in [("nope", "/"), ("prod", "/no/such/folder")] {
+        let out = h.run(
+            &[
+                "sync",
+                "create",
+                "teamcity",
+                "--connection",
+                "ci-tc",
+                "--name",
+                "x",
+                "--environment",
+                env,
+                "--path",
+                path,
+                "--dest",
+                "project=Backend",
+                "--initial",
+                "overwrite-destination",
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("Check --environment"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn octopus_import_is_refused_in_plain_words_before_sending() {
+    let h = Harness::new();
+    let out = h.run(
+        &[
+            "sync",
+            "create",
+            "octopus-deploy",
+            "--connection",
+            "any",
+            "--name",
+            "x",
+            "--environment",
+            "prod",
+            "--dest",
+            "spaceId=Spaces-1",
+            "--dest",
+            "projectId=Projects-1",
+            "--initial",
+            "import-prioritize-source",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim(),
+        "Octopus Deploy cannot import: use overwrite-destination."
+    );
+    assert!(h.sb.requests().iter().all(|r| r.service != "kms"));
+}
+
+#[test]
+fn sync_delete_without_yes_and_without_a_terminal_sends_nothing() {
+    let h = Harness::new();
+    let out = h.run(&["sync", "delete", "teamcity", "anything"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("add --yes"), "{}", stderr(&out));
+}

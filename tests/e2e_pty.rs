@@ -812,6 +812,44 @@ fn cli_delete_on_a_terminal_refuses_a_wrong_name() {
     );
 }
 
+#[test]
+fn cli_sync_delete_on_a_terminal_asks_for_the_syncs_name() {
+    let (_rt, sb) = runtime_and_sandbox();
+    sb.seed_demo().unwrap();
+    let deletes = |sb: &Sandbox| {
+        sb.requests()
+            .iter()
+            .filter(|r| r.service == "kms" && r.method == "DELETE")
+            .count()
+    };
+    let mut t = Term::spawn(
+        &sb,
+        &["sync", "delete", "teamcity", "backend-prod"],
+        &[],
+        80,
+        24,
+    );
+    t.wait_for("Type its name to confirm");
+    t.send("backend");
+    t.send(ENTER);
+    assert_eq!(t.wait_exit(), 2);
+    t.wait_for("the name did not match");
+    assert_eq!(deletes(&sb), 0, "nothing is sent after a wrong name");
+    let mut t = Term::spawn(
+        &sb,
+        &["sync", "delete", "teamcity", "backend-prod"],
+        &[],
+        80,
+        24,
+    );
+    t.wait_for("Delete backend-prod? This cannot be undone. Type its name to confirm");
+    t.send("backend-prod");
+    t.send(ENTER);
+    assert_eq!(t.wait_exit(), 0);
+    t.wait_for("Deleted backend-prod.");
+    assert_eq!(deletes(&sb), 1);
+}
+
 /// Fills the TeamCity form (URL, token, then the optional project) and starts the test.
 fn test_teamcity(t: &mut Term, url: &str, token: &str, project: Option<&str>) -> String {
     t.wait_for("Step 1/5");

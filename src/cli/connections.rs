@@ -498,8 +498,8 @@ fn in_use(name: &str, using: &[crate::kms::syncs::SecretSync]) -> Failure {
     }
 }
 
-/// Asks on the terminal for the connection's name.
-fn confirmed(name: &str) -> Result<bool, Failure> {
+/// Asks on the terminal for the name of what is deleted (a connection, a sync).
+pub(super) fn confirmed(name: &str) -> Result<bool, Failure> {
     let mut err = std::io::stderr();
     let _ = write!(
         err,

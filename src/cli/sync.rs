@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok (or succeeded), 1 runtime error or still running at the timeout, 2 invalid
 //! input, 3 destination check failed, 4 the sync failed (decoded message on stderr).
 
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -17,7 +18,7 @@ use crate::apps::sync_spec::{self, Destination, InitialSync, SyncDraft};
 use crate::apps::{ConnectionInput, RawInput};
 use crate::config::Context;
 use crate::kms::syncs::{self, Health, SecretSync, SyncRef};
-use crate::kms::{ConnectionRef, KmsClient};
+use crate::kms::{ConnectionRef, KmsClient, KmsError};
 use crate::sanitize::{clean_line, json_pretty};
 
 /// The sync failed.
@@ -291,6 +292,12 @@ async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
         }
         None => Some(InitialSync::OverwriteDestination),
     };
+    if !dest.can_import() && initial != Some(InitialSync::OverwriteDestination) {
+        return Err(Failure::input(format!(
+            "{} cannot import: use overwrite-destination.",
+            dest.name()
+        )));
+    }
     let mut draft = SyncDraft {
         name: a.name.clone(),
         description: a.description.clone(),
@@ -369,7 +376,7 @@ async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
             async move { c.create_sync(dest, &body).await }
         })
         .await
-        .map_err(|e| Failure::from_kms(&e, None))?;
+        .map_err(|e| create_failure(&e))?;
     if !a.wait {
         show(&sync, a.json);
         return Ok(());
@@ -380,6 +387,37 @@ async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
     );
     let done = wait(&mut kms, dest, &sync.id, a.wait_timeout).await?;
     finish(&done, a.json)
+}
+
+/// The server's 400 for a source folder it cannot find is a wrong `--environment` or `--path`:
+/// invalid input (exit 2), with what to check.
+fn create_failure(e: &KmsError) -> Failure {
+    match e {
+        KmsError::Api(api) if api.status == 400 && api.message.starts_with("Could not find folder") => {
+            Failure {
+                lines: vec![
+                    format!("{}.", clean_line(api.message.trim_end_matches('.'))),
+                    "Check --environment (the source environment's slug) and --path (a folder in it, / for the root).".into(),
+                ],
+                code: super::EXIT_INPUT,
+            }
+        }
+        _ => Failure::from_kms(e, None),
+    }
+}
+
+/// A sync that is not there is a wrong name or ID: invalid input (exit 2), with where to look.
+fn find_failure(e: &KmsError) -> Failure {
+    match e {
+        KmsError::Api(api) if api.status == 404 => Failure {
+            lines: vec![
+                format!("{}.", clean_line(api.message.trim_end_matches('.'))),
+                "Check the name or ID: kms-connect sync list shows them (a name is looked up in the current project).".into(),
+            ],
+            code: super::EXIT_INPUT,
+        },
+        _ => Failure::from_kms(e, None),
+    }
 }
 
 fn issues(list: Vec<sync_spec::Issue>) -> Failure {
@@ -580,7 +618,7 @@ async fn find(
         async move { c.get_sync(dest, &which, &p).await }
     })
     .await
-    .map_err(|e| Failure::from_kms(&e, None))
+    .map_err(|e| find_failure(&e))
 }
 
 async fn get(a: GetArgs, ctx: &Context) -> CliResult {
@@ -612,11 +650,18 @@ async fn run_now(a: RunArgs, ctx: &Context) -> CliResult {
 
 async fn delete(a: DeleteArgs, ctx: &Context) -> CliResult {
     let dest = dest_for(&a.app)?;
-    if !a.yes {
-        return Err(Failure::input("Deleting a sync needs --yes."));
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !a.yes && !interactive {
+        return Err(Failure::input(
+            "Not deleting without confirmation: add --yes (there is no terminal to ask on).",
+        ));
     }
     let mut kms = signed_in(ctx).await?;
     let s = find(&mut kms, ctx, dest, &a.sync).await?;
+    // As for a connection: the name typed on the terminal, before anything is sent.
+    if !a.yes && !super::connections::confirmed(&s.name)? {
+        return Err(Failure::input("Not deleted: the name did not match."));
+    }
     let id = s.id.clone();
     let remove = a.remove_secrets;
     let gone = kms
