@@ -530,3 +530,91 @@ fn every_key_that_acts_is_in_the_help() {
     }
     assert!(missing.is_empty(), "keys not in ?: {missing:#?}");
 }
+
+/// The keys the README's keys tables name: the first column of every `| key | does |` table,
+/// each token that is a key (words such as "in the details:" are not).
+fn readme_keys() -> Vec<KeyEvent> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut keys = Vec::new();
+    let mut in_table = false;
+    for line in readme.lines() {
+        if line.starts_with("| key |") {
+            in_table = true;
+            continue;
+        }
+        if !line.starts_with('|') {
+            in_table = false;
+        }
+        if !in_table || line.starts_with("| ---") {
+            continue;
+        }
+        let cell = line.split('|').nth(1).unwrap_or_default();
+        let cell = cell
+            .replace("`/`", " slash ")
+            .replace(['`', '·', '(', ')', ',', ';'], " ");
+        for token in cell.split([' ', '/']).filter(|t| !t.is_empty()) {
+            let is_key = token == "slash"
+                || token.chars().count() == 1
+                || token.chars().all(|c| "←→↑↓".contains(c))
+                || token.starts_with("Ctrl-")
+                || token.starts_with("Alt-")
+                || [
+                    "Enter",
+                    "Esc",
+                    "Tab",
+                    "Shift-Tab",
+                    "PgUp",
+                    "PgDn",
+                    "Home",
+                    "End",
+                    "Space",
+                    "F1",
+                    "F2",
+                    "F3",
+                ]
+                .contains(&token);
+            if is_key {
+                keys.extend(named(if token == "slash" { "/" } else { token }));
+            }
+        }
+    }
+    keys
+}
+
+#[test]
+fn every_key_in_a_help_is_in_the_readme_keys_tables() {
+    let documented = readme_keys();
+    assert!(
+        documented.len() > 20,
+        "the README's keys tables were not found"
+    );
+    let all = screens()
+        .into_iter()
+        .chain(signin_screens())
+        .chain(browse_screens())
+        .chain(sync_screens());
+    let mut missing = Vec::new();
+    for (name, state) in all {
+        for h in hints(&state) {
+            for key in named(h.key) {
+                // "type" is what a filter or field says of letters, not a key.
+                if h.key == "type" {
+                    continue;
+                }
+                if !documented.contains(&key) && !missing.iter().any(|(k, _)| *k == key) {
+                    let line = format!(
+                        "{:?} {:?} ({} {:?}) on {name}",
+                        key.modifiers, key.code, h.key, h.action
+                    );
+                    missing.push((key, line));
+                }
+            }
+        }
+    }
+    let missing: Vec<String> = missing.into_iter().map(|(_, line)| line).collect();
+    assert!(
+        missing.is_empty(),
+        "keys in ? but not in the README: {missing:#?}"
+    );
+}
