@@ -209,6 +209,9 @@ fn screens() -> Vec<(&'static str, State)> {
     let mut out = Vec::new();
     out.push(("pick", wizard()));
     let mut s = wizard();
+    press(&mut s, KeyCode::Char('/'));
+    out.push(("pick filtering", s));
+    let mut s = wizard();
     press(&mut s, KeyCode::Enter);
     out.push(("instructions", s));
     let mut s = wizard();
@@ -362,6 +365,9 @@ fn browse_screens() -> Vec<(&'static str, State)> {
     }));
     update(&mut s, Msg::BrowseSyncs(id, NOW, Box::new(listed)));
     out.push(("browse list with syncs", s.clone()));
+    let mut f = s.clone();
+    press(&mut f, KeyCode::Char('/'));
+    out.push(("browse filtering", f));
     for (key, name) in [
         ('c', "browse rotate"),
         ('e', "browse edit"),
