@@ -171,16 +171,6 @@ fn unlisted(state: &State) -> Vec<String> {
         if !acted || listed.contains(&key) {
             continue;
         }
-        // A chord some handler takes for its plain letter (Alt-B browsing like b) does what
-        // the help says of the letter: it is named when the letter is.
-        if let KeyCode::Char(c) = key.code
-            && key.modifiers != KeyModifiers::NONE
-        {
-            let letter = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
-            if listed.contains(&letter) && press_on(state, letter).1 == after {
-                continue;
-            }
-        }
         out.push(format!("{:?} {:?}", key.modifiers, key.code));
     }
     out
