@@ -144,15 +144,13 @@ fn drawn(state: &State) -> (Buffer, Position, String) {
 }
 
 /// Presses `key` on a copy of `state`: whether it did anything, and what came of it.
-fn press_on(state: &State, key: KeyEvent) -> (bool, (Buffer, Position, String, String)) {
+/// Whether `key` on `state` did anything: asked for work, quit, or changed what is drawn.
+fn acts(state: &State, key: KeyEvent) -> bool {
     let before = drawn(state);
     let mut s = state.clone();
     let effects = update(&mut s, Msg::Key(key));
     let (buffer, cursor, debug) = drawn(&s);
-    let acted = !effects.is_empty()
-        || s.quit
-        || (&buffer, &cursor, &debug) != (&before.0, &before.1, &before.2);
-    (acted, (buffer, cursor, debug, format!("{effects:?}")))
+    !effects.is_empty() || s.quit || (&buffer, &cursor, &debug) != (&before.0, &before.1, &before.2)
 }
 
 /// The keys on `state` that did something the help does not name.
@@ -167,8 +165,7 @@ fn unlisted(state: &State) -> Vec<String> {
         {
             continue;
         }
-        let (acted, after) = press_on(state, key);
-        if !acted || listed.contains(&key) {
+        if !acts(state, key) || listed.contains(&key) {
             continue;
         }
         out.push(format!("{:?} {:?}", key.modifiers, key.code));
