@@ -375,6 +375,35 @@ fn destinations_lists_every_page_as_json() {
     let tree: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let repos = tree["roots"][0]["children"].as_array().unwrap();
     assert_eq!(repos.len(), 121);
+    // Each repository's deployment environments, for --dest environmentId.
+    let envs = repos[0]["children"].as_array().unwrap();
+    assert!(!envs.is_empty(), "{}", repos[0]);
+    assert!(
+        envs.iter()
+            .all(|e| e["kind"] == "environmentId" && e["id"].as_str().unwrap().starts_with('{'))
+    );
+    let text = h.run(
+        &[
+            "sync",
+            "destinations",
+            "bitbucket",
+            "--email",
+            demo::BITBUCKET_EMAIL,
+            "--secret-env",
+            "PROVIDER_SECRET",
+        ],
+        Some(demo::BITBUCKET_TOKEN),
+    );
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    let first_env = envs[0]["id"].as_str().unwrap();
+    assert!(
+        stdout(&text).contains(&format!(
+            "    {}  [environmentId {first_env}]",
+            envs[0]["name"].as_str().unwrap()
+        )),
+        "{}",
+        stdout(&text)
+    );
     let nf = h.run(
         &[
             "sync",
@@ -540,8 +569,20 @@ fn list_without_a_project_covers_every_visible_project() {
     assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
     let out = stdout(&text);
     assert!(out.contains("web-runtime"), "{out}");
+    // A header row, then each row starting with its project.
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("PROJECT "), "{out}");
+    for word in ["APP", "NAME", "DESTINATION", "SOURCE", "STATUS"] {
+        assert!(lines[0].contains(word), "{out}");
+    }
     let project_name = "Demo project";
-    assert!(out.starts_with(project_name), "{out}");
+    assert!(lines[1].starts_with(project_name), "{out}");
+    // In a project: the same header without PROJECT.
+    let one = h.run(&["sync", "list"], None);
+    let out = stdout(&one);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("APP "), "{out}");
+    assert!(lines[1].contains("web-runtime"), "{out}");
 }
 
 #[test]

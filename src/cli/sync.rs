@@ -238,12 +238,15 @@ async fn list_destinations(a: DestArgs, ctx: &Context) -> CliResult {
     let dest = dest_for(&a.app)?;
     let input = provider_input(dest, &a.cred, ctx)?;
     let http = http_for(ctx, &input)?;
-    let tree = destinations::list(&http, &input, &ctx.reach.providers)
+    let mut tree = destinations::list(&http, &input, &ctx.reach.providers)
         .await
         .map_err(|e| Failure {
             lines: vec![format!("✗ {}", clean_line(&e.message))],
             code: EXIT_TEST_FAILED,
         })?;
+    if dest == Destination::Bitbucket {
+        add_environments(&http, &input, ctx, &mut tree).await;
+    }
     if a.json {
         println!("{}", json_pretty(&tree));
         return Ok(());
@@ -265,6 +268,48 @@ async fn list_destinations(a: DestArgs, ctx: &Context) -> CliResult {
         eprintln!("⚠ {}", clean_line(w));
     }
     Ok(())
+}
+
+/// Bitbucket: each repository's deployment environments, as its children (the wizard reads
+/// them on demand; a script needs them for `--dest environmentId`). A few at a time; a
+/// repository whose environments cannot be read is a warning.
+async fn add_environments(
+    http: &reqwest::Client,
+    input: &ConnectionInput,
+    ctx: &Context,
+    tree: &mut destinations::Tree,
+) {
+    use futures::StreamExt;
+    let repos: Vec<(usize, usize, String, String)> = tree
+        .roots
+        .iter()
+        .enumerate()
+        .flat_map(|(w, ws)| {
+            ws.children
+                .iter()
+                .enumerate()
+                .map(move |(r, repo)| (w, r, ws.id.clone(), repo.id.clone()))
+        })
+        .collect();
+    let found: Vec<_> = futures::stream::iter(repos)
+        .map(|(w, r, ws, repo)| async move {
+            let got =
+                destinations::bitbucket_environments(http, input, &ctx.reach.providers, &ws, &repo)
+                    .await;
+            (w, r, ws, repo, got)
+        })
+        .buffered(8)
+        .collect()
+        .await;
+    for (w, r, ws, repo, got) in found {
+        match got {
+            Ok(envs) => tree.roots[w].children[r].children = envs,
+            Err(e) => tree.warnings.push(format!(
+                "The deployment environments of {ws}/{repo} could not be listed: {}",
+                e.message
+            )),
+        }
+    }
 }
 
 async fn signed_in(ctx: &Context) -> Result<Kms<'_>, Failure> {
@@ -582,6 +627,14 @@ async fn list(a: ListArgs, ctx: &Context) -> CliResult {
         return Ok(());
     }
     let now = now();
+    let project_head = match project_id {
+        Some(_) => String::new(),
+        None => format!("{:<20} ", "PROJECT"),
+    };
+    println!(
+        "{project_head}{:<14} {:<24} {:<28} {:<12} STATUS",
+        "APP", "NAME", "DESTINATION", "SOURCE"
+    );
     for s in &rows {
         // At organization level each row says which project it belongs to.
         let project = match project_id {
