@@ -1142,3 +1142,41 @@ fn the_delete_name_edits_like_a_shell_line() {
         [Effect::Delete(..)]
     ));
 }
+
+#[test]
+fn q_in_the_browser_after_a_create_quits_at_once() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    fill_teamcity(&mut s, "ci-token-123");
+    // As after a create: the form's work is saved, and Done opens the browser with b.
+    s.created = Some(AppConnection {
+        id: "c1".into(),
+        name: "ci-teamcity".into(),
+        app: "teamcity".into(),
+        ..Default::default()
+    });
+    s.step = Step::Done;
+    let id = match press(&mut s, KeyCode::Char('b')).as_slice() {
+        [Effect::LoadConnections(id, _), ..] => *id,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, Msg::Connections(id, Ok(sample().into())));
+    assert_eq!(s.step, Step::Browse);
+    press(&mut s, KeyCode::Char('q'));
+    assert!(s.quit, "nothing typed would be lost: {:?}", s.notice);
+}
+
+#[test]
+fn q_in_the_browser_with_a_draft_typed_still_asks() {
+    let mut s = wizard();
+    to_form(&mut s, 0);
+    fill_teamcity(&mut s, "ci-token-123");
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.step, Step::Pick);
+    press(&mut s, KeyCode::Char('b'));
+    assert_eq!(s.step, Step::Browse);
+    press(&mut s, KeyCode::Char('q'));
+    assert!(!s.quit);
+    assert!(s.notice.as_deref().unwrap().contains("lose what you typed"));
+}

@@ -334,10 +334,13 @@ impl State {
     }
 
     /// True when quitting now would throw away something typed: a form with any field filled
-    /// (this app's or another's draft), or a dialog in the browser.
+    /// (this app's or another's draft), or a dialog in the browser. The form of the connection
+    /// just created is saved work, also once the browser or the sync flow is shown.
     pub fn has_unsaved_work(&self) -> bool {
         let filled = |f: &Form| f.fields.iter().any(|&id| !f.is_empty(id));
-        (self.step != Step::Done && self.form.as_ref().is_some_and(filled))
+        (self.step != Step::Done
+            && self.created.is_none()
+            && self.form.as_ref().is_some_and(filled))
             || self.drafts.iter().any(filled)
             || self
                 .browse
