@@ -342,7 +342,11 @@ async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
     }
     eprintln!(
         "{}",
-        dest.first_sync_effect(draft.key_schema.as_deref(), draft.keep_destination_secrets)
+        dest.first_sync_effect(
+            draft.initial,
+            draft.key_schema.as_deref(),
+            draft.keep_destination_secrets
+        )
     );
     let mut kms = signed_in(ctx).await?;
     let app = dest.app();
