@@ -601,3 +601,60 @@ async fn a_connection_a_sync_uses_cannot_be_deleted_until_the_sync_is_gone() {
     let deleted = k.delete_connection(app, &conn).await.unwrap();
     assert_eq!(deleted.id, conn);
 }
+
+#[tokio::test]
+async fn teamcity_lists_build_types_and_reads_non_inherited_env_parameters() {
+    let sb = Sandbox::start().await.unwrap();
+    let tc = destinations::list(
+        &http(),
+        &input(&sb, Destination::TeamCity, demo::TEAMCITY_TOKEN),
+        &endpoints(&sb),
+    )
+    .await
+    .unwrap();
+    let builds: Vec<&str> = tc.roots[0].children.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(
+        builds,
+        [demo::TEAMCITY_BUILD, demo::SYNC_FAIL_TEAMCITY_BUILD]
+    );
+    // Project: env.KMS_API_URL, env.KMS_DB_URL, env.LEGACY_TOKEN; the inherited env.ROOT_PROXY
+    // and the non-env parameter are not the sync's to delete.
+    let project = check(
+        &sb,
+        Destination::TeamCity,
+        demo::TEAMCITY_TOKEN,
+        &["project=Backend"],
+        Some("KMS_{{secretKey}}"),
+    )
+    .await;
+    assert!(project.ok(), "{project:?}");
+    assert_eq!(project.existing, Some(3));
+    assert_eq!(project.matching, ["KMS_API_URL", "KMS_DB_URL"]);
+    // The failing build configuration reads like any other: only its writes are refused.
+    let locked = format!("buildConfig={}", demo::SYNC_FAIL_TEAMCITY_BUILD);
+    let build = check(
+        &sb,
+        Destination::TeamCity,
+        demo::TEAMCITY_TOKEN,
+        &["project=Backend", &locked],
+        None,
+    )
+    .await;
+    assert!(build.ok(), "{build:?}");
+    assert_eq!(build.existing, Some(1));
+    assert_eq!(build.matching, ["KMS_DEPLOY_KEY"]);
+    let k = kms(&sb);
+    let conn = connection(&sb, Destination::TeamCity).await;
+    let d = draft(
+        &sb,
+        Destination::TeamCity,
+        &conn,
+        "locked-build",
+        &["project=Backend", &locked],
+    )
+    .body()
+    .unwrap();
+    let made = k.create_sync(Destination::TeamCity, &d).await.unwrap();
+    let (done, _) = until_done(&k, Destination::TeamCity, &made.id).await;
+    assert_eq!(done.sync_status, Some(SyncStatus::Failed));
+}

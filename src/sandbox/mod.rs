@@ -81,6 +81,8 @@ pub mod demo {
     pub const NO_PROJECTS_CLIENT_ID: &str = "demo-no-projects";
     /// Refused: "Access denied due to expired client secret".
     pub const EXPIRED_SECRET_CLIENT_ID: &str = "demo-expired-secret";
+    /// A build configuration of project Backend whose syncs succeed.
+    pub const TEAMCITY_BUILD: &str = "Backend_Deploy";
     /// Secret Sync runs to these destinations fail, each with the server's nested message
     /// (a TeamCity project other than `Backend` fails with 404 too).
     pub const SYNC_FAIL_TEAMCITY_BUILD: &str = "Backend_Locked";
