@@ -536,6 +536,17 @@ async fn destination_checks_name_the_missing_permission() {
         missing(&bb),
         ["read:pipeline:bitbucket", "admin:pipeline:bitbucket"]
     );
+    let bb_read = check(
+        &sb,
+        Destination::Bitbucket,
+        demo::BITBUCKET_TOKEN_READ_PIPELINE,
+        &["workspaceSlug=kms-demo", "repositorySlug=api"],
+        None,
+    )
+    .await;
+    assert_eq!(bb_read.existing, Some(10), "the reads pass: {bb_read:?}");
+    assert_eq!(missing(&bb_read), ["admin:pipeline:bitbucket"]);
+    assert!(!bb_read.ok());
     let nf = check(
         &sb,
         Destination::Northflank,

@@ -60,6 +60,9 @@ pub mod demo {
     pub const OCTOPUS_UNTRACKED_KEY: &str = "API-DEMOUNTRACKED";
     /// Bitbucket: accepted, but without the pipeline scopes Secret Sync needs.
     pub const BITBUCKET_TOKEN_NO_PIPELINE: &str = "demo-nopipeline-token";
+    /// Bitbucket: may read pipeline variables (`read:pipeline:bitbucket`) but lacks
+    /// `admin:pipeline:bitbucket`, so a destination check passes its reads and fails the writes.
+    pub const BITBUCKET_TOKEN_READ_PIPELINE: &str = "demo-readpipeline-token";
     /// Northflank: an org-level token instead of a team token.
     pub const NORTHFLANK_ORG_TOKEN: &str = "demo-org-token";
     /// Any provider: 429 with `Retry-After: 30`.

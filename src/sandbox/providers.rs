@@ -596,6 +596,15 @@ pub(crate) fn bitbucket() -> Provider {
             .collect::<Vec<_>>()
             .join(", "),
     );
+    let read_pipeline = user.clone().header(
+        "x-oauth-scopes",
+        BITBUCKET_SCOPES
+            .iter()
+            .filter(|s| **s != "admin:pipeline:bitbucket")
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     let user = user.header("x-oauth-scopes", BITBUCKET_SCOPES.join(", "));
     let missing_scope = error(
         StatusCode::FORBIDDEN,
@@ -622,6 +631,11 @@ pub(crate) fn bitbucket() -> Provider {
         demo::BITBUCKET_TOKEN_NO_PIPELINE,
         no_pipeline,
     ));
+    rows.push(Row::user(
+        demo::BITBUCKET_EMAIL,
+        demo::BITBUCKET_TOKEN_READ_PIPELINE,
+        read_pipeline,
+    ));
     rows.push(rate_limited(error(
         StatusCode::TOO_MANY_REQUESTS,
         json!({ "message": "Rate limit for this resource has been exceeded." }),
@@ -638,7 +652,10 @@ pub(crate) fn bitbucket() -> Provider {
         routes: vec![route(
             "/2.0/user/workspaces",
             (demo::BITBUCKET_TOKEN, workspaces.clone()),
-            vec![(demo::BITBUCKET_TOKEN_NO_PIPELINE, workspaces)],
+            vec![
+                (demo::BITBUCKET_TOKEN_NO_PIPELINE, workspaces.clone()),
+                (demo::BITBUCKET_TOKEN_READ_PIPELINE, workspaces),
+            ],
         )],
         rejected: error(
             StatusCode::UNAUTHORIZED,
