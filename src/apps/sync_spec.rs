@@ -761,7 +761,10 @@ impl SyncDraft {
             .map(str::trim)
             .filter(|d| !d.is_empty());
         if description.is_some_and(|d| d.chars().count() > 256) {
-            issues.push(Issue::new("description", "Cannot exceed 256 characters"));
+            issues.push(Issue::new(
+                "description",
+                "Description cannot exceed 256 characters",
+            ));
         }
         if self.project_id.trim().is_empty() {
             issues.push(Issue::new("projectId", "Project ID required"));
@@ -1097,5 +1100,19 @@ mod tests {
             "{tc}"
         );
         assert!(tc.contains("destination's value wins"), "{tc}");
+    }
+
+    #[test]
+    fn a_long_description_is_refused_as_the_server_words_it() {
+        let d = SyncDraft {
+            description: Some("d".repeat(257)),
+            ..SyncDraft::new(Destination::Northflank)
+        };
+        let issues = d.body().unwrap_err();
+        assert!(
+            issues.iter().any(|i| i.path == "description"
+                && i.message == "Description cannot exceed 256 characters"),
+            "{issues:?}"
+        );
     }
 }
