@@ -730,3 +730,36 @@ fn sync_destinations_reads_the_credential_from_stdin() {
     assert!(all.contains("Group 130"), "{all}");
     assert!(!all.contains(demo::NORTHFLANK_TOKEN), "secret in output");
 }
+
+#[test]
+fn no_auto_sync_with_wait_is_refused_with_exit_2() {
+    let h = Harness::new();
+    h.connections();
+    let out = h.run(
+        &[
+            "sync",
+            "create",
+            "northflank",
+            "--connection",
+            "ci-nf",
+            "--name",
+            "never",
+            "--environment",
+            "prod",
+            "--dest",
+            "projectId=web",
+            "--dest",
+            "secretGroupId=runtime",
+            "--initial",
+            "overwrite-destination",
+            "--no-auto-sync",
+            "--wait",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("none is queued"), "{}", stderr(&out));
+    let list = h.run(&["sync", "list", "--json"], None);
+    let rows: Value = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 0, "{rows}");
+}

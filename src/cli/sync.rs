@@ -271,6 +271,11 @@ async fn signed_in(ctx: &Context) -> Result<Kms<'_>, Failure> {
 
 async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
     let dest = dest_for(&a.app)?;
+    if a.no_auto_sync && a.wait {
+        return Err(Failure::input(
+            "--wait waits for the first run, but with --no-auto-sync none is queued: drop one, or run it later with `sync run --wait`.",
+        ));
+    }
     let project_id = project(ctx)?;
     // Everything the server would refuse is refused here, before any request.
     let config = sync_spec::config_from_pairs(dest, &a.dest).map_err(issues)?;
