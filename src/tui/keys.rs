@@ -117,6 +117,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
     };
     if state.text_focus() {
         // The shell-like editing keys every text field has, in the help only.
+        h.push(help_only("←→ Home/End", "move in the text"));
         h.extend(
             super::line_text::KEYS
                 .iter()

@@ -104,14 +104,21 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         | Step::Instructions
         | Step::Test
         | Step::Review
-        | Step::Done => true,
+        | Step::Done
+        | Step::Sync(_) => true,
         Step::Browse => matches!(state.browse.view, View::List | View::Details),
-        // The sign-in, the form and the sync flow have chords of their own (Ctrl-S, Ctrl-T).
-        Step::SignIn | Step::Form | Step::Sync(_) => false,
+        // The sign-in and the form have chords of their own (Ctrl-S).
+        Step::SignIn | Step::Form => false,
     };
-    if ctrl && command_keys_only && !state.text_focus() {
+    let chord = key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    // The sync flow's own chords: type the credential again (Ctrl-T), back to the lists (Ctrl-P).
+    let screen_chord =
+        matches!(state.step, Step::Sync(_)) && ctrl && matches!(key.code, KeyCode::Char('t' | 'p'));
+    if chord && command_keys_only && !state.text_focus() && !screen_chord {
         // A chord on a screen of command keys is not its letter: Ctrl-S on step 1 must not
-        // open the sign-in as `s` does. (Ctrl chords are for the forms and text fields.)
+        // open the sign-in as `s` does, nor Alt-B browse. (Chords are for the text fields.)
         return Vec::new();
     }
     if state.too_small() {

@@ -1,7 +1,7 @@
 //! The browser's keys for the footer and the help, per view.
 
 use super::View;
-use crate::tui::hint::{KeyHint, hint};
+use crate::tui::hint::{KeyHint, help_only, hint};
 use crate::tui::model::State;
 
 pub fn hints(state: &State) -> Vec<KeyHint> {
@@ -26,7 +26,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             let mut v = Vec::new();
             if selected.is_some() {
                 v.push(hint("Enter", "details"));
-                v.push(crate::tui::hint::help_only("→/l", "details"));
+                v.push(help_only("→/l", "details"));
             }
             if !b.rows.is_empty() {
                 v.push(hint("/", "filter"));
@@ -35,7 +35,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
                 // An app this version does not know can only have its ID copied.
                 Some(row) if row.app.is_some() => {
                     v.extend(acts);
-                    v.push(crate::tui::hint::help_only("S", "set up a Secret Sync"));
+                    v.push(help_only("S", "set up a Secret Sync"));
                 }
                 Some(_) => v.push(hint("y", "copy ID")),
                 None => {}
@@ -52,6 +52,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             v.extend([hint("r", "refresh"), hint("p", "project")]);
             if selected.is_some() {
                 v.push(hint("↑↓/jk PgUp/PgDn", "move"));
+                v.push(help_only("g/G/Home/End", "first / last"));
             }
             match (filtered, selected.is_some()) {
                 (false, _) => v.push(hint("Esc", "back to the wizard")),
@@ -65,26 +66,21 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             let syncs = b.selected_row().map_or(0, |r| b.syncs.of(&r.conn.id).len());
             if syncs > 0 {
                 v.extend([hint("Tab", "sync"), hint("r", "run"), hint("x", "del sync")]);
+                v.push(help_only("Shift-Tab", "previous sync"));
                 // At 80 columns the sync keys leave room for Esc or for y, not both: the way
                 // back stays, copying the ID moves to the help (the list's footer has it).
                 v.extend(acts.map(|h| match h.key {
-                    "y" => crate::tui::hint::help_only(h.key, h.action),
+                    "y" => help_only(h.key, h.action),
                     _ => h,
                 }));
             } else {
                 v.extend(acts);
             }
-            v.push(crate::tui::hint::help_only("S", "set up a Secret Sync"));
+            v.push(help_only("S", "set up a Secret Sync"));
             v.push(hint("Esc", "back"));
-            v.push(crate::tui::hint::help_only("←/h", "back to the list"));
-            v.push(crate::tui::hint::help_only(
-                "↑↓/jk",
-                "previous / next connection",
-            ));
-            v.push(crate::tui::hint::help_only(
-                "PgDn/PgUp",
-                "scroll the details",
-            ));
+            v.push(help_only("←/h", "back to the list"));
+            v.push(help_only("↑↓/jk", "previous / next connection"));
+            v.push(help_only("PgDn/Space/PgUp", "scroll the details"));
             v
         }
         View::Rotate => match &b.rotate {
@@ -105,6 +101,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
                 hint("Enter", "next/test"),
                 hint("Ctrl-S", "test"),
                 hint("Esc", "back"),
+                help_only("Shift-Tab", "previous field"),
             ],
         },
         View::Edit if b.edit.as_ref().is_some_and(|e| e.saving.is_some()) => {
@@ -115,6 +112,7 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             hint("Enter", "next/save"),
             hint("Ctrl-S", "save"),
             hint("Esc", "back"),
+            help_only("Shift-Tab", "previous field"),
         ],
         View::Delete if b.delete.as_ref().is_some_and(|d| d.running.is_some()) => {
             vec![hint("Esc", "stop waiting")]
@@ -130,9 +128,13 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
         View::DeleteSync => vec![
             hint("type", "the name"),
             hint("Tab", "remove secrets too"),
+            help_only("Shift-Tab", "remove secrets too"),
             hint("Enter", "delete"),
             hint("Esc", "back"),
         ],
-        View::Result => vec![hint("Enter/Esc", "back to the list")],
+        View::Result => vec![
+            hint("Enter/Esc", "back to the list"),
+            help_only("Space", "back to the list"),
+        ],
     }
 }

@@ -1,7 +1,7 @@
 //! The keys of the sign-in screens (footer and `?` help).
 
 use super::{IdField, Stage};
-use crate::tui::hint::{KeyHint, hint};
+use crate::tui::hint::{KeyHint, help_only, hint};
 use crate::tui::model::State;
 
 pub fn hints(state: &State) -> Vec<KeyHint> {
@@ -15,7 +15,12 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             hint("Enter", "check & go on"),
             hint("↑", "other servers"),
         ],
-        Stage::Server => vec![hint("↑↓/jk", "move"), hint("Enter", "check & go on")],
+        Stage::Server => vec![
+            hint("↑↓/jk", "move"),
+            hint("Enter", "check & go on"),
+            help_only("Tab", "next server"),
+            help_only("g/G/Home/End", "first / last"),
+        ],
         Stage::Identity => {
             let mut v = vec![
                 hint("Tab/↑↓", "move"),
@@ -23,11 +28,12 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
                 hint("Ctrl-S", "sign in"),
             ];
             match s.focused() {
-                IdField::Method => v.push(hint("←→", "method")),
+                IdField::Method => v.extend([hint("←→", "method"), help_only("Space", "method")]),
                 IdField::Remember => v.push(hint("Space", "remember")),
                 _ => {}
             }
             v.push(hint("Esc", "server"));
+            v.push(help_only("Shift-Tab", "previous field"));
             v
         }
     };

@@ -3,11 +3,13 @@
 //! options, name, and review & create, then watching the first run. Pure like the rest of the
 //! state machine; `job` is the worker side, `levels` the per-destination picker data.
 
+mod hints;
 pub mod job;
 pub mod levels;
 mod update;
 
-pub use update::{hints, on_key, on_paste, on_reply, open_from_browse, open_from_done};
+pub use hints::hints;
+pub use update::{on_key, on_paste, on_reply, open_from_browse, open_from_done};
 
 use std::time::Duration;
 

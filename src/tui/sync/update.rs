@@ -8,7 +8,6 @@ use crate::apps::destinations::Node;
 use crate::apps::sync_spec::{self, Destination};
 use crate::kms::AppConnection;
 use crate::sanitize::{clean_line, clean_short};
-use crate::tui::hint::{KeyHint, help_only, hint};
 use crate::tui::model::{State, fresh_id};
 use crate::tui::msg::{Effect, RequestId, Step, SyncCheckInput, SyncReply, SyncRequest, SyncStep};
 
@@ -877,90 +876,4 @@ pub fn on_reply(state: &mut State, reply: SyncReply) -> Vec<Effect> {
         }
     }
     Vec::new()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Keys shown
-
-pub fn hints(state: &State) -> Vec<KeyHint> {
-    let Some(f) = state.sync.as_ref() else {
-        return Vec::new();
-    };
-    let d = &f.destination;
-    match f.step {
-        SyncStep::Source if f.source.loading.is_some() => vec![hint("Esc", "stop")],
-        SyncStep::Source => vec![
-            hint("↑↓", "environment"),
-            hint("Tab", "path"),
-            hint("Enter", "next"),
-            hint("Esc", "back"),
-            help_only("r", "reload the environments"),
-        ],
-        SyncStep::Destination
-            if d.listing.is_some() || d.checking.is_some() || d.lazy_loading.is_some() =>
-        {
-            vec![hint("Esc", "stop")]
-        }
-        SyncStep::Destination if d.secret.is_some() => {
-            vec![hint("Enter", "list with it"), hint("Esc", "cancel")]
-        }
-        SyncStep::Destination if d.checks.as_ref().is_some_and(|c| c.ok()) => vec![
-            hint("Enter", "options"),
-            hint("r", "check again"),
-            hint("Esc", "change"),
-        ],
-        SyncStep::Destination if d.checks.is_some() => vec![
-            hint("Enter/Esc", "change"),
-            hint("a", "go on anyway"),
-            hint("r", "check again"),
-        ],
-        SyncStep::Destination if d.mode == Mode::Manual => {
-            let mut v = vec![
-                hint("Tab", "move"),
-                hint("Enter", "next"),
-                hint("Esc", "back"),
-                hint("Ctrl-T", "type the credential"),
-            ];
-            if f.credential.is_some() {
-                v.push(hint("Ctrl-P", "pick from lists"));
-            }
-            v
-        }
-        SyncStep::Destination if d.picker.filtering => vec![
-            hint("type", "filter"),
-            hint("Enter", "choose"),
-            hint("↑↓", "move"),
-            hint("Esc", "clear filter"),
-        ],
-        SyncStep::Destination => vec![
-            hint("↑↓", "move"),
-            hint("Enter", "choose"),
-            help_only("Space", "mark several (Octopus scope values)"),
-            hint("/", "filter"),
-            hint("m", "enter IDs"),
-            hint("Esc", "back"),
-            help_only("r", "list again"),
-        ],
-        SyncStep::Options => vec![
-            hint("Tab/↑↓", "move"),
-            hint("←→/Space", "change"),
-            hint("Enter", "next"),
-            hint("Esc", "back"),
-        ],
-        SyncStep::Details => vec![
-            hint("Tab", "move"),
-            hint("Enter", "review"),
-            hint("Esc", "back"),
-        ],
-        SyncStep::Review if f.run.creating.is_some() => vec![hint("Esc", "stop waiting")],
-        SyncStep::Review if f.run.polling.is_some() => vec![hint("Esc", "stop watching")],
-        SyncStep::Review if f.run.created.is_some() => {
-            let mut v = vec![hint("Enter", "finish")];
-            if !f.run.done() {
-                v.push(hint("w", "watch again"));
-            }
-            v
-        }
-        SyncStep::Review => vec![hint("Enter", "create"), hint("e/Esc", "edit")],
-    }
 }
