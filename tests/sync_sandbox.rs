@@ -405,6 +405,14 @@ async fn destinations_are_listed_through_every_page() {
             .iter()
             .any(|n| n.kind == "environments" && n.id == "Environments-1")
     );
+    assert_eq!(
+        scope
+            .iter()
+            .filter(|n| n.kind == "processes")
+            .map(|n| n.id.as_str())
+            .collect::<Vec<_>>(),
+        ["deploymentprocess-Projects-1", "Runbooks-1"]
+    );
     let bb_in = input(&sb, Destination::Bitbucket, demo::BITBUCKET_TOKEN);
     let bb = destinations::list(&c, &bb_in, &e).await.unwrap();
     assert_eq!(bb.roots[0].children.len(), 121);

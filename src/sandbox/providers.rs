@@ -469,7 +469,12 @@ pub(crate) fn octopus() -> Provider {
                 { "Id": "v2", "Name": "HAND_MADE", "Value": null, "Type": "Sensitive", "IsSensitive": true },
                 { "Id": "v3", "Name": "Region", "Value": "eu", "Type": "String", "IsSensitive": false } ],
             "ScopeValues": { "Environments": [{ "Id": "Environments-1", "Name": "Production" }],
-                "Roles": [], "Machines": [], "Processes": [], "Actions": [],
+                "Roles": [], "Machines": [],
+                // Octopus lists the deployment process and each runbook (`ProcessType`).
+                "Processes": [
+                    { "ProcessType": "Deployment", "Id": "deploymentprocess-Projects-1", "Name": "Deployment Process" },
+                    { "ProcessType": "Runbook", "Id": "Runbooks-1", "Name": "Restart services" } ],
+                "Actions": [],
                 "Channels": [{ "Id": "Channels-1", "Name": "Default" }] } }),
     );
     let mut rows = good_rows(Row::secret(demo::OCTOPUS_API_KEY, me.clone()));
