@@ -786,3 +786,192 @@ fn sync_delete_without_yes_and_without_a_terminal_sends_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("add --yes"), "{}", stderr(&out));
 }
+
+#[test]
+fn create_sends_keep_auto_sync_and_description_then_run_and_remove_secrets() {
+    let h = Harness::new();
+    h.connections();
+    let made = h.run(
+        &[
+            "sync",
+            "create",
+            "northflank",
+            "--connection",
+            "ci-nf",
+            "--name",
+            "kept",
+            "--description",
+            "Runtime variables for web",
+            "--environment",
+            "prod",
+            "--dest",
+            "projectId=web",
+            "--dest",
+            "secretGroupId=runtime",
+            "--initial",
+            "overwrite-destination",
+            "--keep-destination-secrets",
+            "--no-auto-sync",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let v: Value = serde_json::from_str(&stdout(&made)).unwrap();
+    assert_eq!(v["syncOptions"]["disableSecretDeletion"], true, "{v}");
+    assert_eq!(v["isAutoSyncEnabled"], false, "{v}");
+    assert_eq!(v["description"], "Runtime variables for web", "{v}");
+    // Auto-sync off: nothing was queued.
+    assert_eq!(v["syncStatus"], Value::Null, "{v}");
+    assert!(
+        stderr(&made).contains("Nothing is deleted at the destination"),
+        "{}",
+        stderr(&made)
+    );
+
+    // `sync run` without --wait queues and returns at once.
+    let run = h.run(&["sync", "run", "northflank", "kept"], None);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(stderr(&run).contains("Queued kept."), "{}", stderr(&run));
+    let got = h.run(&["sync", "get", "northflank", "kept", "--json"], None);
+    let g: Value = serde_json::from_str(&stdout(&got)).unwrap();
+    assert!(
+        ["pending", "running", "succeeded"].contains(&g["syncStatus"].as_str().unwrap_or("")),
+        "{g}"
+    );
+
+    let del = h.run(
+        &[
+            "sync",
+            "delete",
+            "northflank",
+            "kept",
+            "--yes",
+            "--remove-secrets",
+        ],
+        None,
+    );
+    assert_eq!(del.status.code(), Some(0), "{}", stderr(&del));
+    assert!(
+        stderr(&del).contains("Removing the synced secrets, then deleting kept."),
+        "{}",
+        stderr(&del)
+    );
+}
+
+#[test]
+fn run_wait_on_a_failing_sync_exits_4_and_get_json_decodes_in_camel_case() {
+    let h = Harness::new();
+    h.connections();
+    let locked = format!("buildConfig={}", demo::SYNC_FAIL_TEAMCITY_BUILD);
+    let made = h.run(
+        &[
+            "sync",
+            "create",
+            "teamcity",
+            "--connection",
+            "ci-tc",
+            "--name",
+            "locked",
+            "--environment",
+            "dev",
+            "--dest",
+            "project=Backend",
+            "--dest",
+            &locked,
+            "--initial",
+            "overwrite-destination",
+            "--wait",
+        ],
+        None,
+    );
+    assert_eq!(made.status.code(), Some(4), "{}", stderr(&made));
+    let run = h.run(&["sync", "run", "teamcity", "locked", "--wait"], None);
+    assert_eq!(run.status.code(), Some(4), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("✗ Sync locked failed."),
+        "{}",
+        stderr(&run)
+    );
+    assert!(
+        stderr(&run).contains("Points at Edit project"),
+        "{}",
+        stderr(&run)
+    );
+    let got = h.run(&["sync", "get", "teamcity", "locked", "--json"], None);
+    assert_eq!(got.status.code(), Some(0), "{}", stderr(&got));
+    let v: Value = serde_json::from_str(&stdout(&got)).unwrap();
+    let d = &v["lastSyncMessageDecoded"];
+    assert_eq!(d["secretKey"], "API_URL", "{d}");
+    assert_eq!(d["pointsAt"]["what"], "Edit project", "{d}");
+    assert!(
+        d.get("points_at").is_none() && d.get("secret_key").is_none(),
+        "{d}"
+    );
+}
+
+#[test]
+fn sync_destinations_reads_the_credential_from_stdin() {
+    use std::io::Write;
+    let h = Harness::new();
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["sync", "destinations", "northflank", "--secret-stdin"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .env("KMS_API_URL", &h.sb.kms_url)
+        .env("KMS_TOKEN", &h.sb.token)
+        .env("KMS_PROJECT_ID", &h.sb.project_id)
+        .env("KMS_CONNECT_NORTHFLANK_API_URL", &h.sb.northflank_api)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(demo::NORTHFLANK_TOKEN.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("Group 130"), "{all}");
+    assert!(!all.contains(demo::NORTHFLANK_TOKEN), "secret in output");
+}
+
+#[test]
+fn no_auto_sync_with_wait_is_refused_with_exit_2() {
+    let h = Harness::new();
+    h.connections();
+    let out = h.run(
+        &[
+            "sync",
+            "create",
+            "northflank",
+            "--connection",
+            "ci-nf",
+            "--name",
+            "never",
+            "--environment",
+            "prod",
+            "--dest",
+            "projectId=web",
+            "--dest",
+            "secretGroupId=runtime",
+            "--initial",
+            "overwrite-destination",
+            "--no-auto-sync",
+            "--wait",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("none is queued"), "{}", stderr(&out));
+    let list = h.run(&["sync", "list", "--json"], None);
+    let rows: Value = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 0, "{rows}");
+}

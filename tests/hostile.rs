@@ -768,3 +768,164 @@ fn sync_list_and_a_connection_delete_they_block_print_clean_text() {
         "{run:?}"
     );
 }
+
+/// A KMS (and, on the same port, a Northflank) whose every text is hostile: syncs, a
+/// Bitbucket connection, projects and secret groups, variable names, a refusal message.
+fn hostile_kms_and_northflank(refuse_details: bool) -> Hostile {
+    kms(
+        || issued(json!(3600)),
+        move |r| {
+            if r.path.starts_with("/api/v1/secret-syncs") {
+                // One body for every sync route: get, create, the polls of --wait.
+                Answer::json(
+                    200,
+                    json!({ "secretSync": hostile_sync(), "secretSyncs": [hostile_sync()] }),
+                )
+            } else if r.path.starts_with("/api/") {
+                let mut c = connection(&hostile_text("n"), json!({}));
+                c["app"] = json!("bitbucket");
+                Answer::json(200, json!({ "appConnection": c }))
+            } else if r.path.starts_with("/v1/auth") {
+                Answer::json(
+                    200,
+                    json!({ "data": { "id": hostile_text("id"), "name": hostile_text("role"),
+                    "permissions": { "projectScope": [hostile_text("perm")] } } }),
+                )
+            } else if r.path.contains("/details") && refuse_details {
+                Answer::json(
+                    403,
+                    json!({ "error": { "status": 403, "message": hostile_text("forbidden"), "id": "forbidden" } }),
+                )
+            } else if r.path.contains("/details") {
+                Answer::json(
+                    200,
+                    json!({ "data": { "secrets": { "variables": { hostile_text("VAR"): "v" } } } }),
+                )
+            } else if r.path.starts_with("/v1/projects/") {
+                Answer::json(
+                    200,
+                    json!({ "data": { "secrets": [{ "id": hostile_text("gid"), "name": hostile_text("group") }] },
+                        "pagination": { "hasNextPage": false } }),
+                )
+            } else {
+                Answer::json(
+                    200,
+                    json!({ "data": { "projects": [{ "id": "web", "name": hostile_text("project") }] },
+                        "pagination": { "hasNextPage": false } }),
+                )
+            }
+        },
+    )
+}
+
+fn against_both(server: &Hostile, dir: &std::path::Path, args: &[&str]) -> hostile::Run {
+    let mut cmd = hostile::binary(dir);
+    cmd.env("KMS_API_URL", &server.url)
+        .env("KMS_TOKEN", KMS_TOKEN)
+        .env("KMS_PROJECT_ID", "p1")
+        .env("KMS_CONNECT_NORTHFLANK_API_URL", &server.url)
+        .args(args);
+    hostile::run(cmd, &format!("{PROVIDER_SECRET}\n"))
+}
+
+// Secret Syncs: `sync get` (text and JSON) and the failure `sync create --wait` prints.
+#[test]
+fn sync_get_and_a_failed_create_wait_print_clean_text() {
+    let server = hostile_kms_and_northflank(false);
+    let dir = tempfile::tempdir().unwrap();
+    let id = "00000000-0000-4000-8000-00000000a001";
+    for args in [
+        &["sync", "get", "bitbucket", id][..],
+        &["sync", "get", "bitbucket", id, "--json"][..],
+    ] {
+        let run = against_both(&server, dir.path(), args);
+        run.assert_no_panic().assert_clean(&[KMS_TOKEN]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("scope"), "{run:?}");
+    }
+    let run = against_both(
+        &server,
+        dir.path(),
+        &[
+            "sync",
+            "create",
+            "bitbucket",
+            "--connection",
+            CONN_ID,
+            "--name",
+            "bb",
+            "--environment",
+            "prod",
+            "--dest",
+            "workspaceSlug=ws",
+            "--dest",
+            "repositorySlug=repo",
+            "--wait",
+        ],
+    );
+    run.assert_no_panic().assert_clean(&[KMS_TOKEN]);
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(run.stderr.contains("failed"), "{run:?}");
+    assert!(run.stderr.contains("scope"), "{run:?}");
+}
+
+// Provider text in `sync destinations` and in the `--check` lines (read and refused).
+#[test]
+fn sync_destinations_and_check_lines_print_clean_provider_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = hostile_kms_and_northflank(false);
+    for args in [
+        &["sync", "destinations", "northflank", "--secret-stdin"][..],
+        &[
+            "sync",
+            "destinations",
+            "northflank",
+            "--secret-stdin",
+            "--json",
+        ][..],
+    ] {
+        let run = against_both(&server, dir.path(), args);
+        run.assert_no_panic()
+            .assert_clean(&[KMS_TOKEN, PROVIDER_SECRET]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("group"), "{run:?}");
+    }
+    let check = |server: &Hostile| {
+        against_both(
+            server,
+            dir.path(),
+            &[
+                "sync",
+                "create",
+                "northflank",
+                "--connection",
+                CONN_ID,
+                "--name",
+                "nf",
+                "--environment",
+                "prod",
+                "--dest",
+                "projectId=web",
+                "--dest",
+                "secretGroupId=g1",
+                "--initial",
+                "overwrite-destination",
+                "--check",
+                "--secret-stdin",
+            ],
+        )
+    };
+    // The role lacks Update (its only permission is hostile text): exit 3, the variable names
+    // it would delete printed clean.
+    let run = check(&server);
+    run.assert_no_panic()
+        .assert_clean(&[KMS_TOKEN, PROVIDER_SECRET]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.contains("VAR"), "{run:?}");
+    let refused = hostile_kms_and_northflank(true);
+    let run = check(&refused);
+    run.assert_no_panic()
+        .assert_clean(&[KMS_TOKEN, PROVIDER_SECRET]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.contains("forbidden"), "{run:?}");
+}

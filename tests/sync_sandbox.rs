@@ -405,6 +405,14 @@ async fn destinations_are_listed_through_every_page() {
             .iter()
             .any(|n| n.kind == "environments" && n.id == "Environments-1")
     );
+    assert_eq!(
+        scope
+            .iter()
+            .filter(|n| n.kind == "processes")
+            .map(|n| n.id.as_str())
+            .collect::<Vec<_>>(),
+        ["deploymentprocess-Projects-1", "Runbooks-1"]
+    );
     let bb_in = input(&sb, Destination::Bitbucket, demo::BITBUCKET_TOKEN);
     let bb = destinations::list(&c, &bb_in, &e).await.unwrap();
     assert_eq!(bb.roots[0].children.len(), 121);
@@ -536,6 +544,17 @@ async fn destination_checks_name_the_missing_permission() {
         missing(&bb),
         ["read:pipeline:bitbucket", "admin:pipeline:bitbucket"]
     );
+    let bb_read = check(
+        &sb,
+        Destination::Bitbucket,
+        demo::BITBUCKET_TOKEN_READ_PIPELINE,
+        &["workspaceSlug=kms-demo", "repositorySlug=api"],
+        None,
+    )
+    .await;
+    assert_eq!(bb_read.existing, Some(10), "the reads pass: {bb_read:?}");
+    assert_eq!(missing(&bb_read), ["admin:pipeline:bitbucket"]);
+    assert!(!bb_read.ok());
     let nf = check(
         &sb,
         Destination::Northflank,
@@ -600,4 +619,205 @@ async fn a_connection_a_sync_uses_cannot_be_deleted_until_the_sync_is_gone() {
         .unwrap();
     let deleted = k.delete_connection(app, &conn).await.unwrap();
     assert_eq!(deleted.id, conn);
+}
+
+#[tokio::test]
+async fn teamcity_lists_build_types_and_reads_non_inherited_env_parameters() {
+    let sb = Sandbox::start().await.unwrap();
+    let tc = destinations::list(
+        &http(),
+        &input(&sb, Destination::TeamCity, demo::TEAMCITY_TOKEN),
+        &endpoints(&sb),
+    )
+    .await
+    .unwrap();
+    let builds: Vec<&str> = tc.roots[0].children.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(
+        builds,
+        [demo::TEAMCITY_BUILD, demo::SYNC_FAIL_TEAMCITY_BUILD]
+    );
+    // Project: env.KMS_API_URL, env.KMS_DB_URL, env.LEGACY_TOKEN; the inherited env.ROOT_PROXY
+    // and the non-env parameter are not the sync's to delete.
+    let project = check(
+        &sb,
+        Destination::TeamCity,
+        demo::TEAMCITY_TOKEN,
+        &["project=Backend"],
+        Some("KMS_{{secretKey}}"),
+    )
+    .await;
+    assert!(project.ok(), "{project:?}");
+    assert_eq!(project.existing, Some(3));
+    assert_eq!(project.matching, ["KMS_API_URL", "KMS_DB_URL"]);
+    // The failing build configuration reads like any other: only its writes are refused.
+    let locked = format!("buildConfig={}", demo::SYNC_FAIL_TEAMCITY_BUILD);
+    let build = check(
+        &sb,
+        Destination::TeamCity,
+        demo::TEAMCITY_TOKEN,
+        &["project=Backend", &locked],
+        None,
+    )
+    .await;
+    assert!(build.ok(), "{build:?}");
+    assert_eq!(build.existing, Some(1));
+    assert_eq!(build.matching, ["KMS_DEPLOY_KEY"]);
+    let k = kms(&sb);
+    let conn = connection(&sb, Destination::TeamCity).await;
+    let d = draft(
+        &sb,
+        Destination::TeamCity,
+        &conn,
+        "locked-build",
+        &["project=Backend", &locked],
+    )
+    .body()
+    .unwrap();
+    let made = k.create_sync(Destination::TeamCity, &d).await.unwrap();
+    let (done, _) = until_done(&k, Destination::TeamCity, &made.id).await;
+    assert_eq!(done.sync_status, Some(SyncStatus::Failed));
+}
+
+async fn raw(sb: &Sandbox, method: reqwest::Method, path: &str) -> (u16, Value) {
+    let r = http()
+        .request(method, format!("{}/api/v1/secret-syncs{path}", sb.kms_url))
+        .bearer_auth(&sb.token)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+fn first_message(body: &Value) -> String {
+    match &body["message"] {
+        Value::Array(issues) => issues[0]["message"].as_str().unwrap().to_owned(),
+        m => m.as_str().unwrap().to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn routes_refuse_like_the_server() {
+    use reqwest::Method;
+    let sb = Sandbox::start().await.unwrap();
+    let k = kms(&sb);
+    let tc = connection(&sb, Destination::TeamCity).await;
+    let body = draft(&sb, Destination::TeamCity, &tc, "tc", &["project=Backend"])
+        .body()
+        .unwrap();
+    let id = k
+        .create_sync(Destination::TeamCity, &body)
+        .await
+        .unwrap()
+        .id;
+
+    // Triggering while the job runs: the server's 400. The window is the job's running step,
+    // so a trigger that lands outside it (accepted: pending again) is simply tried again.
+    let mut refused = None;
+    for _ in 0..20 {
+        assert!(until_running(&k, &id).await, "never running");
+        let (status, answer) =
+            raw(&sb, Method::POST, &format!("/teamcity/{id}/sync-secrets")).await;
+        if status == 400 {
+            refused = Some(first_message(&answer));
+            break;
+        }
+        assert_eq!(status, 200, "{answer}");
+    }
+    assert_eq!(
+        refused.as_deref(),
+        Some("A job for this sync is already in progress. Please try again shortly.")
+    );
+
+    let (status, answer) = raw(&sb, Method::GET, &format!("/northflank/{id}")).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(
+        first_message(&answer),
+        format!("Secret sync with ID \"{id}\" is not configured for Northflank")
+    );
+    let (status, answer) = raw(
+        &sb,
+        Method::GET,
+        &format!("/teamcity/sync-name/nope?projectId={}", sb.project_id),
+    )
+    .await;
+    assert_eq!(status, 404, "{answer}");
+    assert!(
+        first_message(&answer).contains("with name \"nope\""),
+        "{answer}"
+    );
+    let (status, answer) = raw(
+        &sb,
+        Method::DELETE,
+        &format!("/teamcity/{id}?removeSecrets=yes"),
+    )
+    .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"], "ValidationFailure");
+    assert_eq!(answer["message"][0]["path"], json!(["removeSecrets"]));
+    let (status, answer) = raw(&sb, Method::GET, "").await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["message"][0]["path"], json!(["projectId"]));
+    // The sync is still there: the refused delete deleted nothing.
+    assert!(
+        k.get_sync(Destination::TeamCity, &SyncRef::Id(id.clone()), "")
+            .await
+            .is_ok()
+    );
+}
+
+/// Polls until the sync is `running`; true when seen.
+async fn until_running(k: &KmsClient, id: &str) -> bool {
+    for _ in 0..1000 {
+        let s = k
+            .get_sync(Destination::TeamCity, &SyncRef::Id(id.into()), "")
+            .await
+            .unwrap();
+        let st = s.sync_status.unwrap();
+        if st == SyncStatus::Running {
+            return true;
+        }
+        if st.is_done() {
+            // Finished between polls: run it again and look for the next running step.
+            k.trigger_sync(Destination::TeamCity, id).await.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn create_caps_the_key_schema_and_words_the_description_limit() {
+    let sb = Sandbox::start().await.unwrap();
+    let tc = connection(&sb, Destination::TeamCity).await;
+    let long_schema = format!("{}{{{{secretKey}}}}", "K".repeat(250));
+    let (status, body) = raw_post(
+        &sb,
+        "teamcity",
+        json!({ "name": "a", "projectId": sb.project_id, "connectionId": tc,
+        "environment": "prod", "secretPath": "/", "description": "d".repeat(257),
+        "syncOptions": { "initialSyncBehavior": "overwrite-destination", "keySchema": long_schema },
+        "destinationConfig": { "project": "Backend" } }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let issues: Vec<(String, &str)> = body["message"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["path"].to_string(), i["message"].as_str().unwrap()))
+        .collect();
+    assert!(
+        issues.contains(&(
+            "[\"description\"]".into(),
+            "Description cannot exceed 256 characters"
+        )),
+        "{issues:?}"
+    );
+    assert!(
+        issues.contains(&(
+            "[\"syncOptions\",\"keySchema\"]".into(),
+            "String must contain at most 255 character(s)"
+        )),
+        "{issues:?}"
+    );
 }

@@ -92,7 +92,14 @@ impl Destination {
     }
 
     /// What the first sync does to variables already at the destination, in plain words.
-    pub fn first_sync_effect(self, key_schema: Option<&str>, keep_destination: bool) -> String {
+    /// With an import behaviour the server first imports the destination's secrets into KMS,
+    /// so nothing at the destination is unmanaged and nothing is deleted (secret-syncs.md §5).
+    pub fn first_sync_effect(
+        self,
+        initial: Option<InitialSync>,
+        key_schema: Option<&str>,
+        keep_destination: bool,
+    ) -> String {
         if keep_destination {
             return "Nothing is deleted at the destination (destination secrets are kept); variables with the same names are overwritten.".into();
         }
@@ -100,6 +107,27 @@ impl Destination {
             Some(s) => format!("whose names match the key schema {s}"),
             None => "(no key schema: every one)".into(),
         };
+        if let Some(
+            import @ (InitialSync::ImportPrioritizeSource
+            | InitialSync::ImportPrioritizeDestination),
+        ) = initial
+            && self.can_import()
+        {
+            let wins = match import {
+                InitialSync::ImportPrioritizeSource => "KMS's value wins where both have a secret",
+                _ => "the destination's value wins where both have a secret",
+            };
+            let caveat = match self {
+                // TeamCity answers password parameters with "" (spec §4.1 note d).
+                Destination::TeamCity => {
+                    " TeamCity returns password values empty, so imported secrets KMS lacks arrive empty (names only)."
+                }
+                _ => "",
+            };
+            return format!(
+                "The first sync imports the destination's variables {scope} into KMS ({wins}), so nothing at the destination is deleted.{caveat}"
+            );
+        }
         match self {
             Destination::TeamCity => format!(
                 "The first sync writes each secret as a password parameter env.<KEY> and deletes the project's own env.* parameters {scope} that KMS does not have."
@@ -733,7 +761,10 @@ impl SyncDraft {
             .map(str::trim)
             .filter(|d| !d.is_empty());
         if description.is_some_and(|d| d.chars().count() > 256) {
-            issues.push(Issue::new("description", "Cannot exceed 256 characters"));
+            issues.push(Issue::new(
+                "description",
+                "Description cannot exceed 256 characters",
+            ));
         }
         if self.project_id.trim().is_empty() {
             issues.push(Issue::new("projectId", "Project ID required"));
@@ -1038,9 +1069,50 @@ mod tests {
 
     #[test]
     fn first_sync_effect_names_the_blast_radius() {
-        let none = Destination::OctopusDeploy.first_sync_effect(None, false);
+        let over = Some(InitialSync::OverwriteDestination);
+        let none = Destination::OctopusDeploy.first_sync_effect(over, None, false);
         assert!(none.contains("every one"), "{none}");
-        let kept = Destination::Northflank.first_sync_effect(None, true);
+        let kept = Destination::Northflank.first_sync_effect(over, None, true);
         assert!(kept.contains("Nothing is deleted"), "{kept}");
+    }
+
+    #[test]
+    fn first_sync_effect_with_an_import_deletes_nothing() {
+        for d in [Destination::TeamCity, Destination::Northflank] {
+            for i in &InitialSync::ALL[1..] {
+                let said = d.first_sync_effect(Some(*i), None, false);
+                assert!(
+                    said.contains("nothing at the destination is deleted"),
+                    "{said}"
+                );
+                assert!(!said.contains("deletes"), "{said}");
+            }
+            let over = d.first_sync_effect(Some(InitialSync::OverwriteDestination), None, false);
+            assert!(!over.contains("nothing at the destination"), "{over}");
+        }
+        let tc = Destination::TeamCity.first_sync_effect(
+            Some(InitialSync::ImportPrioritizeDestination),
+            Some("KMS_{{secretKey}}"),
+            false,
+        );
+        assert!(
+            tc.contains("empty") && tc.contains("KMS_{{secretKey}}"),
+            "{tc}"
+        );
+        assert!(tc.contains("destination's value wins"), "{tc}");
+    }
+
+    #[test]
+    fn a_long_description_is_refused_as_the_server_words_it() {
+        let d = SyncDraft {
+            description: Some("d".repeat(257)),
+            ..SyncDraft::new(Destination::Northflank)
+        };
+        let issues = d.body().unwrap_err();
+        assert!(
+            issues.iter().any(|i| i.path == "description"
+                && i.message == "Description cannot exceed 256 characters"),
+            "{issues:?}"
+        );
     }
 }

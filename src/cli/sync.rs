@@ -322,6 +322,11 @@ async fn signed_in(ctx: &Context) -> Result<Kms<'_>, Failure> {
 
 async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
     let dest = dest_for(&a.app)?;
+    if a.no_auto_sync && a.wait {
+        return Err(Failure::input(
+            "--wait waits for the first run, but with --no-auto-sync none is queued: drop one, or run it later with `sync run --wait`.",
+        ));
+    }
     let project_id = project(ctx)?;
     // Everything the server would refuse is refused here, before any request.
     let config = sync_spec::config_from_pairs(dest, &a.dest).map_err(issues)?;
@@ -412,7 +417,11 @@ async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
     }
     eprintln!(
         "{}",
-        dest.first_sync_effect(draft.key_schema.as_deref(), draft.keep_destination_secrets)
+        dest.first_sync_effect(
+            draft.initial,
+            draft.key_schema.as_deref(),
+            draft.keep_destination_secrets
+        )
     );
     let body = draft.body().map_err(issues)?;
     let sync = kms

@@ -371,6 +371,7 @@ pub fn poll_delay(attempt: u32) -> Duration {
 
 /// A decoded `lastSyncMessage`: clean text, the secret it was about, and where it points.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Decoded {
     /// One line, cleaned, without JSON punctuation.
     pub text: String,

@@ -118,6 +118,10 @@ fn demo_info(s: &Sandbox) -> DemoInfo {
                         ("Expires in 5 days", demo::EXPIRING_TOKEN),
                         ("Per-project, no Edit project", demo::TEAMCITY_PROJECT_TOKEN),
                         ("Project to check", demo::TEAMCITY_PROJECT),
+                        (
+                            "Build config whose sync fails",
+                            demo::SYNC_FAIL_TEAMCITY_BUILD,
+                        ),
                     ],
                 ),
                 "octopus-deploy" => (
@@ -126,6 +130,7 @@ fn demo_info(s: &Sandbox) -> DemoInfo {
                     vec![
                         ("Expires in 5 days", demo::EXPIRING_TOKEN),
                         ("Read-only key", demo::OCTOPUS_READONLY_KEY),
+                        ("Project whose sync fails", demo::SYNC_FAIL_OCTOPUS_PROJECT),
                     ],
                 ),
                 "bitbucket" => (
@@ -134,6 +139,14 @@ fn demo_info(s: &Sandbox) -> DemoInfo {
                     vec![
                         ("Token missing a scope", demo::BITBUCKET_TOKEN_NO_USER_SCOPE),
                         ("No pipeline scopes", demo::BITBUCKET_TOKEN_NO_PIPELINE),
+                        (
+                            "Reads pipelines, cannot write",
+                            demo::BITBUCKET_TOKEN_READ_PIPELINE,
+                        ),
+                        (
+                            "Repository whose sync fails",
+                            demo::SYNC_FAIL_BITBUCKET_REPO,
+                        ),
                     ],
                 ),
                 _ => (
@@ -143,6 +156,14 @@ fn demo_info(s: &Sandbox) -> DemoInfo {
                         ("Expires in 5 days", demo::EXPIRING_TOKEN),
                         ("Expired", demo::EXPIRED_TOKEN),
                         ("Org-level token", demo::NORTHFLANK_ORG_TOKEN),
+                        (
+                            "No Secret Groups › Update",
+                            demo::NORTHFLANK_TOKEN_NO_UPDATE,
+                        ),
+                        (
+                            "Secret group whose sync fails",
+                            demo::SYNC_FAIL_NORTHFLANK_GROUP,
+                        ),
                     ],
                 ),
             };
@@ -171,4 +192,31 @@ fn demo_info(s: &Sandbox) -> DemoInfo {
         })
         .collect();
     DemoInfo { values }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every failing Secret Sync fixture is named where a demo user looks.
+    #[tokio::test]
+    async fn the_demo_values_name_the_failing_sync_fixtures() {
+        let s = Sandbox::start().await.unwrap();
+        let info = demo_info(&s);
+        let all: Vec<&str> = info
+            .values
+            .iter()
+            .flat_map(|(_, rows)| rows.iter().map(|(_, v)| v.as_str()))
+            .collect();
+        for v in [
+            demo::SYNC_FAIL_TEAMCITY_BUILD,
+            demo::SYNC_FAIL_OCTOPUS_PROJECT,
+            demo::SYNC_FAIL_BITBUCKET_REPO,
+            demo::SYNC_FAIL_NORTHFLANK_GROUP,
+            demo::NORTHFLANK_TOKEN_NO_UPDATE,
+            demo::BITBUCKET_TOKEN_READ_PIPELINE,
+        ] {
+            assert!(all.contains(&v), "{v} is not listed: {all:?}");
+        }
+    }
 }

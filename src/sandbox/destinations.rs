@@ -60,7 +60,9 @@ fn bb_error(status: StatusCode, message: &str) -> Response {
 /// None when the token may; otherwise the refusal.
 fn bb_refusal(headers: &HeaderMap, pipeline: bool) -> Option<Response> {
     match basic_token(headers).as_deref() {
-        Some(demo::BITBUCKET_TOKEN | demo::SLOW_TOKEN) => None,
+        Some(demo::BITBUCKET_TOKEN | demo::SLOW_TOKEN | demo::BITBUCKET_TOKEN_READ_PIPELINE) => {
+            None
+        }
         Some(demo::BITBUCKET_TOKEN_NO_PIPELINE) if !pipeline => None,
         Some(demo::BITBUCKET_TOKEN_NO_PIPELINE) => Some(reply(
             StatusCode::FORBIDDEN,

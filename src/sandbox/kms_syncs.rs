@@ -307,7 +307,7 @@ pub(super) async fn create(
     {
         issues.push(issue(
             &["description"],
-            "Cannot exceed 256 characters",
+            "Description cannot exceed 256 characters",
             "too_big",
         ));
     }
@@ -330,7 +330,16 @@ pub(super) async fn create(
                 "invalid_enum_value",
             )),
         }
+        // Newest INF trims the key schema and caps it at 255 (spec §3.1).
         if let Some(s) = options.get("keySchema").and_then(Value::as_str)
+            && s.trim().chars().count() > 255
+        {
+            issues.push(issue(
+                &["syncOptions", "keySchema"],
+                "String must contain at most 255 character(s)",
+                "too_big",
+            ));
+        } else if let Some(s) = options.get("keySchema").and_then(Value::as_str)
             && !key_schema_ok(s.trim())
         {
             issues.push(issue(

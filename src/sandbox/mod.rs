@@ -60,6 +60,9 @@ pub mod demo {
     pub const OCTOPUS_UNTRACKED_KEY: &str = "API-DEMOUNTRACKED";
     /// Bitbucket: accepted, but without the pipeline scopes Secret Sync needs.
     pub const BITBUCKET_TOKEN_NO_PIPELINE: &str = "demo-nopipeline-token";
+    /// Bitbucket: may read pipeline variables (`read:pipeline:bitbucket`) but lacks
+    /// `admin:pipeline:bitbucket`, so a destination check passes its reads and fails the writes.
+    pub const BITBUCKET_TOKEN_READ_PIPELINE: &str = "demo-readpipeline-token";
     /// Northflank: an org-level token instead of a team token.
     pub const NORTHFLANK_ORG_TOKEN: &str = "demo-org-token";
     /// Any provider: 429 with `Retry-After: 30`.
@@ -81,6 +84,8 @@ pub mod demo {
     pub const NO_PROJECTS_CLIENT_ID: &str = "demo-no-projects";
     /// Refused: "Access denied due to expired client secret".
     pub const EXPIRED_SECRET_CLIENT_ID: &str = "demo-expired-secret";
+    /// A build configuration of project Backend whose syncs succeed.
+    pub const TEAMCITY_BUILD: &str = "Backend_Deploy";
     /// Secret Sync runs to these destinations fail, each with the server's nested message
     /// (a TeamCity project other than `Backend` fails with 404 too).
     pub const SYNC_FAIL_TEAMCITY_BUILD: &str = "Backend_Locked";

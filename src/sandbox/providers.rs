@@ -234,8 +234,48 @@ pub(crate) fn teamcity(base_url: &str) -> Provider {
             restriction("view_build_configuration_settings", "View build configuration settings"),
         ] },
     }));
-    let projects = json(json!({ "project": [
-        { "id": "_Root", "name": "<Root project>" }, { "id": "Backend", "name": "Backend" } ] }));
+    // Shaped as TeamCity answers `GET /app/rest/projects?fields=project(id,name,buildTypes(
+    // buildType(id,name)))` and `GET /app/rest/{projects/id:X|buildTypes/X}/parameters`
+    // (JetBrains, "TeamCity REST API: Manage Projects" and "Manage Typed Parameters":
+    // `{count, href, property:[{name, value, inherited?, type:{rawValue}}]}`; password values
+    // come back empty, `inherited` is only present when true).
+    let build_types = |ids: &[(&str, &str)]| {
+        let list: Vec<_> = ids
+            .iter()
+            .map(|(id, name)| json!({ "id": id, "name": name, "projectId": "Backend" }))
+            .collect();
+        json!({ "count": list.len(), "buildType": list })
+    };
+    let projects = json(json!({ "count": 2, "project": [
+        { "id": "_Root", "name": "<Root project>", "buildTypes": build_types(&[]) },
+        { "id": "Backend", "name": "Backend", "buildTypes": build_types(&[
+            (demo::TEAMCITY_BUILD, "Deploy"),
+            (demo::SYNC_FAIL_TEAMCITY_BUILD, "Locked (the sync's writes are refused)"),
+        ]) } ] }));
+    let password = json!({ "rawValue": "password" });
+    let parameters = |href: String, props: Vec<Value>| {
+        json(json!({ "count": props.len(), "href": href, "property": props }))
+    };
+    let project_params = parameters(
+        "/app/rest/projects/id:Backend/parameters".into(),
+        vec![
+            json!({ "name": "env.KMS_API_URL", "value": "", "type": password }),
+            json!({ "name": "env.KMS_DB_URL", "value": "", "type": password }),
+            json!({ "name": "env.LEGACY_TOKEN", "value": "", "type": password }),
+            json!({ "name": "env.ROOT_PROXY", "value": "http://proxy:3128", "inherited": true }),
+            json!({ "name": "teamcity.ui.settings.readOnly", "value": "false" }),
+        ],
+    );
+    let build_params = |id: &str| {
+        parameters(
+            format!("/app/rest/buildTypes/id:{id}/parameters"),
+            vec![
+                json!({ "name": "env.KMS_API_URL", "value": "", "inherited": true, "type": password }),
+                json!({ "name": "env.KMS_DEPLOY_KEY", "value": "", "type": password }),
+                json!({ "name": "system.deploy.target", "value": "staging" }),
+            ],
+        )
+    };
     let backend_links = |types: &[&str]| {
         let links: Vec<_> = types.iter().map(|t| json!({ "type": t })).collect();
         json!({ "id": "Backend", "name": "Backend", "links": { "link": links } })
@@ -288,8 +328,18 @@ pub(crate) fn teamcity(base_url: &str) -> Provider {
             ),
             route(
                 "/app/rest/projects/id:Backend/parameters",
-                (demo::TEAMCITY_TOKEN, json(json!({ "count": 3 }))),
-                both(json(json!({ "count": 3 }))),
+                (demo::TEAMCITY_TOKEN, project_params.clone()),
+                both(project_params),
+            ),
+            route(
+                "/app/rest/buildTypes/Backend_Deploy/parameters",
+                (demo::TEAMCITY_TOKEN, build_params(demo::TEAMCITY_BUILD)),
+                both(build_params(demo::TEAMCITY_BUILD)),
+            ),
+            route(
+                "/app/rest/buildTypes/Backend_Locked/parameters",
+                (demo::TEAMCITY_TOKEN, build_params(demo::SYNC_FAIL_TEAMCITY_BUILD)),
+                both(build_params(demo::SYNC_FAIL_TEAMCITY_BUILD)),
             ),
             route(
                 "/app/rest/projects/id:Backend",
@@ -419,7 +469,12 @@ pub(crate) fn octopus() -> Provider {
                 { "Id": "v2", "Name": "HAND_MADE", "Value": null, "Type": "Sensitive", "IsSensitive": true },
                 { "Id": "v3", "Name": "Region", "Value": "eu", "Type": "String", "IsSensitive": false } ],
             "ScopeValues": { "Environments": [{ "Id": "Environments-1", "Name": "Production" }],
-                "Roles": [], "Machines": [], "Processes": [], "Actions": [],
+                "Roles": [], "Machines": [],
+                // Octopus lists the deployment process and each runbook (`ProcessType`).
+                "Processes": [
+                    { "ProcessType": "Deployment", "Id": "deploymentprocess-Projects-1", "Name": "Deployment Process" },
+                    { "ProcessType": "Runbook", "Id": "Runbooks-1", "Name": "Restart services" } ],
+                "Actions": [],
                 "Channels": [{ "Id": "Channels-1", "Name": "Default" }] } }),
     );
     let mut rows = good_rows(Row::secret(demo::OCTOPUS_API_KEY, me.clone()));
@@ -546,6 +601,15 @@ pub(crate) fn bitbucket() -> Provider {
             .collect::<Vec<_>>()
             .join(", "),
     );
+    let read_pipeline = user.clone().header(
+        "x-oauth-scopes",
+        BITBUCKET_SCOPES
+            .iter()
+            .filter(|s| **s != "admin:pipeline:bitbucket")
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     let user = user.header("x-oauth-scopes", BITBUCKET_SCOPES.join(", "));
     let missing_scope = error(
         StatusCode::FORBIDDEN,
@@ -572,6 +636,11 @@ pub(crate) fn bitbucket() -> Provider {
         demo::BITBUCKET_TOKEN_NO_PIPELINE,
         no_pipeline,
     ));
+    rows.push(Row::user(
+        demo::BITBUCKET_EMAIL,
+        demo::BITBUCKET_TOKEN_READ_PIPELINE,
+        read_pipeline,
+    ));
     rows.push(rate_limited(error(
         StatusCode::TOO_MANY_REQUESTS,
         json!({ "message": "Rate limit for this resource has been exceeded." }),
@@ -588,7 +657,10 @@ pub(crate) fn bitbucket() -> Provider {
         routes: vec![route(
             "/2.0/user/workspaces",
             (demo::BITBUCKET_TOKEN, workspaces.clone()),
-            vec![(demo::BITBUCKET_TOKEN_NO_PIPELINE, workspaces)],
+            vec![
+                (demo::BITBUCKET_TOKEN_NO_PIPELINE, workspaces.clone()),
+                (demo::BITBUCKET_TOKEN_READ_PIPELINE, workspaces),
+            ],
         )],
         rejected: error(
             StatusCode::UNAUTHORIZED,

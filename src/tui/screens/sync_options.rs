@@ -103,7 +103,7 @@ pub fn render(f: &SyncFlow, theme: &Theme, frame: &mut Frame, area: Rect) {
     lines.extend(wrapped(
         "",
         &f.dest
-            .first_sync_effect(schema.as_deref(), o.keep_destination),
+            .first_sync_effect(o.initial, schema.as_deref(), o.keep_destination),
         theme.dim(),
         w,
     ));

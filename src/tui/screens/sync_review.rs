@@ -47,8 +47,11 @@ fn review(state: &State, f: &SyncFlow, theme: &Theme, w: u16, lines: &mut Vec<Li
     let schema = f.key_schema();
     lines.extend(wrapped(
         "",
-        &f.dest
-            .first_sync_effect(schema.as_deref(), f.options.keep_destination),
+        &f.dest.first_sync_effect(
+            f.options.initial,
+            schema.as_deref(),
+            f.options.keep_destination,
+        ),
         Style::new(),
         w,
     ));

@@ -98,9 +98,22 @@ async fn reply(request: SyncRequest, shared: &Shared) -> SyncReply {
     }
 }
 
+/// The singular of each `scopeValues` key (a table: "processes" is not "processe").
+const SCOPE_LABELS: [(&str, &str); 6] = [
+    ("environments", "environment"),
+    ("roles", "role"),
+    ("machines", "machine"),
+    ("processes", "process"),
+    ("actions", "action"),
+    ("channels", "channel"),
+];
+
 /// An Octopus scope value shown with what it scopes: `environment: Production`.
 fn scope_label(mut n: destinations::Node) -> destinations::Node {
-    let what = n.kind.strip_suffix('s').unwrap_or(n.kind);
+    let what = SCOPE_LABELS
+        .iter()
+        .find(|(k, _)| *k == n.kind)
+        .map_or(n.kind, |(_, one)| *one);
     n.name = format!("{what}: {}", n.name);
     n
 }
@@ -132,5 +145,26 @@ pub fn failed(request: &SyncRequest) -> SyncReply {
         ),
         SyncRequest::Create(id, ..) => SyncReply::Created(*id, Err(g)),
         SyncRequest::Poll(id, ..) => SyncReply::Polled(*id, Err(g), Duration::ZERO),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_labels_are_singular() {
+        let label = |kind| {
+            let n = destinations::Node {
+                id: "Id-1".into(),
+                name: "Restart".into(),
+                kind,
+                children: Vec::new(),
+            };
+            scope_label(n).name
+        };
+        assert_eq!(label("processes"), "process: Restart");
+        assert_eq!(label("environments"), "environment: Restart");
+        assert_eq!(label("channels"), "channel: Restart");
     }
 }
