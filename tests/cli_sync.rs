@@ -975,3 +975,65 @@ fn no_auto_sync_with_wait_is_refused_with_exit_2() {
     let rows: Value = serde_json::from_str(&stdout(&list)).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 0, "{rows}");
 }
+
+#[test]
+fn a_project_slug_works_everywhere_and_an_unknown_project_is_exit_2() {
+    let h = Harness::new();
+    h.connections();
+    let slug = "demo-project";
+    let made = h.run(
+        &[
+            "sync",
+            "create",
+            "northflank",
+            "--project",
+            slug,
+            "--connection",
+            "ci-nf",
+            "--name",
+            "by-slug",
+            "--environment",
+            "prod",
+            "--dest",
+            "projectId=web",
+            "--dest",
+            "secretGroupId=runtime",
+            "--initial",
+            "overwrite-destination",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let v: Value = serde_json::from_str(&stdout(&made)).unwrap();
+    assert_eq!(v["projectId"], h.sb.project_id.as_str(), "{v}");
+    let got = h.run(
+        &["sync", "get", "northflank", "by-slug", "--project", slug],
+        None,
+    );
+    assert_eq!(got.status.code(), Some(0), "{}", stderr(&got));
+    let list = h.run(&["sync", "list", "--project", slug, "--json"], None);
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
+    let rows: Value = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+
+    for unknown in ["nope", "0b1e0e4e-0000-4000-8000-000000000000"] {
+        let out = h.run(&["sync", "list", "--project", unknown], None);
+        assert_eq!(out.status.code(), Some(2), "{unknown}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("kms-connect projects"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = h.run(
+        &["sync", "get", "northflank", "by-slug", "--project", "nope"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("kms-connect projects"),
+        "{}",
+        stderr(&out)
+    );
+}

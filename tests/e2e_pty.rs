@@ -712,7 +712,7 @@ fn rotates_a_token_from_the_browser() {
     let mut t = Term::spawn(&sb, &[], &[], 80, 24);
     t.wait_for("Step 1/5");
     t.send("b");
-    t.wait_for("2 connections in project");
+    t.wait_for("2 connections in Demo project");
     // Sorted by name: build-server is first.
     t.send(ENTER);
     t.wait_for(&tc);
@@ -756,7 +756,7 @@ fn rotates_a_token_from_the_browser() {
 fn deletes_a_connection_after_typing_its_name() {
     let (_rt, sb, _, nf) = seeded_sandbox();
     let mut t = Term::spawn(&sb, &["browse"], &[], 80, 24);
-    t.wait_for("2 connections in project");
+    t.wait_for("2 connections in Demo project");
     t.send(DOWN);
     t.send("d");
     t.wait_for("Delete the connection northflank-services?");
@@ -771,7 +771,7 @@ fn deletes_a_connection_after_typing_its_name() {
     t.send("-services");
     t.send(ENTER);
     t.wait_for("Deleted northflank-services.");
-    t.wait_for("1 connection in project");
+    t.wait_for("1 connection in Demo project");
     let deletes: Vec<_> = sb
         .requests()
         .into_iter()

@@ -11,7 +11,7 @@ use kms_connect::kms::error::Trouble;
 use kms_connect::kms::{AppConnection, Guidance, Project};
 use kms_connect::tui::theme::Theme;
 use kms_connect::tui::view::view;
-use kms_connect::tui::{Effect, Msg, State, update};
+use kms_connect::tui::{Effect, Msg, Scope, State, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -98,6 +98,27 @@ fn project_list() {
             slug: "web-shop".into(),
         },
     ];
+    update(&mut s, Msg::Projects(id, Ok(projects)));
+    insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn project_given_but_not_found() {
+    // `--project nope`: the wizard looked for it, and asks instead of sending it.
+    let scope = Scope::Project {
+        id: "nope\u{1b}]0;x\u{7}".into(),
+        name: String::new(),
+    };
+    let mut s = State::new(session(), Some(scope));
+    s.scope_check = true;
+    let [Effect::LoadProjects(id)] = s.start()[..] else {
+        panic!()
+    };
+    let projects = vec![Project {
+        id: "p1".into(),
+        name: "Payments".into(),
+        slug: "payments".into(),
+    }];
     update(&mut s, Msg::Projects(id, Ok(projects)));
     insta::assert_snapshot!(screen(&s));
 }

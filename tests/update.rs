@@ -99,6 +99,77 @@ fn picking_a_project_sets_the_scope_and_esc_on_step_one_goes_back() {
     assert_eq!(s.step, Step::Project);
 }
 
+fn payments() -> Vec<Project> {
+    vec![Project {
+        id: "7ffbb072-2575-495a-b5b0-127f88caef78".into(),
+        name: "Payments".into(),
+        slug: "payments".into(),
+    }]
+}
+
+/// A wizard launched with `--project <given>` (flag or environment), its project list asked for.
+fn launched_with(given: &str) -> (State, u64) {
+    let scope = Scope::Project {
+        id: given.into(),
+        name: String::new(),
+    };
+    let mut s = State::new(session(), Some(scope));
+    s.scope_check = true;
+    let [Effect::LoadProjects(id)] = s.start()[..] else {
+        panic!("the given project is looked up first")
+    };
+    (s, id)
+}
+
+#[test]
+fn a_given_project_slug_becomes_its_id_and_browse_opens_after() {
+    let (mut s, id) = launched_with("payments");
+    s.browse.wanted = true;
+    let effects = update(&mut s, Msg::Projects(id, Ok(payments())));
+    assert_eq!(
+        s.scope,
+        Some(Scope::Project {
+            id: "7ffbb072-2575-495a-b5b0-127f88caef78".into(),
+            name: "Payments".into()
+        })
+    );
+    assert_eq!(s.step, Step::Browse);
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadConnections(..), ..]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_given_project_the_identity_cannot_see_opens_the_list_saying_so() {
+    let (mut s, id) = launched_with("nope");
+    update(&mut s, Msg::Projects(id, Ok(payments())));
+    assert_eq!(s.step, Step::Project);
+    assert_eq!(s.scope, None);
+    let notice = s.projects.notice.clone().unwrap();
+    assert!(notice.contains("\"nope\" is not among"), "{notice}");
+    assert!(notice.contains("kms-connect projects"), "{notice}");
+    // Picking one goes on as usual, the line gone.
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Pick);
+    assert_eq!(s.projects.notice, None);
+    assert!(matches!(&s.scope, Some(Scope::Project { name, .. }) if name == "Payments"));
+}
+
+#[test]
+fn a_project_list_that_fails_keeps_the_given_project_for_the_server_to_judge() {
+    let (mut s, id) = launched_with("payments");
+    let g = Guidance {
+        trouble: Trouble::Server,
+        headline: "down".into(),
+        hint: None,
+        fields: vec![],
+    };
+    update(&mut s, Msg::Projects(id, Err(g)));
+    assert_eq!(s.step, Step::Pick);
+    assert!(matches!(&s.scope, Some(Scope::Project { id, .. }) if id == "payments"));
+}
+
 #[test]
 fn a_failed_project_load_keeps_the_screen_and_r_retries() {
     let mut s = State::new(session(), None);

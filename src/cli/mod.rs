@@ -57,7 +57,7 @@ const PROJECT_HELP: &[(&[&str], &str)] = &[
     ),
     (
         &["sync"],
-        "Project (ID or slug) of the Secret Syncs (required; the profile's is used if saved)",
+        "Project (ID or slug) of the Secret Syncs: create needs it, as does a sync given by name; list without it covers every project",
     ),
     (
         &["login"],

@@ -372,6 +372,11 @@ async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
     }
     // The connection first: checking a destination is of no use when it does not exist.
     let mut kms = signed_in(ctx).await?;
+    // A slug becomes the project's ID (an ID is sent as given: the server judges it).
+    let project_id = session::project_id(&mut kms, ctx, false)
+        .await?
+        .unwrap_or(project_id);
+    draft.project_id = project_id.clone();
     let app = dest.app();
     let which = ConnectionRef::parse(&a.connection);
     let p = project_id.clone();
@@ -585,8 +590,8 @@ async fn list(a: ListArgs, ctx: &Context) -> CliResult {
     let dest = a.app.as_deref().map(dest_for).transpose()?;
     // Without a project: every project the identity can see, one list request each (the
     // server lists syncs per project only).
-    let project_id = ctx.project_id.clone();
     let mut kms = signed_in(ctx).await?;
+    let project_id = session::project_id(&mut kms, ctx, false).await?;
     let p = project_id.clone();
     let found = kms
         .call(|c| {
@@ -595,6 +600,10 @@ async fn list(a: ListArgs, ctx: &Context) -> CliResult {
         })
         .await
         .map_err(|e| Failure::from_kms(&e, None))?;
+    if found.syncs.is_empty() && project_id.is_some() {
+        // Nothing listed: say so only for a project that exists (an unknown ID lists nothing).
+        session::project_id(&mut kms, ctx, true).await?;
+    }
     let mut rows = found.syncs.clone();
     if let Some(conn) = &a.connection {
         let conn = conn.trim();
@@ -669,7 +678,9 @@ async fn find(
     which: &str,
 ) -> Result<SecretSync, Failure> {
     let which = SyncRef::parse(which);
-    let p = ctx.project_id.clone().unwrap_or_default();
+    let p = session::project_id(kms, ctx, false)
+        .await?
+        .unwrap_or_default();
     if matches!(which, SyncRef::Name(_)) && p.is_empty() {
         return Err(Failure::input(
             "Give the project with --project to find a sync by name.",

@@ -183,6 +183,7 @@ fn choose_project(state: &mut State) -> Vec<Effect> {
         },
         None => Scope::Organization,
     };
+    state.projects.notice = None;
     state.notice = Some(format!("New connections go to {}.", scope.label()));
     state.scope = Some(scope);
     state.step = Step::Pick;
@@ -481,9 +482,9 @@ pub(super) fn projects_arrived(
     state: &mut State,
     id: RequestId,
     result: Result<Vec<Project>, Guidance>,
-) {
+) -> Vec<Effect> {
     if state.projects.loading != Some(id) {
-        return;
+        return Vec::new();
     }
     state.projects.loading = None;
     match result {
@@ -494,6 +495,45 @@ pub(super) fn projects_arrived(
         }
         Err(g) => state.projects.error = Some(g),
     }
+    if std::mem::take(&mut state.scope_check) {
+        return given_project_checked(state);
+    }
+    Vec::new()
+}
+
+/// The project given at launch against the list that just arrived: a slug becomes its ID
+/// (as `login` and the CLI resolve it), one the identity cannot see opens the project list
+/// with a line saying so. When the list could not be read, the given value is kept and the
+/// server judges it.
+fn given_project_checked(state: &mut State) -> Vec<Effect> {
+    if let (Some(Scope::Project { id: wanted, .. }), true) = (&state.scope, state.projects.loaded) {
+        let found = state
+            .projects
+            .items
+            .iter()
+            .find(|p| &p.id == wanted || &p.slug == wanted);
+        match found {
+            Some(p) => {
+                state.scope = Some(Scope::Project {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                });
+            }
+            None => {
+                state.projects.notice = Some(format!(
+                    "Project {:?} is not among the projects this identity can see: pick one here (`kms-connect projects` lists them).",
+                    crate::sanitize::clean_line(wanted)
+                ));
+                state.scope = None;
+                state.step = Step::Project;
+                return Vec::new();
+            }
+        }
+    }
+    if state.browse.wanted {
+        return super::browse::actions::open(state);
+    }
+    Vec::new()
 }
 
 pub(super) fn test_finished(state: &mut State, id: RequestId, list: Checklist) {

@@ -7,6 +7,7 @@ use super::runtime::{Ended, SignInConfig, TuiConfig};
 use super::signin::job::Account;
 use super::signin::{DemoLogin, Start};
 use crate::config::Context;
+use crate::config::context::Source;
 
 /// What the screens list in `--demo`: the sandbox's server and identities on the sign-in,
 /// and per app the values to type.
@@ -70,6 +71,12 @@ pub fn config(ctx: &Context, demo: Option<DemoScreens>, opening: Opening) -> Tui
         scope,
         reach: ctx.reach.clone(),
         browse: opening.browse,
+        check_scope: ctx.project_id.as_deref().is_some_and(|id| {
+            // A profile's project was picked from the list at login; a typed one may be a
+            // slug, or one this identity cannot see.
+            uuid::Uuid::parse_str(id).is_err()
+                || matches!(ctx.project_source, Some(Source::Flag | Source::Env))
+        }),
         signin: SignInConfig {
             start,
             show: opening.sign_in,

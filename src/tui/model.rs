@@ -49,6 +49,8 @@ pub struct ProjectList {
     /// The filter as it is edited (cursor, undo, the shell keys); `filter` follows its text.
     pub filter_text: LineText,
     pub filtering: bool,
+    /// Why the list is shown although a project was given (it was not among these).
+    pub notice: Option<String>,
 }
 
 impl ProjectList {
@@ -122,6 +124,9 @@ pub struct State {
     pub step: Step,
     pub session: Session,
     pub scope: Option<Scope>,
+    /// The project given at launch (flag, environment) is still to be found in the project
+    /// list: a slug becomes its ID, an unknown one opens the project list.
+    pub scope_check: bool,
     pub projects: ProjectList,
     pub apps: AppList,
     pub app: Option<&'static AppSpec>,
@@ -176,6 +181,7 @@ impl State {
             },
             session,
             scope,
+            scope_check: false,
             projects: ProjectList::default(),
             apps: AppList::default(),
             app: None,
@@ -205,9 +211,10 @@ impl State {
         }
     }
 
-    /// Effects to run at start: the project list, when the scope is not known yet.
+    /// Effects to run at start: the project list, when the scope is not known yet or the
+    /// given project is still to be found in it.
     pub fn start(&mut self) -> Vec<Effect> {
-        if self.step == Step::Project {
+        if self.step == Step::Project || self.scope_check {
             vec![self.load_projects()]
         } else {
             Vec::new()

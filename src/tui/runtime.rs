@@ -28,6 +28,9 @@ pub struct TuiConfig {
     pub reach: Reach,
     /// Open on the list of existing connections instead of the wizard.
     pub browse: bool,
+    /// The scope's project was given by flag or environment (maybe as a slug): find it in
+    /// the project list before using it.
+    pub check_scope: bool,
     pub signin: SignInConfig,
 }
 
@@ -149,7 +152,8 @@ pub async fn run(config: TuiConfig) -> anyhow::Result<Ended> {
     if std::env::var_os("KMS_CONNECT_TEST_PANIC").is_some() {
         panic!("panic requested by KMS_CONNECT_TEST_PANIC");
     }
-    let first = if config.browse && !config.signin.show {
+    state.scope_check = config.check_scope && !config.signin.show;
+    let first = if config.browse && !config.signin.show && !state.scope_check {
         super::browse::actions::open(&mut state)
     } else {
         // After a sign-in, choosing the project leads to the browser.

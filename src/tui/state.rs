@@ -27,10 +27,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.tick(now);
             Vec::new()
         }
-        Msg::Projects(id, result) => {
-            super::flow::projects_arrived(state, id, result);
-            Vec::new()
-        }
+        Msg::Projects(id, result) => super::flow::projects_arrived(state, id, result),
         Msg::Tested(id, outcome) => {
             on_checked(state, id, Checklist::server_only(outcome));
             Vec::new()

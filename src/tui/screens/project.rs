@@ -17,6 +17,10 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Line::from("Where should new connections live? Pick a project, or the organization."),
         Line::default(),
     ];
+    if let Some(n) = &p.notice {
+        lines.extend(wrapped("⚠ ", n, theme.warn(), area.width));
+        lines.push(Line::default());
+    }
     if p.loading.is_some() {
         lines.push(Line::from(format!(
             "{} Loading projects… (Esc stops, r retries)",
