@@ -4,9 +4,8 @@
 use clap::FromArgMatches;
 use kms_connect::cli::account::AccountCommand;
 use kms_connect::cli::{self, Cli, Command, EXIT_INPUT, EXIT_RUNTIME, GivenFlags};
-use kms_connect::config::resolve::{self, Request};
-use kms_connect::config::{Context, Store, now_secs};
-use kms_connect::kms::auth::Credentials;
+use kms_connect::config::Context;
+use kms_connect::config::resolve;
 use kms_connect::sandbox::{Sandbox, demo_context};
 use kms_connect::tui::{self, Opening};
 
@@ -57,16 +56,12 @@ async fn run(args: Cli, given: GivenFlags) -> i32 {
             Err(e) => fail(&e, EXIT_RUNTIME),
         }
     } else {
-        let uses_kms = args.uses_kms();
-        let request = Request {
-            kms_url: given.kms_url.filter(|_| uses_kms),
-            project: given.project,
-            profile: args.profile.clone(),
-            store: if uses_kms { Store::locate() } else { None },
-            env_credentials: Credentials::from_env(),
-            now: now_secs(),
-        };
-        match resolve::resolve(request) {
+        match resolve::for_command(
+            given.kms_url,
+            given.project,
+            args.profile.clone(),
+            args.uses_kms(),
+        ) {
             Ok(ctx) => (ctx, None),
             Err(e) => fail(&e, EXIT_INPUT),
         }

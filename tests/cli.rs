@@ -772,6 +772,54 @@ fn test_unreachable_host_exits_3() {
     );
 }
 
+#[test]
+fn test_warns_of_an_internal_instance_url_for_a_hosted_kms() {
+    // The sandbox TeamCity is on 127.0.0.1: a KMS server elsewhere would refuse it. `test`
+    // judges it against the server a create would use, without calling that server.
+    let h = Harness::new();
+    let run = h
+        .cli()
+        .env("KMS_API_URL", "https://kms.example.com")
+        .args(["test", "teamcity"])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "a warning, not a failure: {run:?}");
+    let first = run.stdout.lines().next().unwrap_or_default();
+    assert!(first.starts_with("⚠ "), "{run:?}");
+    assert!(
+        first.contains("127.0.0.1 is an internal address"),
+        "{run:?}"
+    );
+    assert!(
+        h.requests().iter().all(|r| r.service != "kms"),
+        "{:?}",
+        h.requests()
+    );
+    // With the KMS itself on loopback (the sandbox, a local server): nothing to say.
+    let run = h
+        .cli()
+        .args(["test", "teamcity"])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.starts_with("✓ "), "{run:?}");
+    // A KMS URL that cannot be used does not stop `test` (it never calls the server).
+    let run = h
+        .cli()
+        .env("KMS_API_URL", "not a url")
+        .args(["test", "teamcity"])
+        .args(h.target_args("teamcity"))
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with("⚠ "),
+        "judged by the default server: {run:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // create
 // ---------------------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ pub async fn test(args: TestArgs, ctx: &Context) -> CliResult {
     warn_if_plain_http(&input);
     let url = apps::probe::probe_url(app, &input, &ctx.reach.providers);
     let http = session::http_client(ctx, &[&url], args.cred.ca_cert.as_deref())?;
-    let list = run_checks(&http, &input, &ctx.reach, &args.cred, false).await?;
+    let list = run_checks(&http, &input, &ctx.reach, &args.cred).await?;
     if args.cred.json {
         println!("{}", crate::sanitize::json_pretty(&list));
     }
@@ -124,7 +124,7 @@ pub async fn create(args: CreateArgs, ctx: &Context) -> CliResult {
     // exists: a failure is then reported alone, in its two lines.
     let mut report = Vec::new();
     if !args.skip_test {
-        let list = run_checks(&http, &input, &ctx.reach, &args.cred, true).await?;
+        let list = run_checks(&http, &input, &ctx.reach, &args.cred).await?;
         if !list.ok() {
             return Err(Failure::from_checklist(&list));
         }

@@ -286,7 +286,7 @@ pub async fn rotate(args: RotateArgs, ctx: &Context) -> CliResult {
         // Its own client: TLS roots are loaded only when the provider's URL needs them.
         let http = session::http_client(ctx, &[&url], args.cred.ca_cert.as_deref())?;
         // The same checklist as `test` and `create`; on stderr, so stdout stays the result.
-        let list = run_checks(&http, &input, &ctx.reach, &args.cred, true).await?;
+        let list = run_checks(&http, &input, &ctx.reach, &args.cred).await?;
         if !list.ok() {
             return Err(Failure::from_checklist(&list));
         }

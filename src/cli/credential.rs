@@ -177,19 +177,15 @@ fn check_options(args: &CredentialArgs, app: &AppSpec) -> Result<CheckOptions, F
     ))
 }
 
-/// `for_kms`: the KMS server the connection goes to, judged as it will judge the instance URL
-/// (`create`, `rotate`); `test` names no KMS server, so nothing is judged for it.
+/// The instance URL is also judged as the KMS server in `reach` will judge it (its
+/// internal-address rule): for `test`, the server a create would use; nothing is sent to it.
 pub async fn run_checks(
     http: &reqwest::Client,
     input: &apps::ConnectionInput,
     reach: &Reach,
     args: &CredentialArgs,
-    for_kms: bool,
 ) -> Result<Checklist, Failure> {
-    let mut opts = check_options(args, input.app)?;
-    if for_kms {
-        opts = opts.for_kms(&reach.api_base);
-    }
+    let opts = check_options(args, input.app)?.for_kms(&reach.api_base);
     Ok(apps::checks::run_checks(http, input, &reach.providers, &opts).await)
 }
 

@@ -22,6 +22,33 @@ pub struct Request {
     pub now: u64,
 }
 
+/// The context a command starts from: flags, environment and, for a command that calls the
+/// KMS, the saved profile. `apps` and `test` never call the KMS, but `test` judges instance
+/// URLs as the given KMS server would; a bad KMS URL must not stop them, so then the default
+/// server judges.
+pub fn for_command(
+    kms_url: Option<Given>,
+    project: Option<Given>,
+    profile: Option<String>,
+    uses_kms: bool,
+) -> Result<Context, String> {
+    let request = |kms_url| Request {
+        kms_url,
+        project: project.clone(),
+        profile: profile.clone(),
+        store: if uses_kms { Store::locate() } else { None },
+        env_credentials: Credentials::from_env(),
+        now: super::now_secs(),
+    };
+    resolve(request(kms_url)).or_else(|e| {
+        if uses_kms {
+            Err(e)
+        } else {
+            resolve(request(None))
+        }
+    })
+}
+
 pub fn resolve(req: Request) -> Result<Context, String> {
     let profile_name = req
         .profile
