@@ -821,3 +821,48 @@ async fn create_caps_the_key_schema_and_words_the_description_limit() {
         "{issues:?}"
     );
 }
+
+#[tokio::test]
+async fn sync_fields_are_trimmed_and_counted_as_javascript_does() {
+    // zod's trim is String.prototype.trim (U+FEFF and U+00A0 are spaces to it) and its max
+    // counts UTF-16 code units (an emoji is 2): Infisical secret-sync-schemas.ts.
+    let sb = Sandbox::start().await.unwrap();
+    let tc = connection(&sb, Destination::TeamCity).await;
+    let body = |name: &str, description: String| {
+        json!({ "name": name, "projectId": sb.project_id, "connectionId": tc,
+        "environment": "prod", "secretPath": "/", "description": description,
+        "syncOptions": { "initialSyncBehavior": "overwrite-destination" },
+        "destinationConfig": { "project": "Backend" } })
+    };
+    // 129 emoji are 258 code units: over the 256 limit though only 129 characters.
+    let (status, got) = raw_post(&sb, "teamcity", body("emoji", "🔑".repeat(129))).await;
+    assert_eq!(status, 422, "{got}");
+    assert_eq!(
+        got["message"][0]["message"],
+        "Description cannot exceed 256 characters"
+    );
+    let mut d = SyncDraft {
+        description: Some("🔑".repeat(129)),
+        ..draft(
+            &sb,
+            Destination::TeamCity,
+            &tc,
+            "emoji",
+            &["project=Backend"],
+        )
+    };
+    assert!(d.body().is_err(), "the client counts as the server does");
+    d.description = Some("🔑".repeat(128));
+    d.name = "\u{feff}web-sync\u{a0}".into();
+    let made = kms(&sb)
+        .create_sync(Destination::TeamCity, &d.body().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(made.name, "web-sync");
+    let (status, got) = raw_post(&sb, "teamcity", body("\u{feff}other\u{a0}", String::new())).await;
+    assert_eq!(
+        (status, &got["secretSync"]["name"]),
+        (200, &json!("other")),
+        "{got}"
+    );
+}

@@ -17,7 +17,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::AppSpec;
+use super::{AppSpec, js_text};
 
 /// The four destinations kms-connect syncs to. The API slug is the connection app's slug too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -431,13 +431,13 @@ pub fn is_slug(v: &str) -> bool {
 
 /// `slugSchema({ field, max })`: trimmed, 1..=max characters, a slug.
 pub fn slug_rule(field: &str, raw: &str, max: usize) -> Result<String, String> {
-    let v = raw.trim();
+    let v = js_text::trim(raw);
     if v.is_empty() {
         return Err(format!(
             "{field} field must be at least 1 lowercase character"
         ));
     }
-    if v.chars().count() > max {
+    if js_text::len(v) > max {
         return Err(format!(
             "{field} field must be at most {max} lowercase characters"
         ));
@@ -462,8 +462,8 @@ pub const KEY_SCHEMA_MESSAGE: &str = "Key schema must include exactly one {{secr
 /// and `{{secretKey}}` present. The server tests presence only, despite its message saying
 /// "exactly one"; so does this. Trimmed and at most 255 characters (newest Infisical).
 pub fn validate_key_schema(raw: &str) -> Result<String, String> {
-    let v = raw.trim();
-    if v.chars().count() > 255 {
+    let v = js_text::trim(raw);
+    if js_text::len(v) > 255 {
         return Err("Key schema cannot exceed 255 characters".into());
     }
     let mut rest = v;
@@ -655,11 +655,11 @@ pub fn validate_config(
             (_, None) | (_, Some(Value::Null)) => None,
             (kind, Some(Value::String(s))) => {
                 let v = if kind == KeyKind::Trimmed {
-                    s.trim()
+                    js_text::trim(s)
                 } else {
                     s.as_str()
                 };
-                (!v.trim().is_empty()).then(|| Value::String(v.to_owned()))
+                (!js_text::trim(v).is_empty()).then(|| Value::String(v.to_owned()))
             }
             (_, Some(_)) => {
                 issues.push(Issue::new(path, "Expected string"));
@@ -758,15 +758,15 @@ impl SyncDraft {
         let description = self
             .description
             .as_deref()
-            .map(str::trim)
+            .map(js_text::trim)
             .filter(|d| !d.is_empty());
-        if description.is_some_and(|d| d.chars().count() > 256) {
+        if description.is_some_and(|d| js_text::len(d) > 256) {
             issues.push(Issue::new(
                 "description",
                 "Description cannot exceed 256 characters",
             ));
         }
-        if self.project_id.trim().is_empty() {
+        if js_text::trim(&self.project_id).is_empty() {
             issues.push(Issue::new("projectId", "Project ID required"));
         }
         if !is_uuid(self.connection_id.trim()) {
@@ -787,7 +787,7 @@ impl SyncDraft {
             )),
             Some(_) => {}
         }
-        let key_schema = match self.key_schema.as_deref().map(str::trim) {
+        let key_schema = match self.key_schema.as_deref().map(js_text::trim) {
             None | Some("") => None,
             Some(s) => validate_key_schema(s)
                 .map_err(|m| issues.push(Issue::new("syncOptions.keySchema", m)))
@@ -810,7 +810,7 @@ impl SyncDraft {
         }
         let mut body = json!({
             "name": name,
-            "projectId": self.project_id.trim(),
+            "projectId": js_text::trim(&self.project_id),
             "connectionId": self.connection_id.trim(),
             "environment": environment,
             "secretPath": path,
@@ -827,7 +827,7 @@ impl SyncDraft {
 
 /// `secretPath`: trimmed, not empty, trailing `/` removed (root stays `/`), leading `/` added.
 pub fn normalize_path(raw: &str) -> Option<String> {
-    let v = raw.trim();
+    let v = js_text::trim(raw);
     if v.is_empty() {
         return None;
     }
@@ -1113,6 +1113,29 @@ mod tests {
             issues.iter().any(|i| i.path == "description"
                 && i.message == "Description cannot exceed 256 characters"),
             "{issues:?}"
+        );
+    }
+
+    #[test]
+    fn names_and_paths_are_trimmed_and_counted_as_javascript_does() {
+        // U+FEFF and U+00A0 are spaces to String.prototype.trim, not to Rust's.
+        assert_eq!(validate_name("\u{feff}web\u{a0}").as_deref(), Ok("web"));
+        assert_eq!(
+            normalize_path("\u{feff}/app/\u{a0}").as_deref(),
+            Some("/app")
+        );
+        // 33 two-unit characters are 66 code units: over the environment's 64.
+        let long = "🔑".repeat(33);
+        assert!(
+            slug_rule("Environment", &long, 64)
+                .unwrap_err()
+                .contains("at most 64")
+        );
+        // 135 characters, 257 code units: too long for the server.
+        let schema = format!("{}{{{{secretKey}}}}", "🔑".repeat(122));
+        assert_eq!(
+            validate_key_schema(&schema).unwrap_err(),
+            "Key schema cannot exceed 255 characters"
         );
     }
 }

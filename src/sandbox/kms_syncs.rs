@@ -16,6 +16,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use serde_json::{Map, Value, json};
 
+use crate::apps::js_text;
+
 use super::envelope::{Failure, json};
 use super::fixtures::{self, PROJECT_ID};
 use super::kms::{Answer, Kms, authorize};
@@ -117,14 +119,14 @@ fn slug_issue(
         out.push(issue(&[key], "Required", "invalid_type"));
         return String::new();
     };
-    let s = s.trim();
+    let s = js_text::trim(s);
     if s.is_empty() {
         out.push(issue(
             &[key],
             &format!("{field} field must be at least 1 lowercase character"),
             "too_small",
         ));
-    } else if s.chars().count() > max {
+    } else if js_text::len(s) > max {
         out.push(issue(
             &[key],
             &format!("{field} field must be at most {max} lowercase characters"),
@@ -180,7 +182,7 @@ fn dest_config(dest: &str, v: Option<&Value>, out: &mut Vec<Value>) -> Value {
             }
         }
         Some(Value::String(s)) => {
-            let s = if trim { s.trim() } else { s.as_str() };
+            let s = if trim { js_text::trim(s) } else { s.as_str() };
             if let Some(msg) = required.filter(|m| !m.is_empty() && s.is_empty()) {
                 out.push(issue(&["destinationConfig", key], msg, "too_small"));
             }
@@ -300,11 +302,8 @@ pub(super) async fn create(
     let description = body
         .get("description")
         .and_then(Value::as_str)
-        .map(|d| d.trim().to_owned());
-    if description
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > 256)
-    {
+        .map(|d| js_text::trim(d).to_owned());
+    if description.as_ref().is_some_and(|d| js_text::len(d) > 256) {
         issues.push(issue(
             &["description"],
             "Description cannot exceed 256 characters",
@@ -332,7 +331,7 @@ pub(super) async fn create(
         }
         // Newest INF trims the key schema and caps it at 255 (spec §3.1).
         if let Some(s) = options.get("keySchema").and_then(Value::as_str)
-            && s.trim().chars().count() > 255
+            && js_text::len(js_text::trim(s)) > 255
         {
             issues.push(issue(
                 &["syncOptions", "keySchema"],
@@ -340,7 +339,7 @@ pub(super) async fn create(
                 "too_big",
             ));
         } else if let Some(s) = options.get("keySchema").and_then(Value::as_str)
-            && !key_schema_ok(s.trim())
+            && !key_schema_ok(js_text::trim(s))
         {
             issues.push(issue(
                 &["syncOptions", "keySchema"],
