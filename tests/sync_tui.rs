@@ -316,6 +316,25 @@ fn the_picker_filters_shows_names_and_stores_ids() {
 }
 
 #[test]
+fn a_filter_on_an_optional_level_then_enter_takes_the_match_not_none() {
+    let mut s = at_destination();
+    press(&mut s, KeyCode::Enter); // Backend: its build configurations, "none" first
+    assert!(screen(&s).contains("(none: the project's own parameters)"));
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "buil");
+    // While a filter is typed the list is a search: "none" is not among the rows.
+    assert!(!screen(&s).contains("(none:"), "{}", screen(&s));
+    let effects = press(&mut s, KeyCode::Enter);
+    match sync_req(&effects) {
+        SyncRequest::Check(_, _, input) => {
+            assert_eq!(input.config["project"], "Backend");
+            assert_eq!(input.config["buildConfig"], "Backend_Build");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn esc_in_the_picker_goes_up_a_level_then_back_to_the_source() {
     let mut s = at_destination();
     press(&mut s, KeyCode::Enter);

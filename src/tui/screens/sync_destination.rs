@@ -183,7 +183,7 @@ fn picker(
         }
     }
     let mut rows: Vec<(String, String)> = Vec::new();
-    if let Some(none) = level.none {
+    if let Some(none) = f.none_row() {
         rows.push((format!("({none})"), String::new()));
     }
     let is_marked = |n: &crate::apps::destinations::Node| {

@@ -264,6 +264,15 @@ impl SyncFlow {
         }
     }
 
+    /// The "(none: …)" row of an optional level, shown first while no filter is typed (a
+    /// filter is a search among the entries: Enter then takes the first match).
+    pub fn none_row(&self) -> Option<&'static str> {
+        levels::of(self.dest)
+            .get(self.destination.level)
+            .and_then(|l| l.none)
+            .filter(|_| self.destination.picker.filter.text().is_empty())
+    }
+
     /// The entries the filter lets through.
     pub fn visible(&self) -> Vec<&Node> {
         destinations::filter(self.level_entries(), &self.destination.picker.filter.text())

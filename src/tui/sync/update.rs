@@ -300,10 +300,7 @@ fn back_a_level(f: &mut SyncFlow) {
 
 /// The rows of the current level: an optional level has "none" first.
 fn rows(f: &SyncFlow) -> usize {
-    let optional = levels::of(f.dest)
-        .get(f.destination.level)
-        .is_some_and(|l| l.none.is_some());
-    f.visible().len() + usize::from(optional)
+    f.visible().len() + usize::from(f.none_row().is_some())
 }
 
 fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -370,7 +367,7 @@ fn toggle_mark(f: &mut SyncFlow) {
         return;
     }
     let sel = f.destination.picker.selected;
-    let row = sel.checked_sub(usize::from(level.none.is_some()));
+    let row = sel.checked_sub(usize::from(f.none_row().is_some()));
     let Some(node) = row.and_then(|i| f.visible().get(i).map(|n| (*n).clone())) else {
         return;
     };
@@ -390,12 +387,12 @@ fn toggle_mark(f: &mut SyncFlow) {
 fn choose(state: &mut State) -> Vec<Effect> {
     let f = state.sync.as_mut().expect("flow open");
     let all = levels::of(f.dest);
-    let Some(level) = all.get(f.destination.level).copied() else {
+    if all.get(f.destination.level).is_none() {
         return Vec::new();
-    };
+    }
     let sel = f.destination.picker.selected;
     let marked = std::mem::take(&mut f.destination.marked);
-    let picked = match (level.none, sel) {
+    let picked = match (f.none_row(), sel) {
         _ if !marked.is_empty() => Some(Node {
             id: String::new(),
             name: format!("{} scope values", marked.len()),
