@@ -149,6 +149,17 @@ pub enum TransportFailure {
 }
 
 impl TransportFailure {
+    /// Only a failure to connect proves a request never reached the server. Any other (a
+    /// timeout, a reset mid-body, an answer cut short) may have come after the server acted.
+    pub fn proves_nothing_sent(&self) -> bool {
+        matches!(
+            self,
+            TransportFailure::HostNotFound
+                | TransportFailure::Refused
+                | TransportFailure::TlsUntrusted(_)
+        )
+    }
+
     pub fn classify(err: &reqwest::Error) -> Self {
         if err.is_timeout() {
             return TransportFailure::Timeout;

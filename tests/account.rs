@@ -575,3 +575,37 @@ fn status_with_a_user_session_token_shows_the_session_and_its_organization() {
     let v = h.run(&["status", "--json"], &env, None).json();
     assert_eq!(v["identity"]["ok"], true, "{v}");
 }
+
+#[test]
+fn a_profile_project_that_is_gone_exits_2_naming_projects() {
+    // The profile saved a project (by ID, after login resolved the slug); the project is then
+    // removed or the identity loses access. Every command that uses it says so.
+    let h = Harness::new();
+    let run = h.login(
+        &h.sb.client_id,
+        demo_secret(),
+        &["--remember", "--project", "demo-project"],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let profiles = h.read("profiles.toml");
+    assert!(profiles.contains(&h.sb.project_id), "{profiles}");
+    let gone = profiles.replace(&h.sb.project_id, "00000000-0000-4000-8000-00000000dead");
+    std::fs::write(h.file("profiles.toml"), gone).unwrap();
+    for args in [
+        &["list"][..],
+        &["sync", "list"][..],
+        &[
+            "create",
+            "northflank",
+            "--name",
+            "nf",
+            "--skip-test",
+            "--secret-env",
+            "NF_TOKEN",
+        ][..],
+    ] {
+        let run = h.run(args, &[("NF_TOKEN", demo::NORTHFLANK_TOKEN)], None);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains("kms-connect projects"), "{args:?}: {run:?}");
+    }
+}

@@ -351,6 +351,53 @@ fn a_create_whose_answer_was_cut_off_says_it_may_exist() {
     assert_eq!(posts, 1);
 }
 
+// 9, for a Secret Sync: the answer to its create is lost mid-body.
+#[test]
+fn a_sync_create_whose_answer_was_cut_off_says_it_may_exist() {
+    let server = kms(
+        || issued(json!(3600)),
+        |r| {
+            if r.method == "POST" && r.path.starts_with("/api/v1/secret-syncs") {
+                Answer::CutOff(200, "{\"secretSync\": {\"id\": \"".into())
+            } else {
+                let mut c = connection("ci-bb", json!({}));
+                c["app"] = json!("bitbucket");
+                Answer::json(200, json!({ "appConnection": c }))
+            }
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = against(
+        &server,
+        dir.path(),
+        &[
+            "sync",
+            "create",
+            "bitbucket",
+            "--connection",
+            CONN_ID,
+            "--name",
+            "bb",
+            "--environment",
+            "prod",
+            "--dest",
+            "workspaceSlug=ws",
+            "--dest",
+            "repositorySlug=repo",
+        ],
+    );
+    run.assert_no_panic().assert_clean(&[KMS_TOKEN]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("may still have created the sync"), "{run:?}");
+    assert!(
+        run.stderr.contains("kms-connect sync get bitbucket bb"),
+        "{run:?}"
+    );
+    // Sent once, never retried.
+    let posts = server.seen().iter().filter(|r| r.method == "POST").count();
+    assert_eq!(posts, 1);
+}
+
 fn mode(path: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777

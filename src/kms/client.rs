@@ -177,16 +177,7 @@ impl KmsClient {
             )
             .await;
         let env: AppConnectionEnvelope = match sent {
-            // Only a failure to connect proves nothing was sent. Any other (a timeout, a reset
-            // mid-body, an answer cut short) may have come after the server created it.
-            Err(KmsError::Transport { url, failure })
-                if !matches!(
-                    failure,
-                    TransportFailure::HostNotFound
-                        | TransportFailure::Refused
-                        | TransportFailure::TlsUntrusted(_)
-                ) =>
-            {
+            Err(KmsError::Transport { url, failure }) if !failure.proves_nothing_sent() => {
                 return Err(KmsError::CreateUnconfirmed {
                     url,
                     name: Some(input.name.clone()),

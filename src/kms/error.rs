@@ -28,6 +28,12 @@ pub enum KmsError {
     /// Also any failure after the request left (a reset, a body cut short). `name`: the
     /// connection's, for a create, so the user can be told how to look for it.
     CreateUnconfirmed { url: String, name: Option<String> },
+    /// The same for a Secret Sync create: `dest` is the destination's slug.
+    SyncCreateUnconfirmed {
+        url: String,
+        dest: &'static str,
+        name: String,
+    },
     /// We answered the server with a 2xx we could not read.
     BadResponse { url: String, why: String },
 }
@@ -202,6 +208,16 @@ impl KmsError {
                     fields: Vec::new(),
                 }
             }
+            KmsError::SyncCreateUnconfirmed { dest, name, .. } => Guidance {
+                trouble: Trouble::Server,
+                headline: "The KMS server's answer was lost or came too late; it may still have created the sync."
+                    .into(),
+                hint: Some(format!(
+                    "Check with `kms-connect sync get {dest} {}` before trying again (a retry may say the name is taken).",
+                    clean_short(name, 60)
+                )),
+                fields: Vec::new(),
+            },
             KmsError::NotKmsApi { url, status, what } => server(
                 format!(
                     "{} answered {what} ({status}), not the KMS API.",
@@ -337,11 +353,15 @@ impl ApiError {
             g.hint = Some("The server refuses private addresses unless it runs with ALLOW_INTERNAL_IP_CONNECTIONS=true.".into());
             return g;
         }
-        if lower.starts_with("could not find project") {
+        // Connections say "Could not find project with ID …"; the sync routes say "Project
+        // with ID '…' not found".
+        if lower.starts_with("could not find project")
+            || (lower.starts_with("project with id") && lower.contains("not found"))
+        {
             // The project ID was the caller's input (a flag, a variable, a stale profile).
             g.trouble = Trouble::Input;
             g.headline = format!("{msg}.");
-            g.hint = Some("Check --project or KMS_PROJECT_ID, or pick the project again.".into());
+            g.hint = Some("Check --project or KMS_PROJECT_ID (`kms-connect projects` lists the ones this identity can see), or pick the project again.".into());
             return g;
         }
         if let Some((headline, hint)) = connection_hint(&lower, msg) {

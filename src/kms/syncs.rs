@@ -704,7 +704,17 @@ impl KmsClient {
         body: &Value,
     ) -> Result<SecretSync, KmsError> {
         let path = format!("/v1/secret-syncs/{}", dest.slug());
-        self.one_sync(Method::POST, &path, Some(body)).await
+        match self.one_sync(Method::POST, &path, Some(body)).await {
+            // Never retried: the server may have created it before the answer was lost.
+            Err(KmsError::Transport { url, failure }) if !failure.proves_nothing_sent() => {
+                Err(KmsError::SyncCreateUnconfirmed {
+                    url,
+                    dest: dest.slug(),
+                    name: body["name"].as_str().unwrap_or_default().to_owned(),
+                })
+            }
+            other => other,
+        }
     }
 
     /// `POST /{dest}/{id}/sync-secrets`: queue a run now (status becomes `pending`).

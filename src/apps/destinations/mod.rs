@@ -293,7 +293,12 @@ fn needs(e: &ListError, what: &str, permission: &str) -> CheckLine {
             e.message.trim_end_matches('.')
         ),
     );
-    if status == Status::Fail {
+    if e.status == Some(404) {
+        // Most often a wrong ID; some providers also answer 404 for what a token may not see.
+        l = l.hint(format!(
+            "Check the destination's ID (it was not found), or that the credential can see it: it needs {permission}."
+        ));
+    } else if status == Status::Fail {
         l = l.hint(format!("The credential needs {permission}."));
         l.missing = vec![permission.to_owned()];
     }
@@ -353,5 +358,22 @@ mod tests {
             ["KMS_A"]
         );
         assert_eq!(matching_keys(&keys, "prod", None).len(), 2);
+    }
+
+    #[test]
+    fn a_404_asks_for_the_id_and_a_403_names_the_permission() {
+        let refused = |status| ListError {
+            status: Some(status),
+            message: format!("TeamCity answered {status}"),
+        };
+        let gone = needs(&refused(404), "the project's parameters", "Edit project");
+        assert_eq!(gone.status, Status::Fail);
+        assert!(gone.hint.as_deref().unwrap().starts_with("Check the destination's ID"));
+        assert!(gone.missing.is_empty(), "a wrong ID is not a missing permission");
+        let denied = needs(&refused(403), "the project's parameters", "Edit project");
+        assert_eq!(denied.hint.as_deref(), Some("The credential needs Edit project."));
+        assert_eq!(denied.missing, vec!["Edit project".to_owned()]);
+        let odd = needs(&refused(502), "the project's parameters", "Edit project");
+        assert_eq!((odd.status, odd.hint.as_deref()), (Status::Unknown, None));
     }
 }
