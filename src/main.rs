@@ -19,10 +19,7 @@ fn main() {
     if let Some(cmd) = &args.command
         && let Some(written) = cli::generated(cmd, &mut std::io::stdout().lock())
     {
-        if let Err(e) = written {
-            fail(&format!("Could not write: {e}"), EXIT_RUNTIME);
-        }
-        std::process::exit(0);
+        std::process::exit(cli::report(written));
     }
     // The CLI does one request at a time; the wizard and the sandbox want a second thread.
     // Whatever draws the wizard (browse, an interactive login) must not share its thread with

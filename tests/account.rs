@@ -606,6 +606,9 @@ fn a_profile_project_that_is_gone_exits_2_naming_projects() {
     ] {
         let run = h.run(args, &[("NF_TOKEN", demo::NORTHFLANK_TOKEN)], None);
         assert_eq!(run.code, 2, "{args:?}: {run:?}");
-        assert!(run.stderr.contains("kms-connect projects"), "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("kms-connect projects"),
+            "{args:?}: {run:?}"
+        );
     }
 }

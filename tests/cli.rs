@@ -1755,6 +1755,56 @@ fn completions_and_the_man_page_come_from_the_clap_definition() {
         run.stdout
     );
     assert!(run.stdout.contains("kms\\-connect"), "{}", run.stdout);
+    // Each page the main page names can be printed, with that command's options.
+    assert!(
+        run.stdout.contains("kms\\-connect\\-sync(1)"),
+        "{}",
+        run.stdout
+    );
+    let run = Cli::bare().args(["man", "sync", "create"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains(".TH kms-connect-sync-create 1"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("\\-\\-connection"), "{}", run.stdout);
+    let run = Cli::bare().args(["man", "nope"]).run();
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+/// What bash offers after `words` (the last one being completed), with the generated script.
+fn bash_completes(script: &std::path::Path, words: &[&str]) -> String {
+    let line = words
+        .iter()
+        .map(|w| format!("'{w}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let code = format!(
+        "source '{}'; COMP_WORDS=({line}); COMP_CWORD={}; _kms__connect kms-connect '{}' '{}'; echo \"${{COMPREPLY[*]}}\"",
+        script.display(),
+        words.len() - 1,
+        words[words.len() - 1],
+        words[words.len() - 2],
+    );
+    let out = Command::new("bash").args(["-c", &code]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn bash_completes_past_the_first_word() {
+    // clap_complete's bash script for a hyphenated name completed only the first word.
+    let run = Cli::bare().args(["completions", "bash"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("kms-connect.bash");
+    std::fs::write(&script, &run.stdout).unwrap();
+    let sync = bash_completes(&script, &["kms-connect", "sync", ""]);
+    assert!(sync.contains("destinations"), "{sync}");
+    let create = bash_completes(&script, &["kms-connect", "sync", "create", "--"]);
+    assert!(create.contains("--connection"), "{create}");
+    let test = bash_completes(&script, &["kms-connect", "test", "--"]);
+    assert!(test.contains("--instance-url"), "{test}");
 }
 
 #[test]

@@ -1037,3 +1037,41 @@ fn a_project_slug_works_everywhere_and_an_unknown_project_is_exit_2() {
         stderr(&out)
     );
 }
+
+#[test]
+fn output_to_a_reader_that_went_away_ends_quietly() {
+    // `| head`: the reader closes its end; the command ends as SIGPIPE would end it (141),
+    // never with a "stopped on a bug" line or an error about writing.
+    use std::io::Write;
+    for args in [
+        &[
+            "--demo",
+            "sync",
+            "destinations",
+            "northflank",
+            "--secret-stdin",
+        ][..],
+        &["man"][..],
+        &["completions", "bash"][..],
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before anything is written
+        let mut stdin = child.stdin.take().unwrap();
+        let _ = stdin.write_all(demo::NORTHFLANK_TOKEN.as_bytes());
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+}

@@ -388,7 +388,10 @@ fn a_sync_create_whose_answer_was_cut_off_says_it_may_exist() {
     );
     run.assert_no_panic().assert_clean(&[KMS_TOKEN]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("may still have created the sync"), "{run:?}");
+    assert!(
+        run.stderr.contains("may still have created the sync"),
+        "{run:?}"
+    );
     assert!(
         run.stderr.contains("kms-connect sync get bitbucket bb"),
         "{run:?}"

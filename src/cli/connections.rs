@@ -133,7 +133,7 @@ pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
     if args.json {
         let mut out = std::io::stdout().lock();
         crate::sanitize::write_json_array(&mut out, conns.iter().map(|c| &c.raw))
-            .map_err(|e| Failure::runtime(format!("Could not write the list: {e}.")))?;
+            .map_err(|e| Failure::write_failed(&e))?;
         drop(out);
         return shortfall();
     }

@@ -30,6 +30,8 @@ use crate::kms::{Guidance, KmsError};
 pub const EXIT_RUNTIME: i32 = 1;
 pub const EXIT_INPUT: i32 = 2;
 pub const EXIT_TEST_FAILED: i32 = 3;
+/// Stdout's reader went away (`| head`): the status a shell shows for SIGPIPE.
+pub const EXIT_BROKEN_PIPE: i32 = 141;
 
 /// The heading the options of every command stand under in `--help`.
 const GLOBAL: &str = "Global options";
@@ -168,22 +170,61 @@ pub enum Command {
         /// The shell to complete for
         shell: clap_complete::Shell,
     },
-    /// Print the man page in roff (e.g. kms-connect man > kms-connect.1).
-    Man,
+    /// Print a man page in roff: kms-connect's, or a command's (e.g. kms-connect man sync
+    /// create > kms-connect-sync-create.1)
+    Man {
+        /// The command whose page to print (the pages the main page names, one word each)
+        command: Vec<String>,
+    },
 }
 
 /// `completions` and `man`: generated from the one clap definition, printed on `out`; None for
 /// any other command. Neither needs a server, a profile or a terminal.
-pub fn generated(cmd: &Command, out: &mut dyn std::io::Write) -> Option<std::io::Result<()>> {
+pub fn generated(cmd: &Command, out: &mut dyn std::io::Write) -> Option<CliResult> {
     let mut tree = command();
     match cmd {
         Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut tree, "kms-connect", out);
-            Some(Ok(()))
+            // Generated into memory first: clap_complete panics when its writer fails (a
+            // closed pipe), and the bash script needs one correction before it is written.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut tree, "kms-connect", &mut script);
+            let mut script = String::from_utf8_lossy(&script).into_owned();
+            if *shell == clap_complete::Shell::Bash {
+                // clap_complete 4.6.12 spells the subcommand states of a hyphenated binary two
+                // ways (`kms__connect__subcmd__sync` in the loop, `kms__subcmd__connect__…` in
+                // the case arms), so nothing after the first word completed
+                // (clap-rs/clap#6421). Our subcommand names hold no hyphen: one spelling fixes it.
+                script = script.replace("kms__subcmd__connect", "kms__connect");
+            }
+            Some(
+                out.write_all(script.as_bytes())
+                    .map_err(|e| Failure::write_failed(&e)),
+            )
         }
-        Command::Man => Some(clap_mangen::Man::new(tree).render(out)),
+        Command::Man { command } => Some(man_page(tree, command, out)),
         _ => None,
     }
+}
+
+/// The page of `kms-connect` or of the command at `path` (named `kms-connect-sync-create`, as
+/// the main page's SEE ALSO names it), with the options it takes, global ones included.
+fn man_page(mut tree: clap::Command, path: &[String], out: &mut dyn std::io::Write) -> CliResult {
+    tree.build();
+    let mut page = tree;
+    let mut name = String::from("kms-connect");
+    for word in path {
+        let Some(sub) = page.find_subcommand(word).cloned() else {
+            return Err(Failure::input(format!(
+                "kms-connect has no command {:?}: kms-connect man lists them under SUBCOMMANDS.",
+                crate::sanitize::clean_line(&path.join(" "))
+            )));
+        };
+        name = format!("{name}-{}", sub.get_name());
+        page = sub;
+    }
+    clap_mangen::Man::new(page.name(name))
+        .render(out)
+        .map_err(|e| Failure::write_failed(&e))
 }
 
 /// `--kms-url` and `--project` as given, and whether each came from the command line or the
@@ -230,6 +271,19 @@ impl Failure {
             lines: vec![line.into()],
             code: EXIT_INPUT,
         }
+    }
+
+    /// Output could not be written. A reader that went away (`| head`) is no error to
+    /// report: quiet, with the status of a process ended by SIGPIPE (128 + 13), as other
+    /// command-line tools end.
+    pub fn write_failed(e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Failure {
+                lines: Vec::new(),
+                code: EXIT_BROKEN_PIPE,
+            };
+        }
+        Failure::runtime(format!("Could not write the output: {e}."))
     }
 
     pub(crate) fn runtime(line: impl Into<String>) -> Self {
@@ -321,11 +375,8 @@ pub async fn run(cmd: Command, ctx: &Context) -> CliResult {
         Command::Delete(args) => connections::delete(args, ctx).await,
         Command::Sync(cmd) => sync::run(cmd, ctx).await,
         Command::Account(cmd) => account::run(cmd, ctx).await,
-        Command::Completions { .. } | Command::Man => {
-            match generated(&cmd, &mut std::io::stdout().lock()) {
-                Some(Err(e)) => Err(Failure::runtime(format!("Could not write: {e}"))),
-                _ => Ok(()),
-            }
+        Command::Completions { .. } | Command::Man { .. } => {
+            generated(&cmd, &mut std::io::stdout().lock()).unwrap_or(Ok(()))
         }
     }
 }

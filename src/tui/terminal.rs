@@ -87,6 +87,11 @@ pub fn install_panic_hook() {
                 .map(|s| (*s).to_owned())
                 .or_else(|| info.payload().downcast_ref::<String>().cloned())
                 .unwrap_or_default();
+            // `println!` to a pipe whose reader went away (`| head`): not a bug, and nothing
+            // more to say; end as a process killed by SIGPIPE ends.
+            if payload.starts_with("failed printing to stdout") && payload.contains("Broken pipe") {
+                std::process::exit(141);
+            }
             let at = info
                 .location()
                 .map(|l| format!("{}:{}", l.file(), l.line()))

@@ -368,10 +368,21 @@ mod tests {
         };
         let gone = needs(&refused(404), "the project's parameters", "Edit project");
         assert_eq!(gone.status, Status::Fail);
-        assert!(gone.hint.as_deref().unwrap().starts_with("Check the destination's ID"));
-        assert!(gone.missing.is_empty(), "a wrong ID is not a missing permission");
+        assert!(
+            gone.hint
+                .as_deref()
+                .unwrap()
+                .starts_with("Check the destination's ID")
+        );
+        assert!(
+            gone.missing.is_empty(),
+            "a wrong ID is not a missing permission"
+        );
         let denied = needs(&refused(403), "the project's parameters", "Edit project");
-        assert_eq!(denied.hint.as_deref(), Some("The credential needs Edit project."));
+        assert_eq!(
+            denied.hint.as_deref(),
+            Some("The credential needs Edit project.")
+        );
         assert_eq!(denied.missing, vec!["Edit project".to_owned()]);
         let odd = needs(&refused(502), "the project's parameters", "Edit project");
         assert_eq!((odd.status, odd.hint.as_deref()), (Status::Unknown, None));
