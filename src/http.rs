@@ -11,7 +11,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// A client's default, for provider calls: longer than the KMS server's own check may wait
 /// (it has no limit of its own; 30 s in some TeamCity versions). KMS calls set their own.
 pub const PROVIDER_TIMEOUT: Duration = Duration::from_secs(35);
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
+/// The KMS server's check has no connect limit of its own either: a provider slow to accept
+/// the connection is given as long as the check itself before it is called unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds the client. `needs_tls` is false when every URL this process will call is plain
 /// http://; then no TLS roots are loaded, which keeps a scripted create as cheap as curl.

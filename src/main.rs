@@ -48,7 +48,7 @@ fn runtime_for(args: &Cli) -> std::io::Result<tokio::runtime::Runtime> {
 async fn run(args: Cli, given: GivenFlags) -> i32 {
     // The sandbox lives as long as the command: dropping it stops its servers.
     let (ctx, sandbox) = if args.demo {
-        match demo_context::start(args.project.as_deref(), args.profile.clone()).await {
+        match demo_context::start(given.project.as_ref(), args.profile.clone()).await {
             Ok((s, ctx)) => (ctx, Some(s)),
             Err(e) => fail(&e, EXIT_RUNTIME),
         }

@@ -1892,3 +1892,23 @@ fn create_in_a_pipe_prints_no_progress_line() {
     assert!(!run.stderr.contains("Creating"), "{run:?}");
     assert!(!run.stderr.contains('\r'), "{run:?}");
 }
+
+#[test]
+fn demo_status_says_where_a_given_project_came_from() {
+    let run = Cli::bare()
+        .args(["--demo", "--project", "demo-project", "status"])
+        .run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Project"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(line.contains("Demo project") && line.ends_with("[flag]"), "{line}");
+    let run = Cli::bare()
+        .env("KMS_PROJECT_ID", "demo-project")
+        .args(["--demo", "status"])
+        .run();
+    assert!(run.stdout.contains("[environment]"), "{run:?}");
+}

@@ -429,15 +429,10 @@ fn esc_cancels_a_slow_test_and_the_late_answer_never_shows() {
     t.paste(demo::SLOW_TOKEN);
     t.send(ENTER);
     t.wait_for("Testing the API token");
-    let pressed = Instant::now();
     t.send(ESC);
     t.wait_for("Test cancelled");
-    assert!(
-        pressed.elapsed() < Duration::from_secs(3),
-        "cancel took {:?}",
-        pressed.elapsed()
-    );
-    // The sandbox answers after 5 s; nothing may change when it does.
+    // The sandbox answers after 5 s; nothing may change when it does (that Esc acts at once,
+    // without waiting for the answer, is the update tests' to show: no clock here).
     std::thread::sleep(Duration::from_secs(6));
     let s = t.screen();
     assert!(s.contains("Step 3/5") && !s.contains("accepted"), "{s}");

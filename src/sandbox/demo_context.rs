@@ -5,7 +5,7 @@ use secrecy::SecretString;
 
 use super::{Sandbox, demo};
 use crate::apps::{CATALOG, ProviderEndpoints};
-use crate::config::context::{IdentityFrom, Source};
+use crate::config::context::{Given, IdentityFrom, Source};
 use crate::config::{Context, DEFAULT_PROFILE, Reach};
 use crate::kms::auth::Credentials;
 use crate::tui::signin::DemoLogin;
@@ -14,7 +14,7 @@ use crate::tui::{DemoInfo, DemoScreens};
 /// Starts the sandbox with its demo connections (something to browse, rotate and delete),
 /// and the context pointed at it.
 pub async fn start(
-    project: Option<&str>,
+    project: Option<&Given>,
     profile: Option<String>,
 ) -> Result<(Sandbox, Context), String> {
     let s = Sandbox::start()
@@ -35,8 +35,10 @@ pub fn screens(s: &Sandbox) -> DemoScreens {
 }
 
 /// The demo's context with nothing saved: no config directory is read or written.
-/// `--project` still applies (so an unknown project can be tried too).
-pub fn context(s: &Sandbox, project: Option<&str>, profile: Option<String>) -> Context {
+/// `--project` still applies (so an unknown project can be tried too), and `status` says it
+/// came from the flag or the environment.
+pub fn context(s: &Sandbox, given: Option<&Given>, profile: Option<String>) -> Context {
+    let project = given.map(|g| g.value.as_str());
     Context {
         reach: Reach {
             api_base: format!("{}/api", s.kms_url),
@@ -48,7 +50,7 @@ pub fn context(s: &Sandbox, project: Option<&str>, profile: Option<String>) -> C
             direct: true,
         },
         project_id: Some(project.unwrap_or(&s.project_id).to_owned()),
-        project_source: Some(Source::Demo),
+        project_source: Some(given.map_or(Source::Demo, |g| g.source)),
         project_name: Some(s.project_name.clone())
             .filter(|_| project.is_none_or(|p| p == s.project_id)),
         profile_name: profile.unwrap_or_else(|| DEFAULT_PROFILE.into()),
