@@ -1905,7 +1905,10 @@ fn demo_status_says_where_a_given_project_came_from() {
         .find(|l| l.starts_with("Project"))
         .unwrap_or_default()
         .to_owned();
-    assert!(line.contains("Demo project") && line.ends_with("[flag]"), "{line}");
+    assert!(
+        line.contains("Demo project") && line.ends_with("[flag]"),
+        "{line}"
+    );
     let run = Cli::bare()
         .env("KMS_PROJECT_ID", "demo-project")
         .args(["--demo", "status"])

@@ -898,6 +898,12 @@ fn run_wait_on_a_failing_sync_exits_4_and_get_json_decodes_in_camel_case() {
         "{}",
         stderr(&run)
     );
+    let text = h.run(&["sync", "get", "teamcity", "locked"], None);
+    assert!(
+        stdout(&text).contains("points at    Edit project"),
+        "the text output names it too: {}",
+        stdout(&text)
+    );
     let got = h.run(&["sync", "get", "teamcity", "locked", "--json"], None);
     assert_eq!(got.status.code(), Some(0), "{}", stderr(&got));
     let v: Value = serde_json::from_str(&stdout(&got)).unwrap();
@@ -1055,6 +1061,10 @@ fn output_to_a_reader_that_went_away_ends_quietly() {
         &["completions", "bash"][..],
     ] {
         let home = tempfile::tempdir().unwrap();
+        // The reader is gone before the command starts, so even output that would fit in
+        // the pipe's buffer meets a closed pipe.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
         let mut child = Command::new(BIN)
             .args(args)
             .env_clear()
@@ -1062,11 +1072,10 @@ fn output_to_a_reader_that_went_away_ends_quietly() {
             .env("HOME", home.path())
             .env("XDG_CONFIG_HOME", home.path())
             .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
+            .stdout(writer)
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        drop(child.stdout.take()); // the reader is gone before anything is written
         let mut stdin = child.stdin.take().unwrap();
         let _ = stdin.write_all(demo::NORTHFLANK_TOKEN.as_bytes());
         drop(stdin);

@@ -525,12 +525,32 @@ async fn destination_checks_name_the_missing_permission() {
     .await;
     assert!(bb_ok.ok());
     assert_eq!(bb_ok.matching.len(), 4);
+    let paged = bb_ok
+        .lines
+        .iter()
+        .find(|l| l.message.contains("only the first page"))
+        .unwrap_or_else(|| panic!("{bb_ok:?}"));
+    // A key schema is given: the hint does not ask for one.
     assert!(
-        bb_ok
-            .lines
-            .iter()
-            .any(|l| l.message.contains("only the first page")),
-        "{bb_ok:?}"
+        paged
+            .hint
+            .as_deref()
+            .unwrap()
+            .starts_with("The key schema keeps"),
+        "{paged:?}"
+    );
+    let unscoped = check(
+        &sb,
+        Destination::Bitbucket,
+        demo::BITBUCKET_TOKEN,
+        &["workspaceSlug=kms-demo", "repositorySlug=api"],
+        None,
+    )
+    .await;
+    assert!(
+        unscoped.lines.iter().any(|l| l.hint.as_deref()
+            == Some("Use a key schema so the sync manages only its own variables.")),
+        "{unscoped:?}"
     );
     let bb = check(
         &sb,
@@ -572,7 +592,17 @@ async fn destination_checks_name_the_missing_permission() {
         None,
     )
     .await;
-    assert_eq!(missing(&nf_missing), ["Secret Groups › Read Values"]);
+    // A group that is not there is first a wrong ID, not a missing permission.
+    assert!(!nf_missing.ok());
+    assert!(missing(&nf_missing).is_empty(), "{nf_missing:?}");
+    assert!(
+        nf_missing.lines.iter().any(|l| l
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.starts_with("Check the destination's ID")
+                && h.contains("Secret Groups › Read Values"))),
+        "{nf_missing:?}"
+    );
 }
 
 #[tokio::test]

@@ -885,6 +885,26 @@ fn a_failed_sync_create_reads_nothing_again() {
     assert!(!s.browse.syncs.stale);
 }
 
+#[test]
+fn a_refused_create_is_cleared_when_going_back_to_change_it() {
+    let mut s = at_review();
+    let id = match sync_req(&press(&mut s, KeyCode::Enter)) {
+        SyncRequest::Create(id, ..) => *id,
+        other => panic!("{other:?}"),
+    };
+    let g = kms_connect::kms::Guidance {
+        trouble: kms_connect::kms::error::Trouble::Input,
+        headline: "Could not find folder with path \"/nope\".".into(),
+        hint: None,
+        fields: Vec::new(),
+    };
+    reply(&mut s, SyncReply::Created(id, Err(g)));
+    assert!(screen(&s).contains("/nope"));
+    press(&mut s, KeyCode::Esc);
+    assert_ne!(s.step, Step::Sync(SyncStep::Review));
+    assert!(s.sync.as_ref().unwrap().run.error.is_none());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Snapshots at 80x24
 
@@ -908,6 +928,16 @@ fn snapshot_sync_destination_filtering() {
     press(&mut s, KeyCode::Char('/'));
     type_text(&mut s, "back");
     insta::assert_snapshot!(screen(&s));
+}
+
+#[test]
+fn snapshot_sync_destination_help() {
+    // The longest key ("jk g/G/Home/End PgUp/PgDn") keeps a space before what it does.
+    let mut s = at_destination();
+    press(&mut s, KeyCode::Char('?'));
+    let shown = screen(&s);
+    assert!(shown.contains("PgUp/PgDn move"), "{shown}");
+    insta::assert_snapshot!(shown);
 }
 
 #[test]

@@ -371,12 +371,29 @@ fn a_passing_test_leads_to_review_then_create_with_the_project() {
 }
 
 #[test]
+fn fixing_a_refused_connection_puts_the_cursor_on_the_url() {
+    let mut s = wizard();
+    let id = submitted(&mut s);
+    let refused = TestOutcome {
+        code: OutcomeCode::Refused,
+        message: "Connection refused by 127.0.0.1:9: nothing listens there. Check the port.".into(),
+        ..outcome(false)
+    };
+    update(&mut s, Msg::Tested(id, refused));
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.step, Step::Form);
+    assert_eq!(s.form.as_ref().unwrap().focused(), FieldId::Target);
+}
+
+#[test]
 fn a_failing_test_offers_fix_or_create_anyway() {
     let mut s = wizard();
     let id = submitted(&mut s);
     update(&mut s, Msg::Tested(id, outcome(false)));
     press(&mut s, KeyCode::Enter);
     assert_eq!(s.step, Step::Form, "Enter after a failure goes back to fix");
+    // A rejected token: the cursor is on the token.
+    assert_eq!(s.form.as_ref().unwrap().focused(), FieldId::Secret);
     let id = test_id(&update(&mut s, ctrl('s')));
     update(&mut s, Msg::Tested(id, outcome(false)));
     press(&mut s, KeyCode::Char('a'));

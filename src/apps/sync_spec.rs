@@ -130,7 +130,7 @@ impl Destination {
         }
         match self {
             Destination::TeamCity => format!(
-                "The first sync writes each secret as a password parameter env.<KEY> and deletes the project's own env.* parameters {scope} that KMS does not have."
+                "The first sync writes each secret as a password parameter env.<KEY> and deletes the destination's own env.* parameters (the build configuration's when one is chosen, else the project's) {scope} that KMS does not have."
             ),
             Destination::OctopusDeploy => format!(
                 "The first sync replaces the project's sensitive variables with KMS's and deletes sensitive variables {scope} that KMS does not have; non-sensitive variables are kept."

@@ -577,6 +577,9 @@ fn show(s: &SecretSync, json_out: bool) {
     }
     if let Some(m) = s.last_message() {
         println!("  last message {}", describe(&m));
+        if let Some(p) = &m.points_at {
+            println!("  points at    {}: {}", p.what, p.hint);
+        }
     }
 }
 

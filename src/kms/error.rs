@@ -353,6 +353,13 @@ impl ApiError {
             g.hint = Some("The server refuses private addresses unless it runs with ALLOW_INTERNAL_IP_CONNECTIONS=true.".into());
             return g;
         }
+        if lower.starts_with("could not find folder") {
+            // A Secret Sync's source: the environment and path were the caller's input.
+            g.trouble = Trouble::Input;
+            g.headline = format!("{msg}.");
+            g.hint = Some("Check the source environment and secret path (step 1 of the Secret Sync; --environment and --path on the command line).".into());
+            return g;
+        }
         // Connections say "Could not find project with ID …"; the sync routes say "Project
         // with ID '…' not found".
         if lower.starts_with("could not find project")

@@ -396,7 +396,20 @@ fn test_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.step = Step::Review;
         }
         KeyCode::Char('r') => return start_test(state),
-        KeyCode::Enter | KeyCode::Esc | KeyCode::Char('e') => state.step = Step::Form,
+        KeyCode::Enter | KeyCode::Esc | KeyCode::Char('e') => {
+            state.step = Step::Form;
+            // To the field the failure points at (the URL for a refused connection, the
+            // secret for a rejected token); a field the app lacks leaves the focus as it was.
+            let field = state
+                .test
+                .outcome
+                .as_ref()
+                .filter(|o| !o.ok)
+                .and_then(|o| o.code.field());
+            if let (Some(id), Some(form)) = (field, state.form.as_mut()) {
+                form.focus_on(id);
+            }
+        }
         _ => {}
     }
     Vec::new()

@@ -317,6 +317,16 @@ impl Form {
     /// Validates everything; on failure shows every message and focuses the first bad field.
     pub fn submit(&mut self) -> Result<ConnectionInput, Vec<FieldError>> {
         self.show_all = true;
+        // The suggestion is on screen in the empty Name field: an empty name takes it (and
+        // shows it), as pressing Enter or → there would have.
+        if self.text(FieldId::Name).trim().is_empty()
+            && let Some(ta) = self.inputs.get_mut(&FieldId::Name)
+        {
+            ta.select_all();
+            ta.cut();
+            ta.insert_str(&self.suggestion);
+            self.mark_edited(FieldId::Name);
+        }
         let result = apps::validate::connection(self.app, &self.raw());
         if let Err(errors) = &result
             && let Some(first) = errors.first()
@@ -371,6 +381,16 @@ mod tests {
         f.focus_on(FieldId::Secret);
         f.paste("abc\r\ndef\n");
         assert_eq!(f.secret_len(), 6);
+    }
+
+    #[test]
+    fn an_empty_name_takes_the_suggestion_on_submit() {
+        let mut f = northflank();
+        f.focus_on(FieldId::Secret);
+        f.paste("nf-token-123456");
+        let input = f.submit().expect("valid with the suggested name");
+        assert_eq!(input.name, f.text(FieldId::Name));
+        assert_eq!(input.name, f.app.suggested_name());
     }
 
     #[test]

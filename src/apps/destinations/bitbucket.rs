@@ -110,6 +110,7 @@ pub(super) async fn check(
     workspace: &str,
     repository: &str,
     environment: &str,
+    key_schema: Option<&str>,
 ) -> (Vec<CheckLine>, Option<Vec<String>>) {
     let repo = format!("/2.0/repositories/{}/{}", enc(workspace), enc(repository));
     let target = if environment.is_empty() {
@@ -142,7 +143,10 @@ pub(super) async fn check(
                             keys.len()
                         ),
                     )
-                    .hint("Use a key schema so the sync manages only its own variables."),
+                    .hint(match key_schema.filter(|k| !k.trim().is_empty()) {
+                        Some(_) => "The key schema keeps the sync to the variables it names; others are left alone.",
+                        None => "Use a key schema so the sync manages only its own variables.",
+                    }),
                 );
             }
             Some(keys)

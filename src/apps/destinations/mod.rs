@@ -140,6 +140,7 @@ pub async fn check(
                 &s("workspaceSlug"),
                 &s("repositorySlug"),
                 &s("environmentId"),
+                key_schema,
             )
             .await
         }

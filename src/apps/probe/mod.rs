@@ -91,6 +91,27 @@ pub enum OutcomeCode {
     Unexpected,
 }
 
+impl OutcomeCode {
+    /// The form field a failure points at: where "fix the form" puts the cursor.
+    pub fn field(self) -> Option<super::FieldId> {
+        use super::FieldId;
+        match self {
+            OutcomeCode::HostNotFound
+            | OutcomeCode::Refused
+            | OutcomeCode::Timeout
+            | OutcomeCode::TlsUntrusted
+            | OutcomeCode::Unreachable
+            | OutcomeCode::Redirect
+            | OutcomeCode::NotProvider
+            | OutcomeCode::NotFound => Some(FieldId::Target),
+            OutcomeCode::TokenRejected
+            | OutcomeCode::MissingScope
+            | OutcomeCode::MissingPermission => Some(FieldId::Secret),
+            _ => None,
+        }
+    }
+}
+
 /// The result of a credential test: one clear line, maybe a second with what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TestOutcome {

@@ -12,7 +12,21 @@ use crate::tui::theme::Theme;
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let hints = hints(state);
     let height = (hints.len() as u16 + 4).min(area.height);
-    let width = 56.min(area.width);
+    // The key column fits its longest entry, so a key never runs into what it does.
+    let key_col = hints
+        .iter()
+        .map(|h| h.key.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(17)
+        + 1;
+    let longest = hints
+        .iter()
+        .map(|h| h.action.chars().count())
+        .max()
+        .unwrap_or(0);
+    let wanted = u16::try_from(key_col + longest + 4).unwrap_or(u16::MAX);
+    let width = wanted.clamp(56, 78).min(area.width);
     let r = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -23,7 +37,7 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .map(|h| {
             Line::from(vec![
-                Span::styled(format!(" {:<18}", h.key), theme.key()),
+                Span::styled(format!(" {:<key_col$}", h.key), theme.key()),
                 Span::raw(h.action),
             ])
         })

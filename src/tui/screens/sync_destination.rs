@@ -197,7 +197,7 @@ fn picker(
         };
         (
             format!("{mark}{}", clean_short(&n.name, 50)),
-            clean_short(&n.id, 30),
+            crate::sanitize::clean_line(&n.id),
         )
     }));
     if rows.is_empty() {
@@ -217,7 +217,15 @@ fn picker(
             if here { theme.selected() } else { Style::new() },
         )];
         if !id.is_empty() && id != name {
-            spans.push(Span::styled(format!("  {id}"), theme.dim()));
+            // The ID gets the rest of the line (a Bitbucket environment's braced UUID is 38
+            // characters, alike for the first 30), at least 12.
+            let room = usize::from(area.width)
+                .saturating_sub(name.chars().count() + 4)
+                .max(12);
+            spans.push(Span::styled(
+                format!("  {}", clean_short(id, room)),
+                theme.dim(),
+            ));
         }
         lines.push(Line::from(spans));
     }

@@ -43,7 +43,10 @@ fn review(state: &State, f: &SyncFlow, theme: &Theme, w: u16, lines: &mut Vec<Li
         }
     }
     lines.push(Line::default());
-    lines.push(Line::from(Span::styled("The first sync", theme.heading())));
+    lines.push(Line::from(Span::styled(
+        "At the destination",
+        theme.heading(),
+    )));
     let schema = f.key_schema();
     lines.extend(wrapped(
         "",

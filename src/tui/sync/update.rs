@@ -91,6 +91,11 @@ fn flow(state: &mut State) -> Option<&mut SyncFlow> {
 fn go(state: &mut State, step: SyncStep) {
     if let Some(f) = state.sync.as_mut() {
         f.step = step;
+        // A refused create is about what was on Review then: going back to change it clears
+        // it, so the next Review does not show an answer to a body no longer there.
+        if step != SyncStep::Review && f.run.created.is_none() {
+            f.run.error = None;
+        }
     }
     state.step = Step::Sync(step);
 }
