@@ -1277,6 +1277,18 @@ async fn html_200_is_a_web_page_not_the_provider() {
     let o = probe_tc(&server.uri()).await;
     assert_eq!(o.code, OutcomeCode::NotProvider);
     assert!(o.message.contains("not JSON"), "{}", o.message);
+    let hint = o.hint.as_deref().unwrap();
+    assert!(hint.contains("accepts any 2xx answer"), "{hint}");
+
+    // Nor is an empty 204; the server would accept it too.
+    let server = tc_server(ResponseTemplate::new(204)).await;
+    let o = probe_tc(&server.uri()).await;
+    assert_eq!(o.code, OutcomeCode::NotProvider, "{o:?}");
+    let hint = o.hint.as_deref().unwrap();
+    assert!(
+        hint.contains("accepts any 2xx answer") && hint.contains("create anyway"),
+        "{hint}"
+    );
 }
 
 #[tokio::test]

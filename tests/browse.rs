@@ -752,7 +752,7 @@ fn the_summary_and_the_copy_notice_fit_in_80_columns() {
 #[test]
 fn browse_list() {
     // In a project: no SCOPE column (every row would repeat the project), the name gets the
-    // room, UPDATED says how long ago, and Northflank's missing target is a dash.
+    // room and UPDATED says how long ago (TARGET comes at 100 columns: see the wide test).
     let text = screen(&browsing());
     assert!(!text.contains("SCOPE"), "{text}");
     assert!(text.contains("bitbucket-pipelines"), "{text}");
@@ -761,6 +761,26 @@ fn browse_list() {
         "{text}"
     );
     insta::assert_snapshot!(text);
+}
+
+#[test]
+fn a_wide_window_shows_targets_with_a_dash_for_none() {
+    // TARGET appears from 100 columns; Northflank has no instance URL or email: a dash.
+    let mut s = browsing();
+    s.size = (110, 24);
+    let mut terminal = Terminal::new(TestBackend::new(110, 24)).unwrap();
+    terminal
+        .draw(|f| view(&s, &Theme { no_color: false }, f))
+        .unwrap();
+    let text = terminal.backend().to_string();
+    assert!(text.contains("TARGET"), "{text}");
+    let northflank = text
+        .lines()
+        .find(|l| l.contains("Northflank"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(northflank.contains(" - "), "{northflank}");
+    let teamcity = text.lines().find(|l| l.contains("TeamCity ")).unwrap();
+    assert!(teamcity.contains("https://"), "{teamcity}");
 }
 
 #[test]

@@ -1709,7 +1709,7 @@ fn create_on_an_instance_host_the_kms_server_cannot_resolve_exits_3_pointing_at_
 }
 
 #[test]
-fn a_name_shaped_like_a_uuid_is_found_by_get_update_and_delete() {
+fn a_name_shaped_like_a_uuid_is_found_by_get_update_rotate_and_delete() {
     // The slug rule allows it; the server takes it for an ID, which 404s: try the name next.
     let h = Harness::new();
     let name = "0b1c2d3e-1111-4222-8333-444455556666";
@@ -1728,6 +1728,12 @@ fn a_name_shaped_like_a_uuid_is_found_by_get_update_and_delete() {
         .args(["update", "teamcity", name, "--description", "uuid-like"])
         .run();
     assert_eq!(run.code, 0, "{run:?}");
+    let run = h
+        .cli()
+        .args(["rotate", "teamcity", name, "--skip-test"])
+        .secret_stdin(demo::TEAMCITY_TOKEN)
+        .run();
+    assert_eq!(run.code, 0, "rotate finds it by name too: {run:?}");
     let run = h.cli().args(["delete", "teamcity", name, "--yes"]).run();
     assert_eq!(run.code, 0, "{run:?}");
     assert!(h.sb.connections().is_empty());

@@ -500,7 +500,7 @@ fn check_names_the_missing_permission_and_creates_nothing() {
 }
 
 #[test]
-fn wait_times_out_with_exit_1() {
+fn wait_times_out_with_exit_1_and_list_keeps_one_app() {
     let h = Harness::new();
     h.connections();
     let out = h.run(
@@ -526,6 +526,35 @@ fn wait_times_out_with_exit_1() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("still"), "{}", stderr(&out));
+    // `sync run --wait` the same.
+    let run = h.run(
+        &[
+            "sync",
+            "run",
+            "teamcity",
+            "slow",
+            "--wait",
+            "--wait-timeout",
+            "0",
+        ],
+        None,
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(stderr(&run).contains("still"), "{}", stderr(&run));
+    // `sync list --app` keeps that app's syncs; an unknown app is invalid input.
+    let tc = h.run(&["sync", "list", "--app", "teamcity", "--json"], None);
+    let rows: Value = serde_json::from_str(&stdout(&tc)).unwrap();
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    let nf = h.run(&["sync", "list", "--app", "northflank", "--json"], None);
+    let rows: Value = serde_json::from_str(&stdout(&nf)).unwrap();
+    assert_eq!(rows.as_array().map(Vec::len), Some(0), "{rows}");
+    let bad = h.run(&["sync", "list", "--app", "gitlab"], None);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("Unknown destination"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 /// A sync named with an escape sequence (it reaches the output only cleaned: `run` checks).

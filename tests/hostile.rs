@@ -144,6 +144,31 @@ fn a_huge_expires_in_is_an_unknown_expiry_in_login_and_every_later_status() {
     }
 }
 
+// 4. A pasted JWT whose `exp` is beyond any clock.
+#[test]
+fn a_pasted_token_with_a_huge_exp_is_saved_and_read_without_a_crash() {
+    use base64::Engine as _;
+    for exp in ["1e30", "18446744073709551615", "9223372036854775807"] {
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"exp":{exp},"authTokenType":"identityAccessToken"}}"#
+        ));
+        let jwt = format!("eyJhbGciOiJIUzI1NiJ9.{claims}.c2ln");
+        let server = kms(|| issued(json!(3600)), |_| Answer::json(200, json!({})));
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = hostile::binary(dir.path());
+        cmd.env("KMS_API_URL", &server.url)
+            .args(["login", "--token-stdin"]);
+        let run = hostile::run(cmd, &format!("{jwt}\n"));
+        run.assert_no_panic().assert_clean(&[&jwt]);
+        assert_eq!(run.code, 0, "{exp}: {run:?}");
+        for json in [false, true] {
+            let run = status(dir.path(), "default", json);
+            run.assert_no_panic().assert_clean(&[&jwt]);
+            assert_eq!(run.code, 0, "{exp}: {run:?}");
+        }
+    }
+}
+
 // 4. A cached token file holding such a value (written by an older version, or by hand).
 #[test]
 fn a_cached_token_with_a_huge_expiry_is_read_as_unknown() {

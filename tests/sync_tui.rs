@@ -994,6 +994,23 @@ fn snapshot_sync_watch_running() {
 }
 
 #[test]
+fn snapshot_sync_watch_succeeded() {
+    let mut s = at_review();
+    let poll = created(&mut s);
+    reply(
+        &mut s,
+        SyncReply::Polled(
+            poll,
+            Ok(sync_row(Some("succeeded"), None)),
+            Duration::from_secs(4),
+        ),
+    );
+    let shown = screen(&s);
+    assert!(shown.contains("succeeded"), "{shown}");
+    insta::assert_snapshot!(shown);
+}
+
+#[test]
 fn snapshot_sync_watch_failed() {
     let mut s = at_review();
     let poll = created(&mut s);
