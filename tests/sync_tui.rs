@@ -652,6 +652,44 @@ fn from_browse_a_typed_credential_is_masked_and_lists_the_destinations() {
 }
 
 #[test]
+fn a_refused_credential_can_be_typed_again_with_ctrl_t() {
+    let mut s = wizard();
+    let effects = kms_connect::tui::sync::open_from_browse(&mut s, &conn("teamcity", "ci"));
+    let id = sync_req(&effects).id();
+    reply(&mut s, SyncReply::Environments(id, Ok(envs())));
+    press(&mut s, KeyCode::Enter);
+    let ctrl_t = || Msg::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::CONTROL));
+    update(&mut s, ctrl_t());
+    update(&mut s, Msg::Paste("wrong-token".into()));
+    let list = sync_req(&press(&mut s, KeyCode::Enter)).id();
+    reply(
+        &mut s,
+        SyncReply::Destinations(
+            list,
+            Err("TeamCity rejected the access token (401).".into()),
+        ),
+    );
+    assert!(
+        screen(&s).contains("Ctrl-T types another credential"),
+        "{}",
+        screen(&s)
+    );
+    update(&mut s, ctrl_t());
+    update(&mut s, Msg::Paste(SECRET.into()));
+    match sync_req(&press(&mut s, KeyCode::Enter)) {
+        SyncRequest::Destinations(_, input) => {
+            use secrecy::ExposeSecret;
+            assert_eq!(
+                input.secret.expose_secret(),
+                SECRET,
+                "the new one, not the refused one"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_bitbucket_repository_lists_its_environments_on_demand() {
     let mut s = wizard();
     let mut c = conn("bitbucket", "bb");
@@ -797,6 +835,18 @@ fn an_octopus_project_offers_its_scope_values_and_one_goes_in_scope_values() {
                 json!({"environments": ["Environments-1"], "channels": ["Channels-1"]})
             );
         }
+        other => panic!("{other:?}"),
+    }
+    // Esc to change the choice: the marks are still there, and Enter sends them again.
+    press(&mut s, KeyCode::Esc);
+    let f = s.sync.as_ref().unwrap();
+    assert_eq!(f.destination.marked.len(), 2, "{:?}", f.destination.marked);
+    assert!(screen(&s).contains("[x] channel: Default"));
+    match sync_req(&press(&mut s, KeyCode::Enter)) {
+        SyncRequest::Check(_, _, input) => assert_eq!(
+            input.config["scopeValues"],
+            json!({"environments": ["Environments-1"], "channels": ["Channels-1"]})
+        ),
         other => panic!("{other:?}"),
     }
 }

@@ -128,7 +128,9 @@ pub fn render(state: &State, f: &SyncFlow, theme: &Theme, frame: &mut Frame, are
         }
     } else if let Some(e) = &d.list_error {
         lines.extend(wrapped("✗ ", &clean_line(e), theme.error(), w));
-        lines.push(Line::from("  r lists again; m enters the IDs by hand."));
+        lines.push(Line::from(
+            "  r lists again, Ctrl-T types another credential, m enters the IDs by hand.",
+        ));
     } else if let Some(level) = all.get(d.level) {
         picker(state, f, level, theme, area, &mut lines);
     }

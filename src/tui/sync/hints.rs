@@ -63,16 +63,23 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
             hint("Esc", "clear filter"),
             help_only("PgUp/PgDn", "page"),
         ],
-        SyncStep::Destination => vec![
-            hint("↑↓", "move"),
-            hint("Enter", "choose"),
-            help_only("Space", "mark several (Octopus scope values)"),
-            hint("/", "filter"),
-            hint("m", "enter IDs"),
-            hint("Esc", "back"),
-            help_only("r", "list again"),
-            LIST_MOVES,
-        ],
+        SyncStep::Destination => {
+            let mut v = vec![
+                hint("↑↓", "move"),
+                hint("Enter", "choose"),
+                help_only("Space", "mark several (Octopus scope values)"),
+                hint("/", "filter"),
+                hint("m", "enter IDs"),
+                hint("Esc", "back"),
+                help_only("r", "list again"),
+                LIST_MOVES,
+            ];
+            if d.list_error.is_some() {
+                // The credential was refused: type another one and list with it.
+                v.insert(5, hint("Ctrl-T", "type the credential"));
+            }
+            v
+        }
         SyncStep::Options => vec![
             hint("Tab/↑↓", "move"),
             hint("←→/Space", "change"),

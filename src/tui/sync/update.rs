@@ -270,7 +270,9 @@ fn destination_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         if key.code == KeyCode::Esc {
             let was_list = d.listing.is_some();
             d.listing = None;
-            d.checking = None;
+            if d.checking.take().is_some() && d.mode == Mode::Pick {
+                unchoose_last(d);
+            }
             if d.lazy_loading.take().is_some() {
                 back_a_level(f);
             }
@@ -291,6 +293,15 @@ fn destination_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match d.mode {
         Mode::Pick => pick_key(state, key),
         Mode::Manual => manual_key(state, key),
+    }
+}
+
+/// Takes back the last choice (to change it); several values marked there are marked again.
+fn unchoose_last(d: &mut super::Dest) {
+    if let Some(Some(last)) = d.chosen.pop()
+        && last.kind == "scopeValues"
+    {
+        d.marked = last.children;
     }
 }
 
@@ -338,6 +349,12 @@ fn pick_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     match key.code {
+        // A listing the provider refused: another credential can be typed (masked).
+        KeyCode::Char('t')
+            if key.modifiers.contains(KeyModifiers::CONTROL) && d.list_error.is_some() =>
+        {
+            d.secret = Some(crate::tui::line_text::LineText::masked());
+        }
         KeyCode::Char('/') => d.picker.filtering = true,
         KeyCode::Char(' ') => toggle_mark(f),
         KeyCode::Enter => return choose(state),
@@ -585,7 +602,7 @@ fn checklist_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let d = &mut f.destination;
             d.checks = None;
             if d.mode == Mode::Pick {
-                d.chosen.pop();
+                unchoose_last(d);
             }
         }
         _ => {}
