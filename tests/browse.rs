@@ -540,6 +540,13 @@ fn delete_asks_for_the_new_name_after_a_rename() {
     );
     press(&mut s, KeyCode::Enter);
     assert_eq!(selected_name(&s), "bitbucket-pipelines-2");
+    // The summary printed on quit says what it was called before.
+    let said = s.changes.last().unwrap();
+    assert!(
+        said.contains("bitbucket-pipelines-2")
+            && said.ends_with(", renamed from bitbucket-pipelines"),
+        "{said}"
+    );
     // The delete dialog now asks for the new name, and what was typed for the old one is gone.
     press(&mut s, KeyCode::Char('d'));
     let d = s.browse.delete.as_ref().unwrap();

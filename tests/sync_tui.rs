@@ -895,6 +895,16 @@ fn a_sync_created_from_done_is_counted_when_the_browser_shows_again() {
     press(&mut s, KeyCode::Esc); // stop watching
     press(&mut s, KeyCode::Enter);
     assert_eq!(s.step, Step::Done);
+    // Done names the sync made for this connection instead of offering the first one again.
+    let done = screen(&s);
+    assert!(
+        done.contains("Secret Sync ci-teamcity-staging-sync was created for it"),
+        "{done}"
+    );
+    assert!(
+        !done.contains("while the credential is still in memory"),
+        "{done}"
+    );
     // Done's `b` reads the list afresh (the new connection is on it), then its syncs.
     let list = match press(&mut s, KeyCode::Char('b')).as_slice() {
         [Effect::LoadConnections(id, _)] => *id,

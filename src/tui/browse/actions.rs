@@ -462,8 +462,19 @@ pub fn changed(
         match result {
             Ok(conn) => {
                 b.edit = None;
+                let before = b
+                    .row_by_id(&conn.id)
+                    .filter(|r| r.conn.name != conn.name)
+                    .map(|r| r.conn.name.clone());
                 b.replace(conn.clone());
                 state.record_change("Saved the details of the", &conn);
+                // The summary on quit says what the connection was called before.
+                if let (Some(old), Some(line)) = (before, state.changes.last_mut()) {
+                    line.push_str(&format!(
+                        ", renamed from {}",
+                        crate::sanitize::clean_line(&old)
+                    ));
+                }
                 let b = &mut state.browse;
                 b.result = Some(ChangeResult {
                     headline: format!(

@@ -80,7 +80,14 @@ fn one(
         status = format!("{} {status}", spinner(state));
     }
     if let Some(at) = &sync.last_synced_at {
-        status.push_str(&format!(" · last synced {}", clean_short(at, 24)));
+        // "3 min ago", as the list says it; the server's text when it cannot be read.
+        let when = crate::apps::checks::when::parse_rfc3339(at)
+            .filter(|_| s.now > 0)
+            .map_or_else(
+                || clean_short(at, 24),
+                |t| crate::apps::checks::when::ago(t, s.now),
+            );
+        status.push_str(&format!(" · last synced {when}"));
     }
     let marker = if selected { "▸ " } else { "  " };
     let name_style = if selected {

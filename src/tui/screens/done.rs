@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::field_row;
+use super::{field_row, wrapped};
 use crate::apps::AppSpec;
 use crate::sanitize::clean_line;
 use crate::tui::markdown;
@@ -64,11 +64,27 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .collect();
     lines.extend(markdown::render(&steps, theme, area.width));
     lines.push(Line::default());
-    if state.can_sync() {
-        lines.push(Line::from(Span::styled(
+    // A sync already made for this connection in this session is named, not offered again.
+    let made = state
+        .sync
+        .as_ref()
+        .filter(|f| state.created.as_ref().is_some_and(|c| c.id == f.target.id))
+        .and_then(|f| f.run.created.as_ref());
+    match made {
+        Some(sync) if state.can_sync() => lines.extend(wrapped(
+            "✓ ",
+            &format!(
+                "Secret Sync {} was created for it; s sets up another.",
+                clean_line(&sync.name)
+            ),
+            theme.heading(),
+            area.width,
+        )),
+        _ if state.can_sync() => lines.push(Line::from(Span::styled(
             "s sets up a Secret Sync now, while the credential is still in memory.",
             theme.heading(),
-        )));
+        ))),
+        _ => {}
     }
     lines.push(Line::from(
         "y copies the ID · b browses the connections · n creates another · q quits.",
