@@ -44,9 +44,34 @@ pub static SPEC: AppSpec = AppSpec {
     }),
 };
 
+/// The projects on the answer's page; with `pagination.hasNextPage` there are more than that
+/// (the check reads one page, as the KMS server does).
 fn learned(body: &Value) -> Vec<(String, String)> {
+    let more = body
+        .pointer("/pagination/hasNextPage")
+        .and_then(Value::as_bool)
+        == Some(true);
     match body.pointer("/data/projects").and_then(Value::as_array) {
-        Some(p) => vec![("projects visible".to_owned(), p.len().to_string())],
+        Some(p) => vec![(
+            "projects visible".to_owned(),
+            format!("{}{}", p.len(), if more { "+" } else { "" }),
+        )],
         None => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_first_page_of_projects_is_a_lower_bound() {
+        let page = serde_json::json!({ "data": { "projects": [{}, {}] }, "pagination": { "hasNextPage": true } });
+        assert_eq!(
+            learned(&page),
+            vec![("projects visible".into(), "2+".into())]
+        );
+        let all = serde_json::json!({ "data": { "projects": [{}] }, "pagination": { "hasNextPage": false } });
+        assert_eq!(learned(&all), vec![("projects visible".into(), "1".into())]);
     }
 }

@@ -337,3 +337,19 @@ fn a_429_5xx_or_network_error_says_the_kms_server_retries() {
     );
     assert!(!rejected.hint.unwrap_or_default().contains("retries"));
 }
+
+#[test]
+fn a_count_with_more_pages_reads_as_a_lower_bound() {
+    assert_eq!(
+        super::verdict::phrase("projects visible", "1"),
+        "1 project visible"
+    );
+    assert_eq!(
+        super::verdict::phrase("projects visible", "1+"),
+        "1+ projects visible"
+    );
+    assert_eq!(
+        super::verdict::phrase("projects visible", "50+"),
+        "50+ projects visible"
+    );
+}

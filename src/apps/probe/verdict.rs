@@ -54,15 +54,20 @@ fn tls_hint(app: &AppSpec, advice: Advice<'_>) -> String {
 
 /// One learned fact as words: "version 2025.07", "user svc-kms"; a count of what is visible
 /// reads as a count ("1 project visible", "3 projects visible").
-fn phrase(key: &str, value: &str) -> String {
-    match (key.strip_suffix(" visible"), value.parse::<u64>()) {
+pub(crate) fn phrase(key: &str, value: &str) -> String {
+    // "50+": the first page of a longer list (the count is only a lower bound).
+    let (count, more) = match value.strip_suffix('+') {
+        Some(n) => (n, "+"),
+        None => (value, ""),
+    };
+    match (key.strip_suffix(" visible"), count.parse::<u64>()) {
         (Some(plural), Ok(n)) => {
-            let noun = if n == 1 {
+            let noun = if n == 1 && more.is_empty() {
                 plural.strip_suffix('s').unwrap_or(plural)
             } else {
                 plural
             };
-            format!("{n} {noun} visible")
+            format!("{n}{more} {noun} visible")
         }
         _ => format!("{key} {value}"),
     }

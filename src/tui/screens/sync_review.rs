@@ -32,8 +32,9 @@ fn review(state: &State, f: &SyncFlow, theme: &Theme, w: u16, lines: &mut Vec<Li
     )));
     match f.draft().body() {
         Ok(body) => {
-            // The exact body, compact so it fits; cleaned like any text drawn.
-            let text = clean_line(&body.to_string());
+            // The exact body, compact so it fits, with a space after each `,` and `:` so it
+            // wraps between values, not inside a key; cleaned like any text drawn.
+            let text = clean_line(&spaced(&body.to_string()));
             lines.extend(wrapped("", &text, theme.code(), w));
         }
         Err(issues) => {
@@ -192,4 +193,38 @@ fn watch(f: &SyncFlow, theme: &Theme, w: u16, lines: &mut Vec<Line<'static>>) {
     } else {
         "w watches again; Enter finishes (the sync goes on at the server)."
     }));
+}
+
+/// Compact JSON with a space after every `,` and `:` that is not inside a string.
+fn spaced(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() + compact.len() / 8);
+    let (mut in_string, mut escaped) = (false, false);
+    for c in compact.chars() {
+        out.push(c);
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c == ',' || c == ':' {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn spaces_go_between_values_never_into_strings() {
+        let body = serde_json::json!({"a": "x,y:z\"q", "b": [1, 2], "c": {"d": null}});
+        let text = super::spaced(&body.to_string());
+        assert_eq!(text, r#"{"a": "x,y:z\"q", "b": [1, 2], "c": {"d": null}}"#);
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, body);
+    }
 }
