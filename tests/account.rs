@@ -612,3 +612,28 @@ fn a_profile_project_that_is_gone_exits_2_naming_projects() {
         );
     }
 }
+
+#[test]
+fn test_judges_internal_addresses_for_the_profiles_server() {
+    // The profile's server is on this machine (as a self-hosted one can be): an instance URL
+    // on 127.0.0.1 draws no warning, since that server is the one a create would use.
+    let h = Harness::new();
+    let run = h.login(&h.sb.client_id, demo_secret(), &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let args = [
+        "test",
+        "teamcity",
+        "--instance-url",
+        &h.sb.teamcity_url,
+        "--secret-env",
+        "TC_TOKEN",
+    ];
+    let run = h.run(&args, &[("TC_TOKEN", demo::TEAMCITY_TOKEN)], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.starts_with("✓ "), "{run:?}");
+    // Without a profile the default (hosted) server judges: a warning.
+    let fresh = Harness::new();
+    let run = fresh.run(&args, &[("TC_TOKEN", demo::TEAMCITY_TOKEN)], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.starts_with("⚠ "), "{run:?}");
+}

@@ -22,29 +22,29 @@ pub struct Request {
     pub now: u64,
 }
 
-/// The context a command starts from: flags, environment and, for a command that calls the
-/// KMS, the saved profile. `apps` and `test` never call the KMS, but `test` judges instance
-/// URLs as the given KMS server would; a bad KMS URL must not stop them, so then the default
-/// server judges.
+/// The context a command starts from: flags, environment, then the saved profile. `apps` and
+/// `test` never call the KMS, but `test` judges instance URLs as the KMS server a create would
+/// use (the given one, else the profile's) would; a bad KMS URL or profile must not stop them,
+/// so then the default server judges.
 pub fn for_command(
     kms_url: Option<Given>,
     project: Option<Given>,
     profile: Option<String>,
     uses_kms: bool,
 ) -> Result<Context, String> {
-    let request = |kms_url| Request {
+    let request = |kms_url, store| Request {
         kms_url,
         project: project.clone(),
         profile: profile.clone(),
-        store: if uses_kms { Store::locate() } else { None },
+        store,
         env_credentials: Credentials::from_env(),
         now: super::now_secs(),
     };
-    resolve(request(kms_url)).or_else(|e| {
+    resolve(request(kms_url, Store::locate())).or_else(|e| {
         if uses_kms {
             Err(e)
         } else {
-            resolve(request(None))
+            resolve(request(None, None))
         }
     })
 }
