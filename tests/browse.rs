@@ -977,6 +977,29 @@ fn browse_rotate_form() {
 }
 
 #[test]
+fn f2_on_the_rotate_form_lists_the_demo_values_in_demo() {
+    let mut s = browsing();
+    s.session.demo = demo_wizard().session.demo;
+    while s.browse.selected_row().unwrap().conn.app != "teamcity" {
+        press(&mut s, KeyCode::Down);
+    }
+    press(&mut s, KeyCode::Char('c'));
+    press(&mut s, KeyCode::F(2));
+    let text = screen(&s);
+    assert!(text.contains("demo-teamcity-token"), "{text}");
+    press(&mut s, KeyCode::Char('x'));
+    assert!(
+        !screen(&s).contains("demo-teamcity-token"),
+        "any key closes it"
+    );
+    assert_eq!(
+        s.browse.rotate.as_ref().unwrap().form.secret_len(),
+        0,
+        "nothing typed"
+    );
+}
+
+#[test]
 fn browse_rotate_tested() {
     let mut s = browsing();
     let id = rotation_tested(&mut s);

@@ -185,6 +185,8 @@ pub fn rotate_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Esc => state.browse.view = r.return_to,
+        // In --demo, the sandbox's values for this app, as on the wizard's form.
+        KeyCode::F(2) if state.session.demo.is_some() => state.demo_values = true,
         KeyCode::Tab | KeyCode::Down => r.form.next(),
         KeyCode::BackTab | KeyCode::Up => r.form.prev(),
         KeyCode::Char('s') if ctrl => return submit_rotation(state),

@@ -96,13 +96,19 @@ pub fn hints(state: &State) -> Vec<KeyHint> {
                 hint("a", "save anyway"),
                 hint("r", "test again"),
             ],
-            _ => vec![
-                hint("Tab/↑↓", "move"),
-                hint("Enter", "next/test"),
-                hint("Ctrl-S", "test"),
-                hint("Esc", "back"),
-                help_only("Shift-Tab", "previous field"),
-            ],
+            _ => {
+                let mut v = vec![
+                    hint("Tab/↑↓", "move"),
+                    hint("Enter", "next/test"),
+                    hint("Ctrl-S", "test"),
+                    hint("Esc", "back"),
+                    help_only("Shift-Tab", "previous field"),
+                ];
+                if state.session.demo.is_some() {
+                    v.insert(3, hint("F2", "demo values"));
+                }
+                v
+            }
         },
         View::Edit if b.edit.as_ref().is_some_and(|e| e.saving.is_some()) => {
             vec![hint("Esc", "stop waiting")]

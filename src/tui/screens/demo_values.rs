@@ -1,5 +1,5 @@
 //! In `--demo`, the sandbox's values to type for an app: listed on the instructions step and,
-//! on F2, over the form (where they are needed).
+//! on F2, over the form and the browser's rotate form (where they are needed).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -30,7 +30,12 @@ pub fn rows(demo: &DemoInfo, app: &AppSpec, theme: &Theme) -> Vec<Line<'static>>
 
 /// The overlay over the form; any key closes it.
 pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let (Some(demo), Some(app)) = (&state.session.demo, state.app) else {
+    // The wizard's app, or the connection being rotated in the browser.
+    let app = match state.step {
+        crate::tui::msg::Step::Browse => state.browse.rotate.as_ref().map(|r| r.form.app),
+        _ => state.app,
+    };
+    let (Some(demo), Some(app)) = (&state.session.demo, app) else {
         return;
     };
     let mut lines = rows(demo, app, theme);
