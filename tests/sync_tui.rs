@@ -552,8 +552,30 @@ fn esc_stops_watching_not_the_sync_and_w_watches_again() {
         )
         .is_empty()
     );
+    // A minute later, `w` watches again; the time counts from the create, not from `w`.
+    let later = |secs| {
+        Msg::Tick(kms_connect::tui::Now {
+            elapsed: Duration::from_secs(secs),
+            unix: 0,
+        })
+    };
+    update(&mut s, later(60));
     let again = press(&mut s, KeyCode::Char('w'));
-    assert!(matches!(sync_req(&again), SyncRequest::Poll(..)));
+    let SyncRequest::Poll(poll, ..) = sync_req(&again) else {
+        panic!("{again:?}")
+    };
+    let poll = *poll;
+    update(&mut s, later(62));
+    reply(
+        &mut s,
+        SyncReply::Polled(
+            poll,
+            Ok(sync_row(Some("failed"), None)),
+            Duration::from_secs(2),
+        ),
+    );
+    assert!(s.sync.as_ref().unwrap().run.elapsed >= Duration::from_secs(62));
+    assert!(screen(&s).contains("failed after 62 s"), "{}", screen(&s));
 }
 
 #[test]

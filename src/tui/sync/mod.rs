@@ -128,8 +128,11 @@ pub struct Run {
     pub created: Option<SecretSync>,
     pub polling: Option<RequestId>,
     pub attempt: u32,
-    /// The time waited since the create, summed from the worker's replies.
+    /// The time waited since the create: summed from the worker's replies, or the clock's
+    /// time since `created_at` when that is longer (while not watched, nothing is summed).
     pub elapsed: Duration,
+    /// The clock (`Now::elapsed`) when the create's answer arrived.
+    pub created_at: Option<Duration>,
     /// The user stopped watching (the sync goes on at the server).
     pub stopped: bool,
     pub poll_error: Option<Guidance>,

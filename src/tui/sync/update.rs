@@ -858,6 +858,7 @@ pub fn on_reply(state: &mut State, reply: SyncReply) -> Vec<Effect> {
             }
             match result {
                 Ok(sync) => {
+                    f.run.created_at = Some(state.now.elapsed);
                     // The browser's counts no longer hold: read again when it shows.
                     state.browse.syncs.stale = true;
                     state.changes.push(format!(
@@ -880,7 +881,11 @@ pub fn on_reply(state: &mut State, reply: SyncReply) -> Vec<Effect> {
             if !mine(&mut f.run.polling, id) {
                 return Vec::new();
             }
-            f.run.elapsed += took;
+            // Watching again after Esc counts from the create, not from `w`.
+            let since = f.run.created_at.map_or(std::time::Duration::ZERO, |t| {
+                state.now.elapsed.saturating_sub(t)
+            });
+            f.run.elapsed = (f.run.elapsed + took).max(since);
             match result {
                 Ok(sync) => {
                     let done = sync.sync_status.is_some_and(|s| s.is_done());
