@@ -927,6 +927,11 @@ fn run_wait_on_a_failing_sync_exits_4_and_get_json_decodes_in_camel_case() {
         "{}",
         stderr(&run)
     );
+    assert!(
+        !stdout(&run).contains("last message"),
+        "the failure is told once, on stderr: {}",
+        stdout(&run)
+    );
     let text = h.run(&["sync", "get", "teamcity", "locked"], None);
     assert!(
         stdout(&text).contains("points at    Edit project"),
@@ -1112,4 +1117,34 @@ fn output_to_a_reader_that_went_away_ends_quietly() {
         assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{args:?}");
     }
+}
+
+#[test]
+fn missing_destination_keys_say_how_to_give_them() {
+    let h = Harness::new();
+    let out = h.run(
+        &[
+            "sync",
+            "create",
+            "octopus-deploy",
+            "--connection",
+            "any",
+            "--name",
+            "x",
+            "--environment",
+            "dev",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("destinationConfig.spaceId: Required"), "{err}");
+    assert!(
+        err.contains("Give --dest spaceId=… --dest projectId=…"),
+        "{err}"
+    );
+    assert!(
+        h.sb.requests().iter().all(|r| r.service != "kms"),
+        "nothing sent"
+    );
 }

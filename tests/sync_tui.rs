@@ -927,6 +927,10 @@ fn a_sync_created_from_done_is_counted_when_the_browser_shows_again() {
         !done.contains("while the credential is still in memory"),
         "{done}"
     );
+    assert!(
+        !done.contains("Create a TeamCity Secret Sync"),
+        "done already: {done}"
+    );
     // Done's `b` reads the list afresh (the new connection is on it), then its syncs.
     let list = match press(&mut s, KeyCode::Char('b')).as_slice() {
         [Effect::LoadConnections(id, _)] => *id,

@@ -139,7 +139,7 @@ impl Destination {
                 "The first sync creates or updates one secured variable per secret and deletes listed variables {scope} that KMS does not have (Bitbucket's server reads only the first page of variables)."
             ),
             Destination::Northflank => format!(
-                "The first sync rewrites the secret group's whole variable map: variables {scope} that KMS does not have are dropped."
+                "The first sync rewrites the secret group's variable map: variables {scope} that KMS does not have are dropped."
             ),
         }
     }

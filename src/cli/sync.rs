@@ -480,8 +480,22 @@ fn find_failure(e: &KmsError) -> Failure {
 }
 
 fn issues(list: Vec<sync_spec::Issue>) -> Failure {
+    let mut lines: Vec<String> = list.iter().map(|i| clean_line(&i.to_string())).collect();
+    // A missing destination key is given with --dest; say so once, with the keys missing.
+    let missing: Vec<&str> = list
+        .iter()
+        .filter(|i| i.message == "Required")
+        .filter_map(|i| i.path.strip_prefix("destinationConfig."))
+        .collect();
+    if !missing.is_empty() {
+        let flags: Vec<String> = missing.iter().map(|k| format!("--dest {k}=…")).collect();
+        lines.push(format!(
+            "Give {} (kms-connect sync destinations lists the IDs).",
+            flags.join(" ")
+        ));
+    }
     Failure {
-        lines: list.iter().map(|i| clean_line(&i.to_string())).collect(),
+        lines,
         code: super::EXIT_INPUT,
     }
 }
@@ -528,7 +542,11 @@ async fn wait(
 }
 
 fn finish(s: &SecretSync, json: bool) -> CliResult {
-    show(s, json);
+    // A failure's message and what it points at go to stderr below: not twice.
+    match s.health(0) {
+        Health::Failed { .. } if !json => show_without_message(s),
+        _ => show(s, json),
+    }
     match s.health(0) {
         Health::Failed { message } => {
             let mut lines = vec![format!("✗ Sync {} failed.", clean_line(&s.name))];
@@ -567,19 +585,23 @@ fn show(s: &SecretSync, json_out: bool) {
         println!("{}", json_pretty(&view(s)));
         return;
     }
+    show_without_message(s);
+    if let Some(m) = s.last_message() {
+        println!("  last message {}", describe(&m));
+        if let Some(p) = &m.points_at {
+            println!("  points at    {}: {}", p.what, p.hint);
+        }
+    }
+}
+
+fn show_without_message(s: &SecretSync) {
     let now = now();
     println!("{}  {}", clean_line(&s.name), clean_line(&s.id));
     println!("  destination  {} {}", s.destination, s.destination_label());
     println!("  source       {}", s.source());
     println!("  status       {}", s.health(now).label());
     if let Some(at) = &s.last_synced_at {
-        println!("  last synced  {at}");
-    }
-    if let Some(m) = s.last_message() {
-        println!("  last message {}", describe(&m));
-        if let Some(p) = &m.points_at {
-            println!("  points at    {}: {}", p.what, p.hint);
-        }
+        println!("  last synced  {}", clean_line(at));
     }
 }
 

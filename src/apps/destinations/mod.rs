@@ -306,6 +306,15 @@ fn needs(e: &ListError, what: &str, permission: &str) -> CheckLine {
     l
 }
 
+/// "1 variable", "3 variables".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn text(v: &Value, k: &str) -> String {
     match v.get(k) {
         Some(Value::String(s)) => s.clone(),

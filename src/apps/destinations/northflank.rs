@@ -91,8 +91,8 @@ pub(super) async fn check(
             lines.push(line(
                 Status::Ok,
                 format!(
-                    "Reads secret group {group} ({} variables): Secret Groups › Read Values.",
-                    keys.len()
+                    "Reads secret group {group} ({}): Secret Groups › Read Values.",
+                    super::count(keys.len(), "variable")
                 ),
             ));
             Some(keys)

@@ -109,8 +109,8 @@ pub(super) async fn check(
             lines.push(line(
                 Status::Ok,
                 format!(
-                    "Reads the variable set of {project} ({} sensitive variables): VariableView.",
-                    sensitive.len()
+                    "Reads the variable set of {project} ({}): VariableView.",
+                    super::count(sensitive.len(), "sensitive variable")
                 ),
             ));
             Some(sensitive)

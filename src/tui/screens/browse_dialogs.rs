@@ -138,7 +138,7 @@ pub fn delete(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.heading(),
         )),
         Line::default(),
-        Line::from("This cannot be undone. Secret Syncs that use it must be removed first."),
+        Line::from("This cannot be undone."),
     ];
     lines.extend(super::browse_syncs::used_by(&d.used_by, theme, area.width));
     lines.extend(typed_name(state, theme, &d.name, &d.typed, d.running));

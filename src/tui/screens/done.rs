@@ -56,20 +56,23 @@ pub fn render(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     lines.push(field_row("Scope", scope, w, area.width, theme));
     lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Next", theme.heading())));
-    let steps: String = app
-        .map_or(&[][..], |a| a.next_steps)
-        .iter()
-        .map(|s| format!("- {s}\n"))
-        .collect();
-    lines.extend(markdown::render(&steps, theme, area.width));
-    lines.push(Line::default());
     // A sync already made for this connection in this session is named, not offered again.
     let made = state
         .sync
         .as_ref()
         .filter(|f| state.created.as_ref().is_some_and(|c| c.id == f.target.id))
         .and_then(|f| f.run.created.as_ref());
+    let steps: String = app
+        .map_or(&[][..], |a| a.next_steps)
+        .iter()
+        .filter(|s| made.is_none() || !s.contains("Secret Sync"))
+        .map(|s| format!("- {s}\n"))
+        .collect();
+    if !steps.is_empty() {
+        lines.push(Line::from(Span::styled("Next", theme.heading())));
+        lines.extend(markdown::render(&steps, theme, area.width));
+        lines.push(Line::default());
+    }
     match made {
         Some(sync) if state.can_sync() => lines.extend(wrapped(
             "✓ ",
