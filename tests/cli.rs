@@ -1338,6 +1338,11 @@ fn list_shows_the_project_or_the_whole_organization() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{:?}", run.stdout);
     assert!(lines[0].starts_with("APP") && lines[0].contains("UPDATED"));
+    // In one project, no SCOPE column; the time to the minute.
+    assert!(!lines[0].contains("SCOPE"), "{lines:?}");
+    let updated = lines[1].rsplit("  ").next().unwrap();
+    assert_eq!(updated.len(), 16, "{updated:?}");
+    assert_eq!(&updated[10..11], " ", "{updated:?}");
     assert!(lines[1].starts_with("teamcity") && lines[1].contains("build-server"));
     assert!(lines[1].contains(&h.sb.teamcity_url));
     assert!(lines[2].starts_with("northflank"));
@@ -1357,6 +1362,10 @@ fn list_shows_the_project_or_the_whole_organization() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.stdout.lines().count(), 4, "{:?}", run.stdout);
     assert!(run.stdout.contains("organization"));
+    assert!(
+        run.stdout.lines().next().unwrap().contains("SCOPE"),
+        "rows differ in scope here"
+    );
     let last = h.requests().pop().unwrap();
     assert_eq!(last.path, "/api/v1/app-connections");
 }

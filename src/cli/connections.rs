@@ -148,9 +148,19 @@ pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
         eprintln!("No connections {scope}.");
         return Ok(());
     }
-    let rows: Vec<[String; 6]> = conns.iter().map(row).collect();
-    let header = ["APP", "NAME", "METHOD", "TARGET", "SCOPE", "UPDATED"].map(String::from);
-    let mut widths = [0usize; 6];
+    // In one project every row has the same scope: the column is left out (as the browser
+    // does), so a row fits 80 columns more often.
+    let with_scope = project.is_none();
+    let keep = |r: [String; 6]| -> Vec<String> {
+        r.into_iter()
+            .enumerate()
+            .filter(|(i, _)| with_scope || *i != 4)
+            .map(|(_, c)| c)
+            .collect()
+    };
+    let header = keep(["APP", "NAME", "METHOD", "TARGET", "SCOPE", "UPDATED"].map(String::from));
+    let rows: Vec<Vec<String>> = conns.iter().map(|c| keep(row(c))).collect();
+    let mut widths = vec![0usize; header.len()];
     for r in std::iter::once(&header).chain(&rows) {
         for (w, cell) in widths.iter_mut().zip(r) {
             *w = (*w).max(cell.chars().count());
@@ -159,12 +169,22 @@ pub async fn list(args: ListArgs, ctx: &Context) -> CliResult {
     for r in std::iter::once(&header).chain(&rows) {
         let line: Vec<String> = r
             .iter()
-            .zip(widths)
+            .zip(&widths)
             .map(|(cell, w)| format!("{cell:<w$}"))
             .collect();
         println!("{}", line.join("  ").trim_end());
     }
     shortfall()
+}
+
+/// `2026-12-03T14:35:20.588Z` as `2026-12-03 14:35` (UTC, to the minute); anything else as
+/// it came, cleaned.
+fn minute(t: &str) -> String {
+    let t = clean_line(t);
+    match (t.get(..10), t.get(11..16)) {
+        (Some(day), Some(hm)) if t.as_bytes().get(10) == Some(&b'T') => format!("{day} {hm}"),
+        _ => t,
+    }
 }
 
 fn row(c: &AppConnection) -> [String; 6] {
@@ -188,7 +208,7 @@ fn row(c: &AppConnection) -> [String; 6] {
         clean_line(&c.method),
         target,
         scope,
-        clean_line(&c.updated_at),
+        minute(&c.updated_at),
     ]
 }
 
