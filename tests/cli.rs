@@ -1930,3 +1930,12 @@ fn demo_status_says_where_a_given_project_came_from() {
         .run();
     assert!(run.stdout.contains("[environment]"), "{run:?}");
 }
+
+#[test]
+fn a_bad_profile_name_does_not_stop_apps_or_test() {
+    // Neither calls the KMS: a profile that cannot be used is no reason to refuse.
+    let run = Cli::bare().args(["--profile", "my prof", "apps"]).run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = Cli::bare().args(["--profile", "my prof", "list"]).run();
+    assert_eq!(run.code, 2, "a command that uses it says so: {run:?}");
+}

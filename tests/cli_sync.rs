@@ -1076,6 +1076,13 @@ fn a_project_slug_works_everywhere_and_an_unknown_project_is_exit_2() {
         "{}",
         stderr(&out)
     );
+    // A sync given by ID is found anywhere: the project is not looked up for it.
+    let id = v["id"].as_str().unwrap();
+    let out = h.run(
+        &["sync", "get", "northflank", id, "--project", "nope"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
 #[test]

@@ -418,7 +418,8 @@ fn a_sync_create_whose_answer_was_cut_off_says_it_may_exist() {
         "{run:?}"
     );
     assert!(
-        run.stderr.contains("kms-connect sync get bitbucket bb"),
+        run.stderr
+            .contains("kms-connect sync get bitbucket bb --project p1"),
         "{run:?}"
     );
     // Sent once, never retried.

@@ -157,6 +157,23 @@ fn a_given_project_the_identity_cannot_see_opens_the_list_saying_so() {
 }
 
 #[test]
+fn a_slow_project_list_does_not_pull_the_screen_from_under_the_user() {
+    let (mut s, id) = launched_with("nope");
+    s.browse.wanted = true;
+    press(&mut s, KeyCode::Enter); // on to the instructions before the list came
+    let step = s.step;
+    assert_ne!(step, Step::Pick);
+    let effects = update(&mut s, Msg::Projects(id, Ok(payments())));
+    assert_eq!(s.step, step, "no jump");
+    assert!(effects.is_empty(), "{effects:?}");
+    let notice = s.notice.clone().unwrap();
+    assert!(
+        notice.contains("\"nope\" is not among") && notice.contains("p on step 1"),
+        "{notice}"
+    );
+}
+
+#[test]
 fn a_project_list_that_fails_keeps_the_given_project_for_the_server_to_judge() {
     let (mut s, id) = launched_with("payments");
     let g = Guidance {
@@ -383,6 +400,30 @@ fn fixing_a_refused_connection_puts_the_cursor_on_the_url() {
     press(&mut s, KeyCode::Enter);
     assert_eq!(s.step, Step::Form);
     assert_eq!(s.form.as_ref().unwrap().focused(), FieldId::Target);
+}
+
+#[test]
+fn a_network_failure_on_bitbucket_leaves_the_focus_off_the_email() {
+    let mut s = wizard();
+    to_form(&mut s, 2); // Bitbucket: its target is an email, its API host fixed
+    assert_eq!(s.app.unwrap().slug, "bitbucket");
+    let form = s.form.as_mut().unwrap();
+    form.focus_on(FieldId::Target);
+    form.paste("ci@example.com");
+    form.focus_on(FieldId::Secret);
+    form.paste("bb-token-123456");
+    let id = test_id(&update(&mut s, ctrl('s')));
+    let timeout = TestOutcome {
+        code: OutcomeCode::Timeout,
+        message: "api.bitbucket.org did not answer in time.".into(),
+        ..outcome(false)
+    };
+    update(&mut s, Msg::Tested(id, timeout));
+    if s.step == Step::Test {
+        press(&mut s, KeyCode::Enter);
+    }
+    assert_eq!(s.step, Step::Form);
+    assert_ne!(s.form.as_ref().unwrap().focused(), FieldId::Target);
 }
 
 #[test]

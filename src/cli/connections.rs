@@ -423,7 +423,11 @@ pub async fn delete(args: DeleteArgs, ctx: &Context) -> CliResult {
     let mut kms = signed_in(ctx).await?;
     let which = ConnectionRef::parse(&args.connection);
     let (id, name, project) = match &which {
-        ConnectionRef::Id(id) if args.yes => (id.clone(), None, ctx.project_id.clone()),
+        ConnectionRef::Id(id) if args.yes => (
+            id.clone(),
+            None,
+            session::project_id(&mut kms, ctx, false).await?,
+        ),
         _ => {
             let conn = find(&mut kms, app, &which, ctx).await?;
             // An organization-level connection can serve syncs in any project.

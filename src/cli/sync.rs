@@ -703,9 +703,13 @@ async fn find(
     which: &str,
 ) -> Result<SecretSync, Failure> {
     let which = SyncRef::parse(which);
-    let p = session::project_id(kms, ctx, false)
-        .await?
-        .unwrap_or_default();
+    // Only a name is looked up in a project (an ID is found anywhere).
+    let p = match which {
+        SyncRef::Name(_) => session::project_id(kms, ctx, false)
+            .await?
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
     if matches!(which, SyncRef::Name(_)) && p.is_empty() {
         return Err(Failure::input(
             "Give the project with --project to find a sync by name.",

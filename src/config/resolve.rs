@@ -32,19 +32,19 @@ pub fn for_command(
     profile: Option<String>,
     uses_kms: bool,
 ) -> Result<Context, String> {
-    let request = |kms_url, store| Request {
+    let request = |kms_url, store, profile| Request {
         kms_url,
         project: project.clone(),
-        profile: profile.clone(),
+        profile,
         store,
         env_credentials: Credentials::from_env(),
         now: super::now_secs(),
     };
-    resolve(request(kms_url, Store::locate())).or_else(|e| {
+    resolve(request(kms_url, Store::locate(), profile.clone())).or_else(|e| {
         if uses_kms {
             Err(e)
         } else {
-            resolve(request(None, None))
+            resolve(request(None, None, None))
         }
     })
 }

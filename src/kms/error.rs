@@ -33,6 +33,8 @@ pub enum KmsError {
         url: String,
         dest: &'static str,
         name: String,
+        /// The project it was created in: a sync is found by name only within one.
+        project: String,
     },
     /// We answered the server with a 2xx we could not read.
     BadResponse { url: String, why: String },
@@ -208,13 +210,19 @@ impl KmsError {
                     fields: Vec::new(),
                 }
             }
-            KmsError::SyncCreateUnconfirmed { dest, name, .. } => Guidance {
+            KmsError::SyncCreateUnconfirmed {
+                dest,
+                name,
+                project,
+                ..
+            } => Guidance {
                 trouble: Trouble::Server,
                 headline: "The KMS server's answer was lost or came too late; it may still have created the sync."
                     .into(),
                 hint: Some(format!(
-                    "Check with `kms-connect sync get {dest} {}` before trying again (a retry may say the name is taken).",
-                    clean_short(name, 60)
+                    "Check with `kms-connect sync get {dest} {} --project {}` before trying again (a retry may say the name is taken).",
+                    clean_short(name, 60),
+                    clean_short(project, 64)
                 )),
                 fields: Vec::new(),
             },

@@ -711,6 +711,7 @@ impl KmsClient {
                     url,
                     dest: dest.slug(),
                     name: body["name"].as_str().unwrap_or_default().to_owned(),
+                    project: body["projectId"].as_str().unwrap_or_default().to_owned(),
                 })
             }
             other => other,

@@ -407,7 +407,16 @@ fn test_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 .filter(|o| !o.ok)
                 .and_then(|o| o.code.field());
             if let (Some(id), Some(form)) = (field, state.form.as_mut()) {
-                form.focus_on(id);
+                // A network failure points at the URL, not at an email (Bitbucket's host is
+                // fixed): then the focus stays where it was.
+                let url_field = form
+                    .app
+                    .target
+                    .as_ref()
+                    .is_some_and(|t| t.kind == crate::apps::FieldKind::Url);
+                if id != crate::apps::FieldId::Target || url_field {
+                    form.focus_on(id);
+                }
             }
         }
         _ => {}
@@ -533,17 +542,26 @@ fn given_project_checked(state: &mut State) -> Vec<Effect> {
                 });
             }
             None => {
+                let wanted = crate::sanitize::clean_line(wanted);
                 state.projects.notice = Some(format!(
-                    "Project {:?} is not among the projects this identity can see: pick one here (`kms-connect projects` lists them).",
-                    crate::sanitize::clean_line(wanted)
+                    "Project {wanted:?} is not among the projects this identity can see: pick one here (`kms-connect projects` lists them).",
                 ));
+                // Moved on meanwhile (the list was slow): no jump under the user's keys; the
+                // line says where to change it.
+                if state.step != Step::Pick {
+                    state.notice = Some(format!(
+                        "Project {wanted:?} is not among the projects this identity can see: p on step 1 chooses another."
+                    ));
+                    return Vec::new();
+                }
                 state.scope = None;
                 state.step = Step::Project;
                 return Vec::new();
             }
         }
     }
-    if state.browse.wanted {
+    // Opening the browser only from where the launch left the user.
+    if state.browse.wanted && state.step == Step::Pick {
         return super::browse::actions::open(state);
     }
     Vec::new()
