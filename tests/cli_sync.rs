@@ -770,7 +770,7 @@ fn a_wrong_environment_or_path_is_exit_2_with_a_hint() {
         );
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(
-            stderr(&out).contains("Check --environment"),
+            stderr(&out).contains("--environment and --path"),
             "{}",
             stderr(&out)
         );

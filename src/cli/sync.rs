@@ -435,7 +435,7 @@ async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
             async move { c.create_sync(dest, &body).await }
         })
         .await
-        .map_err(|e| create_failure(&e))?;
+        .map_err(|e| Failure::from_kms(&e, None))?;
     if !a.wait {
         show(&sync, a.json);
         return Ok(());
@@ -446,23 +446,6 @@ async fn create(a: CreateArgs, ctx: &Context) -> CliResult {
     );
     let done = wait(&mut kms, dest, &sync.id, a.wait_timeout).await?;
     finish(&done, a.json)
-}
-
-/// The server's 400 for a source folder it cannot find is a wrong `--environment` or `--path`:
-/// invalid input (exit 2), with what to check.
-fn create_failure(e: &KmsError) -> Failure {
-    match e {
-        KmsError::Api(api) if api.status == 400 && api.message.starts_with("Could not find folder") => {
-            Failure {
-                lines: vec![
-                    format!("{}.", clean_line(api.message.trim_end_matches('.'))),
-                    "Check --environment (the source environment's slug) and --path (a folder in it, / for the root).".into(),
-                ],
-                code: super::EXIT_INPUT,
-            }
-        }
-        _ => Failure::from_kms(e, None),
-    }
 }
 
 /// A sync that is not there is a wrong name or ID: invalid input (exit 2), with where to look.
