@@ -264,11 +264,14 @@ impl Form {
         if self.focused() != FieldId::Name || !self.text(FieldId::Name).is_empty() {
             return false;
         }
-        if let Some(ta) = self.inputs.get_mut(&FieldId::Name) {
-            ta.insert_str(&self.suggestion);
-        }
-        self.mark_edited(FieldId::Name);
+        self.put_suggestion();
         true
+    }
+
+    /// The suggested name in the Name field, in place of what is there.
+    fn put_suggestion(&mut self) {
+        let suggestion = self.suggestion.clone();
+        self.set_text(FieldId::Name, &suggestion);
     }
 
     pub fn set_text(&mut self, id: FieldId, text: &str) {
@@ -319,13 +322,8 @@ impl Form {
         self.show_all = true;
         // The suggestion is on screen in the empty Name field: an empty name takes it (and
         // shows it), as pressing Enter or → there would have.
-        if self.text(FieldId::Name).trim().is_empty()
-            && let Some(ta) = self.inputs.get_mut(&FieldId::Name)
-        {
-            ta.select_all();
-            ta.cut();
-            ta.insert_str(&self.suggestion);
-            self.mark_edited(FieldId::Name);
+        if self.text(FieldId::Name).trim().is_empty() {
+            self.put_suggestion();
         }
         let result = apps::validate::connection(self.app, &self.raw());
         if let Err(errors) = &result

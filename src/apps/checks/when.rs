@@ -147,6 +147,14 @@ pub fn days_left(now: i64, then: i64) -> i64 {
     }
 }
 
+/// An RFC 3339 time as "how long ago" at `now` (Unix seconds); `None` when it cannot be read
+/// or the clock is not known yet (0), so the caller shows the server's text instead.
+pub fn ago_text(t: &str, now: i64) -> Option<String> {
+    parse_rfc3339(t)
+        .filter(|_| now > 0)
+        .map(|then| ago(then, now))
+}
+
 /// How long ago `then` was at `now`, as a list column says it: "just now", "5 min ago",
 /// "3 h ago", "2 d ago", and the date from 30 days on (a count of days is no longer easier to
 /// read than the day). A time ahead of `now` (clocks differ) is "just now".

@@ -160,12 +160,11 @@ fn cells(
     now_unix: u64,
     syncs: &str,
 ) -> [String; 7] {
-    let updated = crate::apps::checks::when::parse_rfc3339(&row.conn.updated_at)
-        .filter(|_| now_unix > 0)
-        .map_or_else(
-            || row.updated.chars().take(10).collect(),
-            |t| crate::apps::checks::when::ago(t, i64::try_from(now_unix).unwrap_or(i64::MAX)),
-        );
+    let updated = crate::apps::checks::when::ago_text(
+        &row.conn.updated_at,
+        i64::try_from(now_unix).unwrap_or(i64::MAX),
+    )
+    .unwrap_or_else(|| row.updated.chars().take(10).collect());
     [
         row.app_name.clone(),
         row.name.clone(),

@@ -81,12 +81,8 @@ fn one(
     }
     if let Some(at) = &sync.last_synced_at {
         // "3 min ago", as the list says it; the server's text when it cannot be read.
-        let when = crate::apps::checks::when::parse_rfc3339(at)
-            .filter(|_| s.now > 0)
-            .map_or_else(
-                || clean_short(at, 24),
-                |t| crate::apps::checks::when::ago(t, s.now),
-            );
+        let when =
+            crate::apps::checks::when::ago_text(at, s.now).unwrap_or_else(|| clean_short(at, 24));
         status.push_str(&format!(" · last synced {when}"));
     }
     let marker = if selected { "▸ " } else { "  " };
