@@ -633,8 +633,24 @@ fn deleting_a_connection_in_use_names_its_syncs_and_sends_nothing() {
         "{err}"
     );
     // Nothing was sent: the connection is still there.
-    let still = h.run(&["get", "northflank", "ci-nf"], None);
+    let still = h.run(&["get", "northflank", "ci-nf", "--json"], None);
     assert_eq!(still.status.code(), Some(0), "{}", stderr(&still));
+    // By ID, with the project given as its slug: the same check, the slug resolved first.
+    let v: Value = serde_json::from_str(&stdout(&still)).unwrap();
+    let id = v["id"].as_str().unwrap();
+    let by_id = h.run(
+        &[
+            "delete",
+            "northflank",
+            id,
+            "--yes",
+            "--project",
+            "demo-project",
+        ],
+        None,
+    );
+    assert_eq!(by_id.status.code(), Some(1), "{}", stderr(&by_id));
+    assert!(stderr(&by_id).contains("web-runtime"), "{}", stderr(&by_id));
     // Once the sync is gone, the delete goes through.
     let gone = h.run(
         &["sync", "delete", "northflank", "web-runtime", "--yes"],
