@@ -864,13 +864,20 @@ fn an_octopus_project_offers_its_scope_values_and_one_goes_in_scope_values() {
     let f = s.sync.as_ref().unwrap();
     assert_eq!(f.destination.marked.len(), 2, "{:?}", f.destination.marked);
     assert!(screen(&s).contains("[x] channel: Default"));
-    match sync_req(&press(&mut s, KeyCode::Enter)) {
-        SyncRequest::Check(_, _, input) => assert_eq!(
-            input.config["scopeValues"],
-            json!({"environments": ["Environments-1"], "channels": ["Channels-1"]})
-        ),
+    let id = match sync_req(&press(&mut s, KeyCode::Enter)) {
+        SyncRequest::Check(id, _, input) => {
+            assert_eq!(
+                input.config["scopeValues"],
+                json!({"environments": ["Environments-1"], "channels": ["Channels-1"]})
+            );
+            *id
+        }
         other => panic!("{other:?}"),
-    }
+    };
+    // And Esc from the finished checklist, to change the choice: the marks again.
+    reply(&mut s, SyncReply::Checked(id, passing_checks(&[])));
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.sync.as_ref().unwrap().destination.marked.len(), 2);
 }
 
 #[test]
